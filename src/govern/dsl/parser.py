@@ -1,0 +1,296 @@
+"""Rule-language text → AST (:mod:`govern.dsl.nodes`), or DSL diagnostics with positions.
+
+The grammar lives in ``rules_dsl/govern.lark`` (shipped inside the wheel as
+``govern/dsl/govern.lark``). Parse errors are turned into ``file:line:col`` diagnostics
+with a readable list of what was expected instead of lark's token names.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+from importlib import resources
+from pathlib import Path as FsPath
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from govern.dsl import nodes as n
+from govern.errors import Diagnostic, GovernError, Span
+
+
+class DslError(GovernError):
+    """A rule or condition text could not be parsed or checked."""
+
+
+def grammar_text() -> str:
+    """The grammar from the installed package, or from the source tree in editable installs."""
+    try:
+        return resources.files("govern.dsl").joinpath("govern.lark").read_text("utf-8")
+    except (FileNotFoundError, OSError):
+        repo = FsPath(__file__).resolve().parents[3] / "rules_dsl" / "govern.lark"
+        return repo.read_text("utf-8")
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "expression"],
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+_TOKEN_NAMES = {
+    "NAME": "a name", "RULE_ID": "a rule id", "STRING": "a string", "NUMBER": "a number",
+    "PERCENT": "a percentage", "DURATION": "a duration", "DATE": "a date",
+    "UNDET_MODE": "`fire` or `skip`", "$END": "end of input",
+    "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "DOT": "`.`",
+    "COLON": "`:`", "EQUAL": "`=`", "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`", "SLASH": "`/`",
+    "LESSTHAN": "`<`", "MORETHAN": "`>`", "LESSEQUAL": "`<=`", "MOREEQUAL": "`>=`",
+    "EQEQUAL": "`==`", "NOTEQUAL": "`!=`",
+}
+
+
+def _describe(terminal: str) -> str:
+    if terminal in _TOKEN_NAMES:
+        return _TOKEN_NAMES[terminal]
+    if terminal.startswith("__ANON"):
+        return "a token"
+    return f"`{terminal.lower()}`"
+
+
+def _expected(exc: UnexpectedInput) -> str:
+    raw = set(getattr(exc, "expected", None) or getattr(exc, "allowed", None) or [])
+    if raw & {"NAME", "NUMBER", "STRING"} and len(raw) > 4:
+        return "expected a value (a name, number, string, date, list or `(`)"
+    names = sorted(x for x in {_describe(t) for t in raw} if x != "a token")
+    if not names:
+        return ""
+    if len(names) > 6:
+        return "expected an operator (`and`, `or`, `==`, `in`, `+`, …), `)` or the end of the expression"
+    return "expected " + ", ".join(names)
+
+
+def _line(text: str, line: int) -> str | None:
+    lines = text.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _context_line(text: str, line: int, line_offset: int, col_offset: int, source: str | None) -> str | None:
+    """The line as it stands in the user's file (a YAML file for embedded conditions)."""
+    if source is not None:
+        return _line(source, line + line_offset)
+    found = _line(text, line)
+    if found is None:
+        return None
+    return " " * (col_offset if line == 1 else 0) + found
+
+
+def _hint_for(text: str, token: str) -> str | None:
+    if token == "=":
+        return "comparison is written `==`"
+    if token in {"&&", "&"}:
+        return "logical and is written `and`"
+    if token in {"||", "|"}:
+        return "logical or is written `or`"
+    if token == "!":
+        return "negation is written `not`"
+    if token == "'":
+        return "strings are written in double quotes"
+    return None
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, file: str, line_offset: int, col_offset: int,
+                  source: str | None) -> Diagnostic:
+    line = getattr(exc, "line", 1) or 1
+    col = getattr(exc, "column", 1) or 1
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        lines = text.splitlines() or [""]
+        line, col = len(lines), len(lines[-1]) + 1
+        message = "unexpected end of input"
+        found = ""
+    elif isinstance(exc, UnexpectedCharacters):
+        found = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else ""
+        two = text[exc.pos_in_stream: exc.pos_in_stream + 2]
+        if two in {"&&", "||"}:
+            found = two
+        message = f"unexpected character `{found}`"
+    else:
+        assert isinstance(exc, UnexpectedToken)
+        found = str(exc.token)
+        message = f"unexpected `{found}`"
+    expected = _expected(exc)
+    if expected:
+        message = f"{message}; {expected}"
+    span_col = col + (col_offset if line == 1 else 0)
+    return Diagnostic("dsl-syntax", message, Span(file, line + line_offset, span_col),
+                      _hint_for(text, found), _context_line(text, line, line_offset, col_offset, source))
+
+
+_ESCAPES = re.compile(r"\\([\\\"n])")
+
+
+def _unescape(raw: str) -> str:
+    return _ESCAPES.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), raw[1:-1])
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """lark tree → frozen AST nodes with spans shifted to the position in the file."""
+
+    def __init__(self, file: str, line_offset: int = 0, col_offset: int = 0) -> None:
+        super().__init__()
+        self.file = file
+        self.line_offset = line_offset
+        self.col_offset = col_offset
+
+    def _span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return Span(self.file)
+        shift = self.col_offset if meta.line == 1 else 0
+        end_shift = self.col_offset if meta.end_line == 1 else 0
+        return Span(self.file, meta.line + self.line_offset, meta.column + shift,
+                    meta.end_line + self.line_offset, meta.end_column + end_shift)
+
+    def _tok_span(self, tok: Token) -> Span:
+        shift = self.col_offset if tok.line == 1 else 0
+        return Span(self.file, tok.line + self.line_offset, tok.column + shift,
+                    (tok.end_line or tok.line) + self.line_offset, (tok.end_column or tok.column) + shift)
+
+    # items -------------------------------------------------------------
+    def start(self, meta, items):
+        return tuple(items)
+
+    def expression(self, meta, items):
+        return items[0]
+
+    def definition(self, meta, items):
+        name, expr = items
+        return n.Definition(str(name), expr, self._span(meta))
+
+    def rule(self, meta, items):
+        rule_id, tier, when, unless, citation, undetermined = items
+        return n.Rule(str(rule_id), str(tier), when, unless, _unescape(str(citation)), undetermined,
+                      self._span(meta), self._tok_span(tier))
+
+    def unless(self, meta, items):
+        return items[0]
+
+    def undetermined(self, meta, items):
+        return str(items[0])
+
+    # expressions --------------------------------------------------------
+    def _binary(op):  # noqa: N805 - a small factory used at class creation
+        def build(self, meta, items):
+            return n.Binary(op, items[0], items[1], self._span(meta))
+        return build
+
+    or_ = _binary("or")
+    and_ = _binary("and")
+    eq = _binary("==")
+    ne = _binary("!=")
+    lt = _binary("<")
+    le = _binary("<=")
+    gt = _binary(">")
+    ge = _binary(">=")
+    in_ = _binary("in")
+    not_in = _binary("not in")
+    add = _binary("+")
+    sub = _binary("-")
+    mul = _binary("*")
+    div = _binary("/")
+    del _binary
+
+    def not_(self, meta, items):
+        return n.Unary("not", items[0], self._span(meta))
+
+    def neg(self, meta, items):
+        return n.Unary("-", items[0], self._span(meta))
+
+    def number(self, meta, items):
+        text = str(items[0])
+        value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        return n.Literal(value, self._span(meta))
+
+    def percent(self, meta, items):
+        text = str(items[0])[:-1]
+        return n.Literal(_percent_value(text), self._span(meta), style="percent")
+
+    def duration(self, meta, items):
+        text = str(items[0])
+        amount, unit = float(text[:-1]), text[-1]
+        days = {"d": 1.0, "h": 1 / 24, "w": 7.0}[unit] * amount
+        return n.Literal(_dt.timedelta(days=days), self._span(meta), style=text)
+
+    def date(self, meta, items):
+        text = str(items[0])
+        try:
+            value = _dt.date.fromisoformat(text)
+        except ValueError:
+            raise _BadLiteral(self._tok_span(items[0]), f"`{text}` is not a valid calendar date") from None
+        return n.Literal(value, self._span(meta))
+
+    def string(self, meta, items):
+        return n.Literal(_unescape(str(items[0])), self._span(meta))
+
+    def true(self, meta, items):
+        return n.Literal(True, self._span(meta))
+
+    def false(self, meta, items):
+        return n.Literal(False, self._span(meta))
+
+    def list(self, meta, items):
+        return n.ListExpr(tuple(i for i in items if i is not None), self._span(meta))
+
+    def call(self, meta, items):
+        name, *args = items
+        return n.Call(str(name), tuple(a for a in args if a is not None), self._span(meta))
+
+    def path(self, meta, items):
+        return n.Path(tuple(str(t) for t in items), self._span(meta))
+
+
+def _percent_value(text: str) -> float:
+    """`80%` → 0.8 exactly as written (decimal shift, not float division noise)."""
+    from decimal import Decimal
+
+    return float(Decimal(text) / 100)
+
+
+class _BadLiteral(Exception):
+    def __init__(self, span: Span, message: str) -> None:
+        super().__init__(message)
+        self.span = span
+        self.message = message
+
+
+def _run(text: str, start: str, file: str, line_offset: int, col_offset: int, source: str | None = None):
+    try:
+        tree: Tree = _lark().parse(text, start=start)
+    except UnexpectedInput as exc:
+        raise DslError(_syntax_error(exc, text, file, line_offset, col_offset, source)) from None
+    try:
+        return _ToAst(file, line_offset, col_offset).transform(tree)
+    except VisitError as exc:
+        orig = exc.orig_exc
+        if isinstance(orig, _BadLiteral):
+            line = orig.span.line - line_offset
+            raise DslError(Diagnostic("dsl-literal", orig.message, orig.span,
+                                      source_line=_context_line(text, line, line_offset, col_offset, source))) from None
+        raise
+
+
+def parse_rules(text: str, file: str = "<rules>") -> n.RuleFile:
+    """Parse a ``*.rules`` file: definitions and rules."""
+    return n.RuleFile(file, _run(text, "start", file, 0, 0))
+
+
+def parse_expression(text: str, file: str = "<expression>", *, line: int = 1, column: int = 1,
+                     source: str | None = None) -> n.Expr:
+    """Parse one expression; ``line``/``column`` place it inside ``source`` (a YAML file) for messages."""
+    return _run(text, "expression", file, line - 1, column - 1, source)
