@@ -1,0 +1,252 @@
+"""AST + schema → inferred types and diagnostics, before anything runs.
+
+Catches what a risk officer gets wrong most: misspelt fields (with a did-you-mean),
+values outside a fact's allowed values, comparing a string with a number, unknown
+functions and tiers. Every problem is collected (not just the first) with its span.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
+
+from govern.dsl import nodes as n
+from govern.dsl import ops
+from govern.dsl import types as t
+from govern.errors import Diagnostic, Span, did_you_mean
+
+
+@dataclass
+class Checker:
+    schema: Mapping[str, t.Schema]
+    definitions: Mapping[str, n.Expr] = field(default_factory=dict)
+    source_line: Callable[[Span], str | None] = lambda span: None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    _definition_types: dict[str, t.Type] = field(default_factory=dict)
+    _active: list[str] = field(default_factory=list)
+
+    # public -----------------------------------------------------------------
+    def check_condition(self, expr: n.Expr, what: str = "condition") -> t.Type:
+        """Infer and require a boolean (``when``, ``unless``, check conditions)."""
+        found = self.infer(expr)
+        if found.kind not in ("bool", "any"):
+            self._error("dsl-type", f"{what} must be true or false, but this is a {found}", expr.span,
+                        "compare it with something, e.g. `... == \"value\"` or `... >= 0.8`")
+        return found
+
+    def infer(self, node: n.Expr) -> t.Type:
+        return getattr(self, "_" + type(node).__name__.lower())(node)
+
+    # helpers ------------------------------------------------------------------
+    def _error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(code, message, span, hint, self.source_line(span)))
+
+    # leaves -------------------------------------------------------------------
+    def _literal(self, node: n.Literal) -> t.Type:
+        return t.type_of_value(node.value)
+
+    def _listexpr(self, node: n.ListExpr) -> t.Type:
+        kinds = [self.infer(i) for i in node.items]
+        distinct = {k.kind for k in kinds if not k.is_any}
+        if len(distinct) > 1:
+            self._error("dsl-type", f"list mixes {', '.join(sorted(distinct))}", node.span)
+            return t.list_of(t.ANY)
+        return t.list_of(t.Type(distinct.pop()) if distinct else t.ANY)
+
+    def _path(self, node: n.Path) -> t.Type:
+        parts = node.parts
+        if len(parts) == 1:
+            name = parts[0]
+            if name in self.definitions:
+                return self._definition(name, node.span)
+            known = list(self.definitions) + list(self.schema)
+            hint = did_you_mean(name, known)
+            if name in self.schema:
+                return t.ANY  # a whole root: only meaningful inside exists()
+            self._error("dsl-unknown-name", f"unknown name `{name}`", node.span,
+                        hint or _available("definitions", self.definitions))
+            return t.ANY
+        current: t.Schema = self.schema
+        for depth, part in enumerate(parts):
+            if isinstance(current, t.Type):
+                if current.is_any:
+                    return t.ANY
+                self._error("dsl-unknown-field", f"`{'.'.join(parts[:depth])}` is a {current} and has no field "
+                            f"`{part}`", node.span)
+                return t.ANY
+            if part not in current:
+                prefix = ".".join(parts[:depth])
+                full = ".".join(parts[: depth + 1])
+                names = [f"{prefix}.{k}" if prefix else k for k in current]
+                hint = did_you_mean(full, names)
+                what = "field" if depth else "root"
+                self._error("dsl-unknown-field", f"unknown {what} `{full}`", node.span,
+                            hint or _available(f"fields of `{prefix}`" if prefix else "roots", current))
+                return t.ANY
+            current = current[part]
+        if isinstance(current, t.Type):
+            return current
+        return t.ANY  # a whole object: only useful for exists()
+
+    def _definition(self, name: str, span: Span) -> t.Type:
+        if name in self._definition_types:
+            return self._definition_types[name]
+        if name in self._active:
+            cycle = " → ".join(self._active[self._active.index(name):] + [name])
+            self._error("dsl-cycle", f"definitions refer to each other in a cycle: {cycle}", span)
+            return t.ANY
+        self._active.append(name)
+        try:
+            found = self.infer(self.definitions[name])
+        finally:
+            self._active.pop()
+        self._definition_types[name] = found
+        return found
+
+    # operators ----------------------------------------------------------------
+    def _unary(self, node: n.Unary) -> t.Type:
+        inner = self.infer(node.operand)
+        if node.op == "not":
+            if inner.kind not in ("bool", "any"):
+                self._error("dsl-type", f"`not` needs true/false, got {inner}", node.span)
+            return t.BOOL
+        if inner.kind not in ("number", "duration", "any"):
+            self._error("dsl-type", f"cannot negate a {inner}", node.span)
+        return inner if inner.kind in ("number", "duration") else t.ANY
+
+    def _binary(self, node: n.Binary) -> t.Type:
+        left, right = self.infer(node.left), self.infer(node.right)
+        op = node.op
+        if op in n.LOGICAL_OPS:
+            for side, found in ((node.left, left), (node.right, right)):
+                if found.kind not in ("bool", "any"):
+                    self._error("dsl-type", f"`{op}` needs true/false on both sides, got {found}", side.span,
+                                "compare the value, e.g. `x == \"yes\"`")
+            return t.BOOL
+        if op in ("==", "!="):
+            if not t.compatible(left, right):
+                self._error("dsl-type", f"comparing {left} with {right} with `{op}` is always "
+                            f"{'false' if op == '==' else 'true'}", node.span)
+            self._check_enum_value(left, node.right)
+            self._check_enum_value(right, node.left)
+            return t.BOOL
+        if op in ("<", "<=", ">", ">="):
+            for found in (left, right):
+                if not found.is_any and found.kind not in t.ORDERABLE:
+                    self._error("dsl-type", f"`{op}` cannot order a {found}", node.span)
+                    return t.BOOL
+            if not left.is_any and not right.is_any and left.kind != right.kind:
+                self._error("dsl-type", f"cannot compare {left} with {right} using `{op}`", node.span)
+            return t.BOOL
+        if op in ("in", "not in"):
+            if right.kind == "string" and left.kind in ("string", "any"):
+                return t.BOOL
+            if not right.is_any and right.kind != "list":
+                self._error("dsl-type", f"`{op}` needs a list on its right, got {right}", node.right.span,
+                            "write a list: `x in [\"a\", \"b\"]`")
+                return t.BOOL
+            element = right.element or t.ANY
+            if left.kind == "list":
+                self._error("dsl-type", f"the left side of `{op}` is a list; to test for shared elements use "
+                            "`overlaps(a, b)`", node.left.span)
+            elif not t.compatible(left, element):
+                self._error("dsl-type", f"`{op}` tests a {left} against a list of {element}", node.span)
+            if isinstance(node.right, n.ListExpr):
+                for item in node.right.items:
+                    self._check_enum_value(left, item)
+            self._check_enum_value(element, node.left)
+            return t.BOOL
+        return self._arithmetic(node, left, right)
+
+    def _arithmetic(self, node: n.Binary, left: t.Type, right: t.Type) -> t.Type:
+        op = node.op
+        if left.is_any or right.is_any:
+            return t.ANY
+        k = (left.kind, right.kind)
+        table = {
+            "+": {("number", "number"): t.NUMBER, ("date", "duration"): t.DATE, ("duration", "date"): t.DATE,
+                  ("duration", "duration"): t.DURATION},
+            "-": {("number", "number"): t.NUMBER, ("date", "date"): t.DURATION, ("date", "duration"): t.DATE,
+                  ("duration", "duration"): t.DURATION},
+            "*": {("number", "number"): t.NUMBER, ("duration", "number"): t.DURATION,
+                  ("number", "duration"): t.DURATION},
+            "/": {("number", "number"): t.NUMBER, ("duration", "number"): t.DURATION,
+                  ("duration", "duration"): t.NUMBER},
+        }[op]
+        if k not in table:
+            self._error("dsl-type", f"cannot apply `{op}` to {left} and {right}", node.span)
+            return t.ANY
+        return table[k]
+
+    def _call(self, node: n.Call) -> t.Type:
+        arg_types = [self.infer(a) for a in node.args]
+        if node.name not in ops.FUNCTIONS:
+            self._error("dsl-unknown-function", f"unknown function `{node.name}`", node.span,
+                        did_you_mean(node.name, ops.FUNCTIONS) or _available("functions", ops.FUNCTIONS))
+            return t.ANY
+        _, lo, hi, _doc = ops.FUNCTIONS[node.name]
+        count = len(node.args)
+        if count < lo or (hi is not None and count > hi):
+            expected = str(lo) if hi == lo else (f"at least {lo}" if hi is None else f"{lo} to {hi}")
+            self._error("dsl-arity", f"`{node.name}` takes {expected} argument{'s' if expected != '1' else ''}, "
+                        f"got {count}", node.span)
+            return t.ANY
+        name = node.name
+        first = arg_types[0]
+        if name in ("any", "all"):
+            self._want_list(node, first, t.BOOL)
+            return t.BOOL
+        if name == "count":
+            self._want_list(node, first, None)
+            return t.NUMBER
+        if name == "exists":
+            return t.BOOL
+        if name == "overlaps":
+            for found in arg_types:
+                self._want_list(node, found, None)
+            return t.BOOL
+        if name == "days_since":
+            if first.kind not in ("date", "any"):
+                self._error("dsl-type", f"`days_since` needs a date, got {first}", node.span)
+            return t.NUMBER
+        if name == "abs":
+            if first.kind not in ("number", "duration", "any"):
+                self._error("dsl-type", f"`abs` needs a number, got {first}", node.span)
+            return first if first.kind in ("number", "duration") else t.ANY
+        # min / max
+        if count == 1:
+            if first.kind not in ("list", "any"):
+                self._error("dsl-type", f"`{name}` of one argument needs a list, got {first}", node.span)
+                return t.ANY
+            return first.element or t.ANY if first.kind == "list" else t.ANY
+        kinds = {a.kind for a in arg_types if not a.is_any}
+        if len(kinds) > 1:
+            self._error("dsl-type", f"`{name}` mixes {', '.join(sorted(kinds))}", node.span)
+            return t.ANY
+        return t.Type(kinds.pop()) if kinds else t.ANY
+
+    def _want_list(self, node: n.Call, found: t.Type, element: t.Type | None) -> None:
+        if found.kind not in ("list", "any"):
+            self._error("dsl-type", f"`{node.name}` needs a list, got {found}", node.span)
+        elif element is not None and found.kind == "list" and found.element and not t.compatible(found.element,
+                                                                                                 element):
+            self._error("dsl-type", f"`{node.name}` needs a list of {element}, got a list of {found.element}",
+                        node.span)
+
+    def _check_enum_value(self, declared: t.Type, other: n.Expr) -> None:
+        """A literal compared with an enumerated fact must be one of its allowed values."""
+        if declared.values is None or not isinstance(other, n.Literal) or not isinstance(other.value, str):
+            return
+        if other.value not in declared.values:
+            hint = did_you_mean(other.value, declared.values)
+            shown = ", ".join(f'"{v}"' for v in sorted(declared.values))
+            self._error("dsl-unknown-value", f'"{other.value}" is not an allowed value here; allowed: {shown}',
+                        other.span, hint)
+
+
+def _available(what: str, names) -> str | None:
+    names = sorted(names)
+    if not names:
+        return None
+    shown = ", ".join(f"`{x}`" for x in names[:12]) + (", …" if len(names) > 12 else "")
+    return f"available {what}: {shown}"

@@ -1,0 +1,458 @@
+"""Policy pack folder → :class:`govern.policy.pack.Policy`, with every static check applied.
+
+Stages, each collecting all diagnostics before giving up: read and validate the YAML
+files; parse every ``*.rules`` file; check rules and template conditions against the
+use-case schema; check cross-references (tiers, roles, check kinds, stage order); compile
+predicates. A pack that loads is a pack that can classify and plan.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from pathlib import Path
+from govern.canonical import digest as canonical_digest
+from govern.checks.kinds import CHECK_KINDS
+from govern.dsl import nodes as n
+from govern.dsl.checker import Checker
+from govern.dsl.compiler import Compiler
+from govern.dsl.parser import DslError, parse_expression, parse_rules
+from govern.errors import Diagnostic, DiagnosticSink, GovernError, PolicyError, Span, did_you_mean
+from govern.load.safe_yaml import YamlDocument, load_yaml_file, read_text
+from govern.load.validation import validate_document
+from govern.policy.model import FactDef, FactsFile, Manifest, Template
+from govern.policy.pack import CompiledRule, Condition, Policy, classification_schema, condition_schema
+
+MANIFEST_NAMES = ("policy.yaml", "policy.yml")
+
+
+class _PackReader:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sink = DiagnosticSink()
+        self.sources: dict[str, str] = {}
+        self.files: dict[str, str] = {}
+
+    def display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    def yaml(self, path: Path) -> YamlDocument | None:
+        try:
+            doc = load_yaml_file(path, display=self.display(path))
+        except GovernError as exc:
+            self.sink.extend(exc.diagnostics)
+            return None
+        self._record(path, doc.path, doc.text)
+        return doc
+
+    def text(self, path: Path) -> str | None:
+        try:
+            text = read_text(path, display=self.display(path))
+        except GovernError as exc:
+            self.sink.extend(exc.diagnostics)
+            return None
+        self._record(path, self.display(path), text)
+        return text
+
+    def _record(self, path: Path, shown: str, text: str) -> None:
+        self.sources[shown] = text
+        self.files[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def source_line(self, span: Span) -> str | None:
+        text = self.sources.get(span.file)
+        if text is None or span.line <= 0:
+            return None
+        lines = text.splitlines()
+        return lines[span.line - 1] if span.line <= len(lines) else None
+
+
+def find_manifest(root: Path) -> Path | None:
+    for name in MANIFEST_NAMES:
+        if (root / name).is_file():
+            return root / name
+    return None
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Load and statically check a pack; raises :class:`PolicyError` with every problem found."""
+    root = Path(path)
+    if root.is_file() and root.name in MANIFEST_NAMES:
+        root = root.parent
+    if not root.is_dir():
+        raise PolicyError(Diagnostic("policy-not-found", f"policy pack folder not found: {path}", Span(str(path)),
+                                     "a pack is a folder with a policy.yaml manifest"))
+    manifest_path = find_manifest(root)
+    if manifest_path is None:
+        raise PolicyError(Diagnostic("policy-no-manifest", f"{path} has no policy.yaml manifest", Span(str(path)),
+                                     "see policies/example/ for the layout of a pack"))
+    reader = _PackReader(root.resolve())
+    manifest_path = manifest_path.resolve()
+    doc = reader.yaml(manifest_path)
+    manifest: Manifest | None = None
+    if doc is not None:
+        manifest, problems = validate_document(doc, Manifest)
+        reader.sink.extend(problems)
+    if manifest is None:
+        raise PolicyError(reader.sink.items)
+    _check_manifest(manifest, doc, reader)
+    facts = _load_facts(reader, manifest)
+    rule_files = _load_rules(reader, manifest)
+    templates, template_docs = _load_templates(reader, manifest)
+    if reader.sink:
+        raise PolicyError(reader.sink.items)
+
+    definitions = _collect_definitions(rule_files, reader)
+    rules = [r for f in rule_files for r in f.rules]
+    _check_rules(rules, manifest, facts, definitions, reader)
+    compiler = Compiler(definitions)
+    locations: dict[tuple[str, ...], Span] = {}
+    conditions = _check_templates(templates, template_docs, manifest, facts, definitions, compiler, reader,
+                                  locations)
+    if reader.sink:
+        raise PolicyError(reader.sink.items)
+
+    compiled = [_compile_rule(r, manifest, definitions, compiler, reader) for r in rules]
+    compiled.sort(key=lambda c: c.severity)  # stable: file order within a tier
+    policy = Policy(
+        root=reader.root, manifest=manifest, facts=facts, rules=compiled, definitions=definitions,
+        templates=templates, template_files=dict(manifest.templates), conditions=conditions,
+        files=dict(sorted(reader.files.items())), locations=locations, sources=reader.sources,
+    )
+    policy.digest = canonical_digest({"name": manifest.name, "version": manifest.version, "files": policy.files})
+    return policy
+
+
+# --- manifest and facts ------------------------------------------------------------
+
+def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) -> None:
+    tiers = [t.id for t in manifest.tiers]
+    seen: set[str] = set()
+    for i, tier in enumerate(tiers):
+        if tier in seen:
+            reader.sink.add(doc.diagnostic("duplicate-tier", f"tier `{tier}` is declared twice", ("tiers", i)))
+        seen.add(tier)
+    if manifest.default_tier not in tiers:
+        reader.sink.add(doc.diagnostic("unknown-tier", f"default_tier `{manifest.default_tier}` is not a declared tier",
+                                       ("default_tier",), did_you_mean(manifest.default_tier, tiers)))
+    for tier, file in manifest.templates.items():
+        if tier not in tiers:
+            reader.sink.add(doc.diagnostic("unknown-tier", f"template for unknown tier `{tier}`", ("templates", tier),
+                                           did_you_mean(tier, tiers), key=True))
+    for tier in manifest.tiers:
+        if tier.id not in manifest.templates and not tier.blocks_deployment:
+            reader.sink.add(doc.diagnostic(
+                "missing-template", f"tier `{tier.id}` has no governance template", ("templates",),
+                "add `templates: {" + tier.id + ": templates/" + tier.id + ".yaml}` or mark the tier "
+                "`blocks_deployment: true`"))
+    people_ids: set[str] = set()
+    for i, person in enumerate(manifest.people):
+        if person.id in people_ids:
+            reader.sink.add(doc.diagnostic("duplicate-person", f"person `{person.id}` is listed twice",
+                                           ("people", i, "id")))
+        people_ids.add(person.id)
+        for j, role in enumerate(person.roles):
+            if role not in manifest.roles:
+                reader.sink.add(doc.diagnostic("unknown-role", f"person `{person.id}` holds unknown role `{role}`",
+                                               ("people", i, "roles", j), did_you_mean(role, manifest.roles)))
+
+
+def _load_facts(reader: _PackReader, manifest: Manifest) -> dict[str, FactDef]:
+    path = reader.root / manifest.facts_file
+    if not path.is_file():
+        reader.sink.add(Diagnostic("missing-facts", f"facts file not found: {reader.display(path)}",
+                                   Span(reader.display(reader.root / 'policy.yaml')),
+                                   "the questionnaire (facts.yaml) declares what the rules may read"))
+        return {}
+    doc = reader.yaml(path)
+    if doc is None:
+        return {}
+    model, problems = validate_document(doc, FactsFile)
+    reader.sink.extend(problems)
+    if model is None:
+        return {}
+    for name, fact in model.facts.items():
+        if fact.type in ("enum", "set") and not fact.values:
+            reader.sink.add(doc.diagnostic("fact-values", f"fact `{name}` of type {fact.type} needs `values`",
+                                           ("facts", name)))
+        if fact.type not in ("enum", "set") and fact.values:
+            reader.sink.add(doc.diagnostic("fact-values", f"fact `{name}` of type {fact.type} cannot have `values`",
+                                           ("facts", name, "values")))
+        for value in fact.value_help:
+            if fact.values is None or value not in fact.values:
+                reader.sink.add(doc.diagnostic("fact-values", f"`value_help` explains `{value}`, which is not an "
+                                               f"allowed value of `{name}`", ("facts", name, "value_help", value),
+                                               key=True))
+    return dict(model.facts)
+
+
+# --- rules ------------------------------------------------------------------------------
+
+def _glob(root: Path, patterns: list[str]) -> list[Path]:
+    found: set[Path] = set()
+    for pattern in patterns:
+        for match in glob.glob(pattern, root_dir=root, recursive=True):
+            candidate = (root / match).resolve()
+            if candidate.is_file() and candidate.is_relative_to(root):
+                found.add(candidate)
+    return sorted(found)
+
+
+def _load_rules(reader: _PackReader, manifest: Manifest) -> list[n.RuleFile]:
+    files = []
+    paths = _glob(reader.root, manifest.rules)
+    if not paths:
+        reader.sink.add(Diagnostic("no-rules", f"no rule files match {manifest.rules}",
+                                   Span(reader.display(reader.root / "policy.yaml")),
+                                   "classification rules live in rules/*.rules"))
+    for path in paths:
+        text = reader.text(path)
+        if text is None:
+            continue
+        try:
+            files.append(parse_rules(text, reader.display(path)))
+        except DslError as exc:
+            reader.sink.extend(exc.diagnostics)
+    return files
+
+
+def _collect_definitions(files: list[n.RuleFile], reader: _PackReader) -> dict[str, n.Expr]:
+    definitions: dict[str, n.Expr] = {}
+    first: dict[str, Span] = {}
+    for rule_file in files:
+        for definition in rule_file.definitions:
+            if definition.name in definitions:
+                reader.sink.add(Diagnostic("duplicate-definition", f"`{definition.name}` is already defined at "
+                                           f"{first[definition.name]}", definition.span, None,
+                                           reader.source_line(definition.span)))
+                continue
+            definitions[definition.name] = definition.expr
+            first[definition.name] = definition.span
+    return definitions
+
+
+def _check_rules(rules: list[n.Rule], manifest: Manifest, facts: dict[str, FactDef],
+                 definitions: dict[str, n.Expr], reader: _PackReader) -> None:
+    tiers = [t.id for t in manifest.tiers]
+    checker = Checker(classification_schema(facts, manifest.parameters), definitions, reader.source_line)
+    seen: dict[str, Span] = {}
+    for name, expr in definitions.items():
+        checker.infer(expr)
+    for rule in rules:
+        if rule.id in seen:
+            reader.sink.add(Diagnostic("duplicate-rule", f"rule id `{rule.id}` is already used at {seen[rule.id]}",
+                                       rule.span, None, reader.source_line(rule.span)))
+        seen.setdefault(rule.id, rule.span)
+        if rule.tier not in tiers:
+            reader.sink.add(Diagnostic("unknown-tier", f"unknown tier `{rule.tier}`", rule.tier_span,
+                                       did_you_mean(rule.tier, tiers) or "tiers: " + ", ".join(tiers),
+                                       reader.source_line(rule.tier_span)))
+        checker.check_condition(rule.when, "`when`")
+        if rule.unless is not None:
+            checker.check_condition(rule.unless, "`unless`")
+    reader.sink.extend(_dedupe(checker.diagnostics))
+
+
+def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diagnostics:
+        key = (d.code, d.message, d.span)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _reads(expr: n.Expr, definitions: dict[str, n.Expr], seen: set[str] | None = None) -> list[str]:
+    seen = set() if seen is None else seen
+    out: list[str] = []
+    for node in n.walk(expr):
+        if isinstance(node, n.Path):
+            if len(node.parts) == 1 and node.parts[0] in definitions:
+                if node.parts[0] not in seen:
+                    seen.add(node.parts[0])
+                    out.extend(_reads(definitions[node.parts[0]], definitions, seen))
+            else:
+                out.append(node.dotted)
+    return out
+
+
+def _compile_rule(rule: n.Rule, manifest: Manifest, definitions: dict[str, n.Expr], compiler: Compiler,
+                  reader: _PackReader) -> CompiledRule:
+    reads = _reads(rule.when, definitions) + (_reads(rule.unless, definitions) if rule.unless else [])
+    text = _span_text(reader, rule.span)
+    return CompiledRule(
+        rule=rule,
+        when=compiler.compile(rule.when),
+        unless=compiler.compile(rule.unless) if rule.unless is not None else None,
+        undetermined=rule.undetermined or manifest.on_undetermined,
+        reads=tuple(dict.fromkeys(reads)),
+        severity=[t.id for t in manifest.tiers].index(rule.tier),
+        text=text,
+    )
+
+
+def _span_text(reader: _PackReader, span: Span) -> str:
+    source = reader.sources.get(span.file, "")
+    lines = source.splitlines()
+    if not (0 < span.line <= len(lines)):
+        return ""
+    end_line = span.end_line or span.line
+    chunk = lines[span.line - 1: end_line]
+    if len(chunk) == 1:
+        return chunk[0][span.column - 1: span.end_column - 1]
+    chunk[0] = chunk[0][span.column - 1:]
+    chunk[-1] = chunk[-1][: span.end_column - 1]
+    return "\n".join(chunk)
+
+
+# --- templates ---------------------------------------------------------------------------
+
+def _load_templates(reader: _PackReader, manifest: Manifest) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
+    templates: dict[str, Template] = {}
+    docs: dict[str, YamlDocument] = {}
+    cache: dict[Path, tuple[Template | None, YamlDocument | None]] = {}
+    for tier, relative in manifest.templates.items():
+        path = (reader.root / relative).resolve()
+        if not path.is_relative_to(reader.root):
+            reader.sink.add(Diagnostic("path-escape", f"template path `{relative}` leaves the pack folder",
+                                       Span(reader.display(reader.root / "policy.yaml"))))
+            continue
+        if path not in cache:
+            if not path.is_file():
+                reader.sink.add(Diagnostic("missing-template", f"template file not found: {relative} (tier `{tier}`)",
+                                           Span(reader.display(reader.root / "policy.yaml"))))
+                cache[path] = (None, None)
+                continue
+            doc = reader.yaml(path)
+            model = None
+            if doc is not None:
+                model, problems = validate_document(doc, Template)
+                reader.sink.extend(problems)
+            cache[path] = (model, doc)
+        model, doc = cache[path]
+        if model is not None and doc is not None:
+            templates[tier] = model
+            docs[tier] = doc
+    return templates, docs
+
+
+def _embedded(doc: YamlDocument, loc: tuple, text: str, reader: _PackReader) -> n.Expr | None:
+    """Parse a condition written as a YAML string, placing errors at its real column."""
+    line, column = doc.positions.get(loc, (1, 1))
+    lines = doc.text.splitlines()
+    first = lines[line - 1] if 0 < line <= len(lines) else ""
+    indicator = first[column - 1: column] if column - 1 < len(first) else ""
+    if indicator in ("'", '"'):
+        column += 1
+    elif indicator in ("|", ">"):
+        line += 1
+        following = lines[line - 1] if line <= len(lines) else ""
+        column = len(following) - len(following.lstrip()) + 1
+    try:
+        return parse_expression(text, doc.path, line=line, column=column, source=doc.text)
+    except DslError as exc:
+        reader.sink.extend(exc.diagnostics)
+        return None
+
+
+def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocument], manifest: Manifest,
+                     facts: dict[str, FactDef], definitions: dict[str, n.Expr], compiler: Compiler,
+                     reader: _PackReader, locations: dict[tuple[str, ...], Span]) -> dict[tuple[str, ...], Condition]:
+    conditions: dict[tuple[str, ...], Condition] = {}
+    roles = set(manifest.roles)
+    checker = Checker(condition_schema(facts, manifest.parameters), definitions, reader.source_line)
+    applicability = Checker(classification_schema(facts, manifest.parameters), definitions, reader.source_line)
+    done_docs: set[int] = set()
+    for tier, template in templates.items():
+        doc = docs[tier]
+        first_visit = id(doc) not in done_docs
+        done_docs.add(id(doc))
+        stage_ids = [s.id for s in template.stages]
+        for i, stage in enumerate(template.stages):
+            base = ("stages", i)
+            if first_visit and stage_ids.count(stage.id) > 1 and stage_ids.index(stage.id) != i:
+                reader.sink.add(doc.diagnostic("duplicate-stage", f"stage `{stage.id}` is declared twice",
+                                               base + ("id",)))
+            for j, previous in enumerate(stage.after or []):
+                if previous not in stage_ids and first_visit:
+                    reader.sink.add(doc.diagnostic("unknown-stage", f"stage `{stage.id}` comes after unknown stage "
+                                                   f"`{previous}`", base + ("after", j),
+                                                   did_you_mean(previous, stage_ids)))
+            for role in stage.raci:
+                if role not in roles and first_visit:
+                    reader.sink.add(doc.diagnostic("unknown-role", f"RACI names unknown role `{role}`",
+                                                   base + ("raci", role), did_you_mean(role, roles), key=True))
+            if first_visit and stage.raci and not any("A" in v for v in stage.raci.values()):
+                reader.sink.add(doc.diagnostic("raci-no-accountable", f"stage `{stage.id}` has no accountable (A) role",
+                                               base + ("raci",), "exactly one role should be accountable per stage"))
+            gate = stage.gate
+            check_ids: list[str] = []
+            for k, check in enumerate(gate.checks):
+                loc = base + ("gate", "checks", k)
+                locations[(tier, stage.id, "check", check.id)] = doc.span(loc)
+                if check.id in check_ids and first_visit:
+                    reader.sink.add(doc.diagnostic("duplicate-check", f"check `{check.id}` appears twice at gate "
+                                                   f"`{stage.id}`", loc + ("id",)))
+                check_ids.append(check.id)
+                if check.kind not in CHECK_KINDS and first_visit:
+                    reader.sink.add(doc.diagnostic("unknown-check-kind", f"unknown check kind `{check.kind}`",
+                                                   loc + ("kind",), did_you_mean(check.kind, CHECK_KINDS) or
+                                                   "kinds: " + ", ".join(sorted(CHECK_KINDS))))
+                if check.kind == "metric" and check.condition is None and first_visit:
+                    reader.sink.add(doc.diagnostic("missing-condition", f"metric check `{check.id}` needs a "
+                                                   "`condition`", loc))
+                for field_name, which in (("condition", checker), ("when", applicability)):
+                    text = getattr(check, field_name)
+                    if text is None:
+                        continue
+                    cond = _condition(doc, loc + (field_name,), text, which, compiler, reader, first_visit)
+                    if cond is not None:
+                        conditions[(tier, stage.id, "check", check.id, field_name)] = cond
+            for k, signoff in enumerate(gate.signoffs):
+                loc = base + ("gate", "signoffs", k)
+                locations[(tier, stage.id, "signoff", signoff.role)] = doc.span(loc)
+                for role, where in [(signoff.role, loc + ("role",))] + [
+                        (r, loc + ("distinct_from", m)) for m, r in enumerate(signoff.distinct_from)]:
+                    if role not in roles and first_visit:
+                        reader.sink.add(doc.diagnostic("unknown-role", f"sign-off names unknown role `{role}`", where,
+                                                       did_you_mean(role, roles)))
+                if signoff.when is not None:
+                    cond = _condition(doc, loc + ("when",), signoff.when, applicability, compiler, reader,
+                                      first_visit)
+                    if cond is not None:
+                        conditions[(tier, stage.id, "signoff", signoff.role, "when")] = cond
+            for k, document in enumerate(gate.documents):
+                loc = base + ("gate", "documents", k)
+                locations[(tier, stage.id, "document", document.id)] = doc.span(loc)
+                if document.path is None and document.role is None and first_visit:
+                    reader.sink.add(doc.diagnostic("document-target", f"document `{document.id}` needs a `path` or "
+                                                   "a `role` to look for in the evidence", loc))
+                if document.when is not None:
+                    cond = _condition(doc, loc + ("when",), document.when, applicability, compiler, reader,
+                                      first_visit)
+                    if cond is not None:
+                        conditions[(tier, stage.id, "document", document.id, "when")] = cond
+        if first_visit:
+            from govern.plan.graph import stage_order_problems
+
+            for message, i in stage_order_problems(template):
+                reader.sink.add(doc.diagnostic("stage-order", message, ("stages", i) if i is not None else ("stages",)))
+    reader.sink.extend(_dedupe(checker.diagnostics + applicability.diagnostics))
+    return conditions
+
+
+def _condition(doc: YamlDocument, loc: tuple, text: str, checker: Checker, compiler: Compiler,
+               reader: _PackReader, report: bool) -> Condition | None:
+    before = len(reader.sink.items)
+    expr = _embedded(doc, loc, text, reader)
+    if expr is None:
+        if not report:
+            del reader.sink.items[before:]
+        return None
+    if report:
+        checker.check_condition(expr)
+    return Condition(text=text, expr=expr, fn=compiler.compile(expr), span=doc.span(loc))
+

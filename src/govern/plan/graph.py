@@ -1,0 +1,205 @@
+"""Classified use case + the tier's template → the gate graph (a ``networkx.DiGraph``).
+
+Nodes are gates -- one per stage, guarding entry into it -- carrying the checks, sign-offs,
+documents and RACI roles that apply to this use case; edges are the order of stages. A
+requirement with a ``when`` condition applies unless that condition is false (an
+undetermined applicability keeps the requirement: fail closed). The plan is deterministic
+and has a digest over the policy digest, the use-case digest and the graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from govern.canonical import digest
+from govern.dsl.values import UNDETERMINED, EvalError
+from govern.policy.model import CheckSpec, DocumentSpec, SignoffSpec, StageSpec, Template
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from govern.classify import Classification
+    from govern.load.use_case import UseCase
+    from govern.policy.pack import Policy
+
+PROHIBITED_GATE = "deployment"
+
+
+def stage_edges(template: Template) -> list[tuple[str, str]]:
+    """(before, after) pairs: explicit ``after`` lists, else the previous stage in the list."""
+    edges: list[tuple[str, str]] = []
+    for i, stage in enumerate(template.stages):
+        before = stage.after if stage.after is not None else ([template.stages[i - 1].id] if i else [])
+        edges.extend((b, stage.id) for b in before)
+    return edges
+
+
+def stage_order_problems(template: Template) -> list[tuple[str, int | None]]:
+    """Cycles and unreachable stages, as (message, stage index) pairs."""
+    import networkx as nx
+
+    ids = [s.id for s in template.stages]
+    g = nx.DiGraph()
+    g.add_nodes_from(ids)
+    g.add_edges_from((a, b) for a, b in stage_edges(template) if a in g and b in g)
+    problems: list[tuple[str, int | None]] = []
+    try:
+        cycle = nx.find_cycle(g)
+        path = " → ".join([cycle[0][0]] + [edge[1] for edge in cycle])
+        problems.append((f"stages form a cycle: {path}", ids.index(cycle[0][0])))
+        return problems
+    except nx.NetworkXNoCycle:
+        pass
+    entries = [s for s in ids if g.in_degree(s) == 0]
+    if len(entries) != 1:
+        problems.append((f"a template needs exactly one entry stage (one with no `after`); found "
+                         f"{len(entries)}: {', '.join(entries)}", None))
+    if entries:
+        reachable = nx.descendants(g, entries[0]) | {entries[0]}
+        for i, stage in enumerate(ids):
+            if stage not in reachable:
+                problems.append((f"stage `{stage}` cannot be reached from `{entries[0]}`", i))
+    return problems
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A check, sign-off or document required at a gate, with where the policy asked for it."""
+
+    kind: str  # check | signoff | document
+    spec: CheckSpec | SignoffSpec | DocumentSpec
+    location: str
+    applicability: str  # always | applies | undetermined
+
+    @property
+    def id(self) -> str:
+        spec = self.spec
+        return spec.role if isinstance(spec, SignoffSpec) else spec.id
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.spec.model_dump(mode="json", exclude_none=True)
+        data["location"] = self.location
+        if self.applicability != "always":
+            data["applicability"] = self.applicability
+        return data
+
+
+@dataclass(frozen=True)
+class Gate:
+    id: str
+    title: str
+    after: tuple[str, ...]
+    raci: dict[str, str]
+    checks: tuple[Requirement, ...] = ()
+    signoffs: tuple[Requirement, ...] = ()
+    documents: tuple[Requirement, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "title": self.title, "after": list(self.after), "raci": dict(sorted(self.raci.items())),
+            "checks": [c.to_dict() for c in self.checks],
+            "signoffs": [s.to_dict() for s in self.signoffs],
+            "documents": [d.to_dict() for d in self.documents],
+        }
+
+
+@dataclass
+class Plan:
+    tier: str
+    use_case_id: str
+    policy_digest: str
+    use_case_digest: str
+    template_file: str | None
+    gates: dict[str, Gate] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    graph: "nx.DiGraph | None" = field(default=None, repr=False)
+    digest: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "use_case": self.use_case_id,
+            "tier": self.tier,
+            "policy_digest": self.policy_digest,
+            "use_case_digest": self.use_case_digest,
+            "template": self.template_file,
+            "order": list(self.order),
+            "gates": [self.gates[g].to_dict() for g in self.order],
+            "plan_digest": self.digest,
+        }
+
+    def upstream(self, gate_id: str) -> list[str]:
+        import networkx as nx
+
+        assert self.graph is not None
+        return [g for g in self.order if g in nx.ancestors(self.graph, gate_id)]
+
+
+def compile_plan(policy: "Policy", use_case: "UseCase", classification: "Classification") -> Plan:
+    import networkx as nx
+
+    from govern.classify import environment
+
+    tier = classification.tier
+    tier_def = next(t for t in policy.manifest.tiers if t.id == tier)
+    plan = Plan(tier, use_case.id, policy.digest, use_case.digest, policy.template_files.get(tier))
+    g = nx.DiGraph()
+    if tier_def.blocks_deployment:
+        spec = CheckSpec(id="tier_prohibited", kind="prohibited", enforcement="block", waivable=False,
+                         title=f"use cases of tier `{tier}` may not be deployed",
+                         citation="; ".join(o.citation for o in classification.determining) or None)
+        gate = Gate(PROHIBITED_GATE, f"Deployment (forbidden for tier {tier})", (), {},
+                    checks=(Requirement("check", spec, plan.template_file or "policy.yaml", "always"),))
+        plan.gates[gate.id] = gate
+        g.add_node(gate.id, gate=gate)
+    else:
+        template = policy.templates[tier]
+        env = environment(policy, use_case, classification.as_of)
+        index = {s.id: i for i, s in enumerate(template.stages)}
+        for i, stage in enumerate(template.stages):
+            gate = _gate(policy, tier, i, stage, template, env)
+            plan.gates[gate.id] = gate
+            g.add_node(gate.id, gate=gate)
+        g.add_edges_from(stage_edges(template))
+    plan.order = list(nx.lexicographical_topological_sort(g, key=lambda s: f"{_position(plan, s):06d}"))
+    plan.graph = g
+    plan.digest = digest({
+        "policy_digest": policy.digest, "use_case_digest": use_case.digest, "tier": tier,
+        "graph": {"order": plan.order, "gates": [plan.gates[x].to_dict() for x in plan.order],
+                  "edges": sorted([list(e) for e in g.edges])},
+    })
+    return plan
+
+
+def _position(plan: Plan, stage: str) -> int:
+    return list(plan.gates).index(stage)
+
+
+def _gate(policy: "Policy", tier: str, index: int, stage: StageSpec, template: Template, env: dict) -> Gate:
+    file = policy.template_files[tier]
+    after = tuple(stage.after if stage.after is not None else ([template.stages[index - 1].id] if index else []))
+
+    def applies(kind: str, ident: str, position: int, spec) -> Requirement | None:
+        span = policy.locations.get((tier, stage.id, kind, ident))
+        location = policy.location(span) if span is not None else f"{file}: stages[{stage.id}].gate.{kind}s[{ident}]"
+        condition = policy.conditions.get((tier, stage.id, kind, ident, "when"))
+        if getattr(spec, "when", None) is None or condition is None:
+            return Requirement(kind, spec, location, "always")
+        try:
+            value = condition.fn(env)
+        except EvalError:
+            value = UNDETERMINED
+        if value is False:
+            return None
+        return Requirement(kind, spec, location, "applies" if value is True else "undetermined")
+
+    checks = [applies("check", c.id, i, c) for i, c in enumerate(stage.gate.checks)]
+    signoffs = [applies("signoff", s.role, i, s) for i, s in enumerate(stage.gate.signoffs)]
+    documents = [applies("document", d.id, i, d) for i, d in enumerate(stage.gate.documents)]
+    return Gate(
+        id=stage.id, title=stage.title or stage.gate.title or stage.id.replace("_", " ").capitalize(),
+        after=after, raci=dict(stage.raci),
+        checks=tuple(r for r in checks if r is not None),
+        signoffs=tuple(r for r in signoffs if r is not None),
+        documents=tuple(r for r in documents if r is not None),
+    )

@@ -1,0 +1,198 @@
+"""The YAML shapes of a policy pack, as pydantic models (also exported as JSON Schema).
+
+These models validate structure only; cross-references (tiers, roles, check kinds, DSL
+conditions) are checked by :mod:`govern.load.pack`, which knows the whole pack.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+IDENT = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
+DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhw])\s*$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are errors: a misspelt key must never be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_duration(text: str) -> _dt.timedelta:
+    match = DURATION_RE.match(text)
+    if not match:
+        raise ValueError(f"`{text}` is not a duration; write e.g. `365d`, `12h` or `2w`")
+    amount, unit = float(match.group(1)), match.group(2)
+    return _dt.timedelta(days=amount * {"d": 1.0, "h": 1 / 24, "w": 7.0}[unit])
+
+
+# --- manifest -------------------------------------------------------------------
+
+class TierDef(Strict):
+    id: str = Field(pattern=IDENT)
+    title: str | None = None
+    description: str | None = None
+    blocks_deployment: bool = Field(
+        False, description="Use cases in this tier may not enter any stage (e.g. prohibited practices).")
+
+
+class RoleDef(Strict):
+    title: str | None = None
+    description: str | None = None
+    level: Literal["strategic", "tactical", "operational"] | None = None
+
+
+class PersonDef(Strict):
+    id: str = Field(pattern=IDENT)
+    name: str
+    email: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    public_key: str | None = Field(None, description="Ed25519 public key (PEM or base64) used to verify sign-offs.")
+
+
+FactType = Literal["enum", "set", "bool", "number", "integer", "string", "date"]
+
+
+class FactDef(Strict):
+    type: FactType = Field(description="enum: one of `values`; set: any subset of `values`.")
+    question: str = Field(description="What `govern init` asks.")
+    description: str | None = None
+    values: list[str] | None = Field(None, description="Allowed values for enum and set facts.")
+    value_help: dict[str, str] = Field(default_factory=dict, description="What each allowed value means.")
+    required: bool = Field(False, description="A descriptor without this answer is invalid.")
+    minimum: float | None = None
+    maximum: float | None = None
+    group: str | None = Field(None, description="Questionnaire section this fact is asked in.")
+
+    @field_validator("values")
+    @classmethod
+    def _distinct(cls, values: list[str] | None) -> list[str] | None:
+        if values is not None:
+            if not values:
+                raise ValueError("needs at least one allowed value")
+            duplicates = sorted({v for v in values if values.count(v) > 1})
+            if duplicates:
+                raise ValueError(f"duplicate allowed values: {', '.join(duplicates)}")
+        return values
+
+
+class Manifest(Strict):
+    """`policy.yaml`: what the pack is and the vocabulary its files share."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    version: str = Field(pattern=r"^\d+(\.\d+)*([\-+][0-9A-Za-z.\-]+)?$")
+    title: str | None = None
+    description: str | None = None
+    tiers: list[TierDef] = Field(min_length=1, description="Most severe first.")
+    default_tier: str = Field(description="The tier when no rule fires.")
+    on_undetermined: Literal["fire", "skip"] = Field(
+        "fire", description="What a rule whose outcome is undetermined (missing facts) does; `fire` fails closed.")
+    roles: dict[str, RoleDef] = Field(min_length=1)
+    people: list[PersonDef] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict,
+                                       description="Thresholds and dates regulators may move.")
+    facts_file: str = "facts.yaml"
+    rules: list[str] = Field(default_factory=lambda: ["rules/*.rules"], description="Glob patterns.")
+    templates: dict[str, str] = Field(description="tier → template file.")
+    tests: list[str] = Field(default_factory=lambda: ["tests/*.yaml"], description="Glob patterns.")
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _tier_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"id": v} if isinstance(v, str) else v for v in value]
+        return value
+
+
+class FactsFile(Strict):
+    facts: dict[str, FactDef]
+
+
+# --- governance templates --------------------------------------------------------
+
+Raci = Literal["R", "A", "C", "I", "A/R", "R/A"]
+
+
+class CheckSpec(Strict):
+    id: str = Field(pattern=IDENT)
+    kind: str
+    title: str | None = None
+    condition: str | None = Field(None, description="Rule-language condition that must hold.")
+    params: dict[str, Any] = Field(default_factory=dict)
+    enforcement: Literal["block", "warn"] = "block"
+    when: str | None = Field(None, description="Rule-language condition over use_case/params: check applies only then.")
+    waivable: bool = True
+    citation: str | None = None
+
+
+class SignoffSpec(Strict):
+    role: str
+    count: int = Field(1, ge=1)
+    distinct_from: list[str] = Field(default_factory=list,
+                                     description="Roles whose holders may not sign this (segregation of duties).")
+    not_author: bool = Field(False, description="The model's author may not approve it.")
+    valid_for: str | None = Field(None, description="How long an approval stays valid, e.g. `365d`.")
+    when: str | None = None
+
+    @field_validator("valid_for")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
+class DocumentSpec(Strict):
+    id: str = Field(pattern=IDENT)
+    title: str | None = None
+    path: str | None = Field(None, description="File expected in the evidence bundle.")
+    role: str | None = Field(None, description="Evidence role expected in the bundle manifest.")
+    when: str | None = None
+    citation: str | None = None
+
+
+class GateSpec(Strict):
+    title: str | None = None
+    checks: list[CheckSpec] = Field(default_factory=list)
+    signoffs: list[SignoffSpec] = Field(default_factory=list)
+    documents: list[DocumentSpec] = Field(default_factory=list)
+
+
+class StageSpec(Strict):
+    id: str = Field(pattern=IDENT)
+    title: str | None = None
+    after: list[str] | None = Field(None, description="Stages that must be passed first; default: the previous one.")
+    raci: dict[str, Raci] = Field(default_factory=dict, description="role → R, A, C, I or A/R.")
+    gate: GateSpec = Field(default_factory=GateSpec, description="What guards entry into this stage.")
+
+
+class Template(Strict):
+    title: str | None = None
+    description: str | None = None
+    stages: list[StageSpec] = Field(min_length=1)
+
+
+# --- pack tests --------------------------------------------------------------------
+
+class Expectation(Strict):
+    tier: str
+    fired: list[str] | None = Field(None, description="Rules that must fire (exactly these, if given).")
+    undetermined: list[str] | None = None
+    gates: list[str] | None = Field(None, description="Gate (stage) ids of the compiled plan.")
+    checks: list[str] | None = Field(None, description="`gate.check` ids that must be required.")
+
+
+class PackTestCase(Strict):
+    name: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+    use_case: str | None = Field(None, description="Path of a descriptor file, relative to the test file.")
+    as_of: _dt.date | None = None
+    expect: Expectation
+
+
+class PackTestFile(Strict):
+    cases: list[PackTestCase] = Field(min_length=1)

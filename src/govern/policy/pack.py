@@ -1,0 +1,146 @@
+"""A loaded, statically checked policy pack: the value every later stage works from.
+
+Built by :func:`govern.load.pack.load_policy`; holds the manifest, the questionnaire, the
+parsed rules with their compiled predicates, the governance templates and the pack digest
+(which names this exact policy version in decisions and in the audit trail).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from govern.dsl import nodes as n
+from govern.dsl import types as t
+from govern.errors import Span
+from govern.policy.model import FactDef, Manifest, Template
+
+#: Roots a check condition may read besides the use case and the parameters; their shape
+#: comes from evidence, so they are typed `any` and checked at evaluation time.
+EVIDENCE_ROOTS = ("metrics", "champion", "model", "result")
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its compiled predicates; keeps id and span for explanations."""
+
+    rule: n.Rule
+    when: Callable[[dict], Any]
+    unless: Callable[[dict], Any] | None
+    undetermined: str  # fire | skip, after applying the pack default
+    reads: tuple[str, ...]  # dotted field paths it reads, through definitions
+    severity: int  # index of its tier: 0 is the most severe
+    text: str  # the rule as written, for reports
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+    @property
+    def span(self) -> Span:
+        return self.rule.span
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A DSL condition embedded in a template (check condition or applicability)."""
+
+    text: str
+    expr: n.Expr
+    fn: Callable[[dict], Any]
+    span: Span
+
+
+@dataclass
+class Policy:
+    root: Path
+    manifest: Manifest
+    facts: dict[str, FactDef]
+    rules: list[CompiledRule]
+    definitions: dict[str, n.Expr]
+    templates: dict[str, Template]  # tier → template
+    template_files: dict[str, str]  # tier → pack-relative file
+    conditions: dict[tuple[str, ...], Condition]  # (tier, stage, kind, id, field) → condition
+    files: dict[str, str]  # pack-relative path → sha256 of its normalised text
+    locations: dict[tuple[str, ...], Span] = field(default_factory=dict)  # (tier, stage, kind, id) → span
+    sources: dict[str, str] = field(repr=False, default_factory=dict)  # display path → text
+    digest: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def version(self) -> str:
+        return self.manifest.version
+
+    @property
+    def tier_ids(self) -> list[str]:
+        return [tier.id for tier in self.manifest.tiers]
+
+    def severity(self, tier: str) -> int:
+        return self.tier_ids.index(tier)
+
+    def parameters(self) -> dict[str, Any]:
+        return dict(self.manifest.parameters)
+
+    def roles_of(self, person_id: str) -> list[str]:
+        for person in self.manifest.people:
+            if person.id == person_id:
+                return list(person.roles)
+        return []
+
+    def holders(self, role: str) -> list[str]:
+        return [p.id for p in self.manifest.people if role in p.roles]
+
+    def location(self, span: Span) -> str:
+        """``file:line:col`` with the file relative to the pack root: the same on every machine."""
+        path = Path(span.file)
+        try:
+            relative = path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            relative = path.as_posix()
+        return f"{relative}:{span.line}:{span.column}" if span.line > 0 else relative
+
+    def source_line(self, span: Span) -> str | None:
+        text = self.sources.get(span.file)
+        if text is None or span.line <= 0:
+            return None
+        lines = text.splitlines()
+        return lines[span.line - 1] if span.line <= len(lines) else None
+
+    def summary(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "digest": self.digest}
+
+
+def fact_type(fact: FactDef) -> t.Type:
+    if fact.type == "enum":
+        return t.enum(fact.values or [])
+    if fact.type == "set":
+        return t.list_of(t.enum(fact.values or []))
+    if fact.type == "bool":
+        return t.BOOL
+    if fact.type in ("number", "integer"):
+        return t.NUMBER
+    if fact.type == "date":
+        return t.DATE
+    return t.STRING
+
+
+def use_case_schema(facts: dict[str, FactDef]) -> dict[str, t.Schema]:
+    return {name: fact_type(fact) for name, fact in facts.items()}
+
+
+def classification_schema(facts: dict[str, FactDef], parameters: dict[str, Any]) -> dict[str, t.Schema]:
+    return {
+        "use_case": use_case_schema(facts),
+        "params": {k: t.type_of_value(v) for k, v in parameters.items()},
+    }
+
+
+def condition_schema(facts: dict[str, FactDef], parameters: dict[str, Any]) -> dict[str, t.Schema]:
+    schema = classification_schema(facts, parameters)
+    for root in EVIDENCE_ROOTS:
+        schema[root] = t.ANY
+    return schema
