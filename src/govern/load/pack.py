@@ -101,12 +101,15 @@ def load_policy(path: str | Path) -> Policy:
     facts = _load_facts(reader, manifest)
     rule_files = _load_rules(reader, manifest)
     templates, template_docs = _load_templates(reader, manifest)
-    if reader.sink:
-        raise PolicyError(reader.sink.items)
+    facts_ok = not any(d.span and d.span.file.endswith(manifest.facts_file) for d in reader.sink.items)
 
+    # Keep going after structural errors so that one run reports every problem; only
+    # skip the stages whose input failed (unknown-field errors against broken facts
+    # would be noise).
     definitions = _collect_definitions(rule_files, reader)
     rules = [r for f in rule_files for r in f.rules]
-    _check_rules(rules, manifest, facts, definitions, reader)
+    if facts_ok:
+        _check_rules(rules, manifest, facts, definitions, reader)
     compiler = Compiler(definitions)
     locations: dict[tuple[str, ...], Span] = {}
     conditions = _check_templates(templates, template_docs, manifest, facts, definitions, compiler, reader,

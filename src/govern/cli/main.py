@@ -1,0 +1,106 @@
+"""Entry point: a click group whose subcommands are imported lazily, and the exit-code policy.
+
+Exit codes follow conftest/OPA: 0 ok, 1 the policy says no (a check failed, a pack test
+failed), 2 usage or input error (bad YAML, unknown flag, invalid pack). A user mistake is
+printed as diagnostics, never as a traceback; set GOVERN_DEBUG=1 to see one for bugs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from typing import Any
+
+import click
+
+from govern import __version__
+
+EXIT_OK, EXIT_POLICY, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+#: verb → (module, attribute, one-line help). Help text lives here so `govern --help`
+#: lists every verb without importing any of them.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": ("govern.cli.validate", "validate", "Check a policy pack (or a use-case descriptor) for errors."),
+    "classify": ("govern.cli.classify", "classify", "Classify a use case into a risk tier and say why."),
+    "plan": ("govern.cli.plan", "plan", "Show the gate graph a use case must pass."),
+    "test": ("govern.cli.packtest", "test", "Run a policy pack's test cases and report rule coverage."),
+    "schema": ("govern.cli.schema", "schema", "Print JSON Schema for policy, evidence or use-case files."),
+    "init": ("govern.cli.init", "init", "Write a use-case descriptor by answering the pack's questions."),
+}
+
+
+class LazyGroup(click.Group):
+    """Imports a subcommand's module only when it is invoked (fast `--help` and start-up)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(module), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_text) for name, (_, _, help_text) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="govern")
+def cli() -> None:
+    """govern: policy-as-code governance for machine-learning models.
+
+    \b
+    A risk officer writes a policy pack (policies/<name>/): tiers, facts, rules and
+    governance templates. govern classifies each use case into a tier, compiles the
+    tier's template into a gate graph, and evaluates it against evidence.
+
+    \b
+    Exit codes: 0 ok, 1 policy failure, 2 usage or input error.
+
+    \b
+    Start with:
+      govern validate policies/eu-ai-act
+      govern classify examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
+      govern plan examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
+      govern test policies/eu-ai-act --min-coverage 100
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    from govern.errors import GovernError
+
+    try:
+        code = cli.main(args=argv, prog_name="govern", standalone_mode=False)
+    except GovernError as exc:
+        click.echo(exc.render(), err=True)
+        click.echo(f"govern: {len(exc.diagnostics)} error{'s' if len(exc.diagnostics) != 1 else ''}", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_USAGE)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if exc.exit_code not in (0, 1) else exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # a bug in govern, not a user mistake
+        if os.environ.get("GOVERN_DEBUG"):
+            raise
+        click.echo(f"govern: internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in govern. Re-run with GOVERN_DEBUG=1 for a traceback and report it.", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def emit_json(data: Any) -> None:
+    import json
+
+    click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str))

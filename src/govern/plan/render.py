@@ -1,0 +1,73 @@
+"""Plan → human text and Graphviz DOT (no Graphviz needed to produce the DOT text)."""
+
+from __future__ import annotations
+
+from govern.plan.graph import Plan
+from govern.policy.model import CheckSpec, DocumentSpec, SignoffSpec
+
+
+def describe_signoff(spec: SignoffSpec) -> str:
+    parts = [f"{spec.count} × {spec.role}"]
+    if spec.not_author:
+        parts.append("not the model's author")
+    if spec.distinct_from:
+        parts.append("distinct from " + ", ".join(spec.distinct_from))
+    if spec.valid_for:
+        parts.append(f"valid for {spec.valid_for}")
+    return "; ".join(parts)
+
+
+def describe_check(spec: CheckSpec) -> str:
+    text = f"{spec.id} [{spec.kind}, {spec.enforcement}]"
+    if spec.condition:
+        text += f": {spec.condition}"
+    elif spec.params:
+        text += ": " + ", ".join(f"{k}={v}" for k, v in sorted(spec.params.items()))
+    return text
+
+
+def to_text(plan: Plan) -> str:
+    lines = [f"{plan.use_case_id}: tier {plan.tier} — {len(plan.order)} gates  (plan {plan.digest[:19]}…)"]
+    for gate_id in plan.order:
+        gate = plan.gates[gate_id]
+        after = f" after {', '.join(gate.after)}" if gate.after else " (entry)"
+        lines.append("")
+        lines.append(f"▸ {gate.id}: {gate.title}{after}")
+        if gate.raci:
+            lines.append("    RACI: " + ", ".join(f"{role}={letter}" for role, letter in sorted(gate.raci.items())))
+        for req in gate.checks:
+            assert isinstance(req.spec, CheckSpec)
+            note = " (applies: undetermined → kept)" if req.applicability == "undetermined" else ""
+            lines.append(f"    check    {describe_check(req.spec)}{note}")
+        for req in gate.signoffs:
+            assert isinstance(req.spec, SignoffSpec)
+            lines.append(f"    sign-off {describe_signoff(req.spec)}")
+        for req in gate.documents:
+            assert isinstance(req.spec, DocumentSpec)
+            target = req.spec.path or f"role {req.spec.role}"
+            lines.append(f"    document {req.spec.id} ({target})")
+        if not (gate.checks or gate.signoffs or gate.documents):
+            lines.append("    (no requirements)")
+    return "\n".join(lines)
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_dot(plan: Plan) -> str:
+    out = [f"digraph {_quote(plan.use_case_id)} {{", "  rankdir=LR;",
+           '  node [shape=box, style="rounded", fontname="Helvetica"];']
+    for gate_id in plan.order:
+        gate = plan.gates[gate_id]
+        rows = [gate.title]
+        rows += [describe_check(r.spec) for r in gate.checks]  # type: ignore[arg-type]
+        rows += ["sign-off: " + describe_signoff(r.spec) for r in gate.signoffs]  # type: ignore[arg-type]
+        rows += [f"document: {r.id}" for r in gate.documents]
+        label = "\\l".join(x.replace("\\", "\\\\").replace('"', '\\"') for x in rows) + "\\l"
+        out.append(f'  {_quote(gate_id)} [label="{label}"];')
+    assert plan.graph is not None
+    for a, b in sorted(plan.graph.edges):
+        out.append(f"  {_quote(a)} -> {_quote(b)};")
+    out.append("}")
+    return "\n".join(out)
