@@ -10,7 +10,7 @@ The public API is deliberately small::
     policy = govern.load_policy("policies/eu-ai-act")
     use_case = govern.load_use_case("examples/credit-risk/use_case.yaml", policy)
     result = govern.classify(policy, use_case)
-    plan = govern.plan(policy, use_case, result)
+    plan = govern.compile_plan(policy, use_case, result)
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from govern.classify import Classification
+    from govern.classification import Classification
     from govern.load.use_case import UseCase
     from govern.plan.graph import Plan
     from govern.policy.pack import Policy
@@ -39,15 +39,15 @@ def load_use_case(path: Any, policy: "Policy") -> "UseCase":
 
 
 def classify(policy: "Policy", use_case: "UseCase", as_of: Any = None) -> "Classification":
-    from govern.classify import classify as _classify
+    from govern.classification import classify as _classify
 
     return _classify(policy, use_case, as_of)
 
 
-def plan(policy: "Policy", use_case: "UseCase", classification: "Classification | None" = None) -> "Plan":
-    from govern.plan.graph import compile_plan
+def compile_plan(policy: "Policy", use_case: "UseCase", classification: "Classification | None" = None) -> "Plan":
+    from govern.plan.graph import compile_plan as _compile
 
-    return compile_plan(policy, use_case, classification or classify(policy, use_case))
+    return _compile(policy, use_case, classification or classify(policy, use_case))
 
 
-__all__ = ["__version__", "load_policy", "load_use_case", "classify", "plan"]
+__all__ = ["__version__", "load_policy", "load_use_case", "classify", "compile_plan"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from govern.classify import classify
+from govern.classification import classify
 from govern.errors import DiagnosticSink, GovernError, PolicyError, did_you_mean
 from govern.load.pack import _glob
 from govern.load.safe_yaml import YamlDocument, load_yaml_file

@@ -28,7 +28,7 @@ def classify(use_case_path: Path, policy_path: Path, fmt: str, as_of, show_all: 
     JSON output carries: tier, rules (id, status, effect, citation, location, reads),
     policy_digest, use_case_digest.
     """
-    from govern.classify import classify as run
+    from govern.classification import classify as run
 
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None

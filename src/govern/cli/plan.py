@@ -24,7 +24,7 @@ def plan(use_case_path: Path, policy_path: Path, fmt: str, as_of) -> None:
     stage's RACI. Requirements whose `when` is false for this use case are dropped.
     `--format dot` pipes into Graphviz: govern plan ... -f dot | dot -Tsvg > plan.svg
     """
-    from govern.classify import classify
+    from govern.classification import classify
     from govern.plan.graph import compile_plan
     from govern.plan.render import to_dot, to_text
 

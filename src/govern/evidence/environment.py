@@ -161,7 +161,7 @@ def _requirement(line: str) -> tuple[str, str | None, bool] | None:
 
 def _option(line: str, span: Span, raw: str, name: str, bundle: _Bundle | None, state: _ReqState,
             stack: list[str], constraint: bool) -> None:
-    opt, _, value = re.split(r"[=\s]", line, maxsplit=1)[0], None, line
+    opt = re.split(r"[=\s]", line, maxsplit=1)[0]
     value = line[len(opt):].lstrip(" =\t").strip()
     if opt in ("-r", "--requirement", "-c", "--constraint"):
         _include(value, opt in ("-c", "--constraint") or constraint, span, raw, name, bundle, state, stack)

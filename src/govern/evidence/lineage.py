@@ -125,11 +125,11 @@ class _Builder:
     problems: list[Diagnostic] = field(default_factory=list)
     refs: list[tuple[str, YamlDocument, Loc]] = field(default_factory=list)
 
-    def node(self, node_id: str, kind: str, origin: str, **attrs: Any) -> None:
+    def node(self, node_id: str, node_type: str, origin: str, **attrs: Any) -> None:
         g = self.graph
         g.add_node(node_id)  # no-op if present (maybe created bare by an edge)
         data = g.nodes[node_id]
-        data.setdefault("type", kind)
+        data.setdefault("type", node_type)
         data.setdefault("origins", [])
         data.setdefault("tags", {})
         data.setdefault("registered_source", False)
@@ -146,7 +146,7 @@ class _Builder:
     def add_yaml(self, spec: LineageSpec, doc: YamlDocument) -> None:
         for ds in spec.datasets:
             self.node(f"dataset:{ds.id}", "dataset", doc.path, registered_source=ds.registered_source,
-                      tags=ds.tags.model_dump(exclude_none=True))
+                      tags=ds.tags.model_dump(exclude_unset=True, exclude_none=True))
         for i, job in enumerate(spec.jobs):
             job_id = f"job:{job.id}"
             self.node(job_id, "job", doc.path, kind=job.kind)

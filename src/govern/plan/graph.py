@@ -19,7 +19,7 @@ from govern.policy.model import CheckSpec, DocumentSpec, SignoffSpec, StageSpec,
 if TYPE_CHECKING:
     import networkx as nx
 
-    from govern.classify import Classification
+    from govern.classification import Classification
     from govern.load.use_case import UseCase
     from govern.policy.pack import Policy
 
@@ -138,7 +138,7 @@ class Plan:
 def compile_plan(policy: "Policy", use_case: "UseCase", classification: "Classification") -> Plan:
     import networkx as nx
 
-    from govern.classify import environment
+    from govern.classification import environment
 
     tier = classification.tier
     tier_def = next(t for t in policy.manifest.tiers if t.id == tier)
