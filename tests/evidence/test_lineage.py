@@ -204,3 +204,10 @@ def test_alias_bomb_in_lineage(tmp_path: Path) -> None:
                                       ("QUERY", None), ("data-export", None)])
 def test_normalise_kind(raw: str, kind: str | None) -> None:
     assert normalise_kind(raw) == kind
+
+
+def test_american_spellings_are_accepted(tmp_path: Path) -> None:
+    g = yaml_graph(tmp_path, "datasets:\n  - {id: a, tags: {pii: true, anonymized: true, license: mit}}\n"
+                             "models: [{id: m, trained_on: [a]}]\n")
+    assert g.nodes["dataset:a"]["tags"] == {"pii": True, "anonymised": True, "licence": "mit"}
+    assert pii_without_anonymisation(g, "m") == [] and sources_without_licence(g) == []

@@ -58,7 +58,6 @@ CATEGORICAL_FEATURES: tuple[str, ...] = (
     "purpose",
     "savings_account_and_bonds",
     "present_employment_since",
-    "personal_status_and_sex",
     "other_debtors_or_guarantors",
     "property",
     "other_installment_plans",
@@ -69,8 +68,13 @@ CATEGORICAL_FEATURES: tuple[str, ...] = (
 )
 FEATURES: tuple[str, ...] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 #: Attributes a fairness review treats as protected. They stay in the data (fairness can only
-#: be measured on what is kept) and they are model inputs, as in the historical scorecards
-#: built on this set; the model card discusses why that is questionable.
+#: be measured on what is kept). Age and foreign-worker status are model inputs, as in the
+#: historical scorecards built on this set (the model card discusses why that is questionable).
+#: ``personal_status_and_sex`` is NOT an input: sex should not drive a credit decision, and in
+#: this copy of the data the column is sorted independently of the other columns (rows 0-49
+#: all read "male : divorced/separated", 50-359 "female", ... while the UCI original gives
+#: applicant 2 as female), so its value does not belong to the applicant on the same row.
+#: See data/PROVENANCE.md.
 SENSITIVE_ATTRIBUTES: tuple[str, ...] = ("personal_status_and_sex", "age_in_years", "foreign_worker")
 #: Column names that would be direct identifiers. The UCI file has none; the anonymisation job
 #: checks it (and fails loudly) instead of assuming it.
@@ -125,8 +129,10 @@ def load_raw(path: Path = DATA_PATH, *, verify_digest: bool = True) -> pd.DataFr
         actual = sha256_file(path)
         if actual != DATA_SHA256:
             raise ValueError(f"{path}: sha256 {actual} differs from the recorded {DATA_SHA256}")
-    frame = pd.read_csv(path, dtype={c: object for c in (*CATEGORICAL_FEATURES, TARGET)})
-    missing = [c for c in (*FEATURES, TARGET) if c not in frame.columns]
+    frame = pd.read_csv(
+        path, dtype={c: object for c in (*CATEGORICAL_FEATURES, "personal_status_and_sex", TARGET)}
+    )
+    missing = [c for c in (*FEATURES, *SENSITIVE_ATTRIBUTES, TARGET) if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing columns {missing}")
     return frame

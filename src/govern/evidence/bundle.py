@@ -14,14 +14,20 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govern.canonical import digest as canonical_digest
 from govern.errors import Diagnostic, EvidenceError, GovernError, InputError, Span
 from govern.evidence import files as _files
 from govern.evidence.files import ROLES, EvidenceFile
-from govern.evidence.manifest import MANIFEST_NAMES, Manifest, load_manifest
 from govern.evidence.paths import confine, normalise
-from govern.load.safe_yaml import YamlDocument
+
+if TYPE_CHECKING:  # pydantic models are built only when a bundle has a manifest (CLI start-up stays lean)
+    from govern.evidence.manifest import Manifest
+    from govern.load.safe_yaml import YamlDocument
+
+#: kept here (not imported from the manifest module) so bundles without one never load pydantic
+MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
 
 #: OS junk that never counts as evidence (Finder writes it whenever a folder is opened).
 IGNORED_NAMES = frozenset({".DS_Store"})
@@ -279,6 +285,8 @@ def _read_manifest(files: dict[str, EvidenceFile]) -> tuple[Manifest | None, Yam
         raise EvidenceError(Diagnostic("evidence-manifest-ambiguous",
                                        "the bundle has several manifests: " + ", ".join(present), Span(present[0]),
                                        "keep exactly one manifest"))
+    from govern.evidence.manifest import load_manifest
+
     ef = files[present[0]]
     ef.role = "manifest"
     try:
@@ -315,7 +323,7 @@ def _apply_manifest(root: Path, files: dict[str, EvidenceFile], manifest: Manife
             problems.append(Diagnostic("evidence-manifest-invalid", "the manifest cannot list itself", span, None, line))
             continue
         ef.role = entry.role
-        ef._declared_sha256 = entry.sha256
+        ef.declared_sha256 = entry.sha256
     return problems
 
 

@@ -44,7 +44,8 @@ class EvidenceFile:
     abs_path: Path
     size: int
     role: str = "other"
-    _declared_sha256: str | None = field(default=None, repr=False)
+    #: the sha256 the manifest promises (hex), if it gives one; :meth:`EvidenceBundle.verify` compares
+    declared_sha256: str | None = field(default=None, repr=False)
 
     @cached_property
     def sha256(self) -> str:

@@ -19,8 +19,6 @@ from govern.evidence.reading import read_text
 from govern.evidence.validation import validate
 from govern.load.safe_yaml import YamlDocument, load_yaml_text
 
-MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
-
 Role = Literal[
     "model_card", "metrics", "champion_metrics", "junit", "lineage", "openlineage", "environment",
     "seeds", "data", "signoff", "waiver", "artifact", "other",

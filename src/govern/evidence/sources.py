@@ -1,4 +1,4 @@
-"""Evaluator questions ("which sign-offs exist for gate G, role R, this model?") → records.
+"""Evaluator questions ("which sign-offs exist for gate G and role R?") → records.
 
 The evaluator depends only on the :class:`SignoffSource` / :class:`WaiverSource`
 protocols, so where records live (memory, the bundle's ``signoffs/`` and ``waivers/``
@@ -64,7 +64,9 @@ class WaiverRecord:
 
 @runtime_checkable
 class SignoffSource(Protocol):
-    def signoffs(self, use_case_id: str, gate: str, role: str, model_digest: str) -> list[SignoffRecord]: ...
+    def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
+        """Every record for the gate and role, whatever model it names: the evaluator says which are stale."""
+        ...
 
 
 @runtime_checkable
@@ -82,9 +84,9 @@ class InMemorySignoffSource:
     def add(self, record: SignoffRecord) -> None:
         self.records.append(record)
 
-    def signoffs(self, use_case_id: str, gate: str, role: str, model_digest: str) -> list[SignoffRecord]:
+    def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
         return _sorted_signoffs(r for r in self.records if r.use_case_id == use_case_id and r.gate == gate
-                                and r.role == role and r.model_digest == model_digest)
+                                and r.role == role)
 
 
 class InMemoryWaiverSource:
@@ -215,8 +217,8 @@ class FileSignoffSource(_FileRecords):
             verified=verdict.verified, problem=None if verdict.verified else (verdict.problem or UNSIGNED),
             use_case_id=parsed.use_case, source=name)
 
-    def signoffs(self, use_case_id: str, gate: str, role: str, model_digest: str) -> list[SignoffRecord]:
-        return InMemorySignoffSource(self._load()).signoffs(use_case_id, gate, role, model_digest)
+    def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
+        return InMemorySignoffSource(self._load()).signoffs(use_case_id, gate, role)
 
 
 class FileWaiverSource(_FileRecords):

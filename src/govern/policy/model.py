@@ -95,6 +95,8 @@ class Manifest(Strict):
     people: list[PersonDef] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict,
                                        description="Thresholds and dates regulators may move.")
+    waiver_roles: list[str] = Field(default_factory=list,
+                                    description="Roles that may grant waivers; empty: no waivers are accepted.")
     facts_file: str = "facts.yaml"
     rules: list[str] = Field(default_factory=lambda: ["rules/*.rules"], description="Glob patterns.")
     templates: dict[str, str] = Field(description="tier → template file.")

@@ -1,0 +1,166 @@
+"""Policy + use case + plan + evidence bundle → the read-once view every check works from.
+
+Each evidence reader runs at most once per evaluation, and its failure is remembered, so
+ten checks reading a malformed metrics file report the same precise error ten times
+without parsing it ten times. Sign-offs and waivers come through the
+:class:`~govern.evidence.sources.SignoffSource`/``WaiverSource`` protocols, so evaluation
+does not care where they are stored.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from govern.canonical import digest
+from govern.dsl.values import AS_OF_KEY
+from govern.errors import Diagnostic, GovernError, InputError, Span
+from govern.evaluate.results import EvidenceRef
+
+if TYPE_CHECKING:
+    from govern.evidence.bundle import EvidenceBundle
+    from govern.evidence.files import EvidenceFile
+    from govern.evidence.sources import SignoffSource, WaiverSource
+    from govern.load.use_case import UseCase
+    from govern.plan.graph import Plan
+    from govern.policy.pack import Policy
+
+#: Folders whose files record approvals *of* the evidence; they cannot be part of what is approved.
+RECORD_ROLES = ("signoff", "waiver")
+
+
+@dataclass
+class EvaluationContext:
+    policy: "Policy"
+    use_case: "UseCase"
+    plan: "Plan"
+    bundle: "EvidenceBundle"
+    as_of: _dt.date
+    signoffs: "SignoffSource"
+    waivers: "WaiverSource"
+    _cache: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
+
+    # -- identity of what is being evaluated ----------------------------------------------
+    @property
+    def evidence_digest(self) -> str:
+        """Digest of the bundle without its sign-off and waiver records (which approve it)."""
+        return self.cached("evidence_digest", lambda: digest(
+            [[f.path, f.sha256] for f in self.bundle.files() if f.role not in RECORD_ROLES]))
+
+    @property
+    def model_digest(self) -> str:
+        """What a sign-off is bound to: the model artifacts if the bundle has them, else the model card."""
+        def compute() -> str:
+            files = self.bundle.files_with_role("artifact") + self.bundle.files_with_role("model_card")
+            chosen = [f for f in files if f.role == "artifact" and f.path.startswith("model/")] or \
+                self.bundle.files_with_role("model_card")
+            if not chosen:
+                return self.evidence_digest
+            return digest([[f.path, f.sha256] for f in sorted(chosen, key=lambda f: f.path)])
+        return self.cached("model_digest", compute)
+
+    def model_info(self) -> dict[str, Any]:
+        info: dict[str, Any] = {}
+        manifest = self.bundle.manifest
+        if manifest is not None:
+            info = {"name": manifest.model.name, "version": manifest.model.version}
+        try:
+            meta = self.model_card().metadata
+        except GovernError:
+            meta = {}
+        for key in ("name", "version", "owner", "author", "algorithm"):
+            if key not in info and isinstance(meta.get(key), (str, int, float)):
+                info[key] = meta[key]
+        return info
+
+    # -- cached readers -------------------------------------------------------------------
+    def cached(self, key: str, load: Callable[[], Any]) -> Any:
+        if key not in self._cache:
+            try:
+                self._cache[key] = (True, load())
+            except GovernError as exc:
+                self._cache[key] = (False, exc)
+        ok, value = self._cache[key]
+        if not ok:
+            raise value
+        return value
+
+    def file(self, role_or_path: str) -> "EvidenceFile":
+        return self.bundle.file(role_or_path)
+
+    def optional_file(self, role_or_path: str) -> "EvidenceFile | None":
+        return self.bundle.get(role_or_path)
+
+    def metrics(self):
+        from govern.evidence.metrics import load_metrics
+
+        return self.cached("metrics", lambda: load_metrics(self.file("metrics")))
+
+    def champion(self):
+        from govern.evidence.metrics import load_metrics
+
+        return self.cached("champion", lambda: load_metrics(self.file("champion_metrics")))
+
+    def model_card(self):
+        from govern.evidence.model_card import load_model_card
+
+        return self.cached("model_card", lambda: load_model_card(self.file("model_card")))
+
+    def junit(self):
+        from govern.evidence.junit import load_junit_files
+
+        def load():
+            files = self.bundle.files_with_role("junit")
+            if not files:
+                raise InputError(Diagnostic("evidence-missing", "the evidence bundle has no JUnit test results",
+                                            Span("junit/"), "put the model's test results in junit/*.xml"))
+            return load_junit_files(files)
+        return self.cached("junit", load)
+
+    def lineage(self):
+        from govern.evidence.lineage import lineage_from_bundle
+
+        return self.cached("lineage", lambda: lineage_from_bundle(self.bundle))
+
+    def environment(self):
+        from govern.evidence.environment import load_environment
+
+        return self.cached("environment", lambda: load_environment(self.file("environment"), self.bundle))
+
+    def seeds(self):
+        from govern.evidence.environment import load_seeds
+
+        return self.cached("seeds", lambda: load_seeds(self.file("seeds")))
+
+    def columns(self) -> dict[str, Any]:
+        """The manifest's column mapping (target, prediction, score, sensitive, …), or empty."""
+        manifest = self.bundle.manifest
+        mapping = getattr(manifest, "columns", None) if manifest is not None else None
+        if mapping is None:
+            return {}
+        return mapping.model_dump(exclude_none=True) if hasattr(mapping, "model_dump") else dict(mapping)
+
+    def ref(self, evidence_file: "EvidenceFile") -> EvidenceRef:
+        return EvidenceRef(evidence_file.path, evidence_file.sha256)
+
+    # -- the rule-language environment of a check condition ---------------------------------
+    def env(self, roots: set[str], result: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Only the evidence a condition reads is loaded: a broken model card must not fail a metric check."""
+        env: dict[str, Any] = {"use_case": self.use_case.env(), "params": self.policy.manifest.parameters,
+                               "result": result or {}, AS_OF_KEY: self.as_of}
+        readers = {"metrics": (self.metrics, lambda m: m.data), "champion": (self.champion, lambda m: m.data),
+                   "model": (self.model_card, lambda c: c.metadata)}
+        for root in roots & readers.keys():
+            load, pick = readers[root]
+            env[root] = self._optional(load, pick)
+        return env
+
+    def _optional(self, load: Callable[[], Any], pick: Callable[[Any], Any]) -> Any:
+        """Absent evidence is an empty root (its fields read as undetermined); broken evidence raises."""
+        try:
+            return pick(load())
+        except InputError as exc:
+            if all(d.code == "evidence-missing" for d in exc.diagnostics):
+                return {}
+            raise

@@ -1,0 +1,117 @@
+"""Sign-off and waiver records → whether a gate's human approvals and exceptions count.
+
+A sign-off counts only if the record is verified (signed), the signer holds the role in the
+policy, it names the current model and evidence (a retrained model makes it stale), it is
+not expired (`valid_for`) nor dated after the evaluation, segregation of duties holds
+(`not_author`, `distinct_from`), and the signer has not already been counted. Every record
+that does not count is reported with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import TYPE_CHECKING, Any
+
+from govern.canonical import short
+from govern.evaluate.results import SignoffResult
+from govern.policy.model import SignoffSpec, parse_duration
+
+if TYPE_CHECKING:
+    from govern.evaluate.context import EvaluationContext
+    from govern.evidence.sources import SignoffRecord
+    from govern.plan.graph import Requirement
+
+
+def _describe(record: "SignoffRecord") -> dict[str, Any]:
+    return {"signer": record.signer, "role": record.role, "decision": record.decision,
+            "signed_at": record.signed_at.isoformat(), "key_fingerprint": record.key_fingerprint,
+            "comment": record.comment, "verified": record.verified, "source": record.source}
+
+
+def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRecord") -> str | None:
+    """Why a record does not count, or None if it does."""
+    if not record.verified:
+        return record.problem or "signature not verified"
+    if spec.role not in ctx.policy.roles_of(record.signer):
+        return f"{record.signer} does not hold role `{spec.role}` in policy {ctx.policy.name}"
+    if record.model_digest != ctx.model_digest:
+        return (f"stale: signed for model {short(record.model_digest)}, the evidence now holds model "
+                f"{short(ctx.model_digest)} (re-approval needed after retraining)")
+    if record.evidence_digest is not None and record.evidence_digest != ctx.evidence_digest:
+        return (f"stale: signed for evidence {short(record.evidence_digest)}, the evidence is now "
+                f"{short(ctx.evidence_digest)}")
+    signed_on = record.signed_at.astimezone(_dt.timezone.utc).date()
+    if signed_on > ctx.as_of:
+        return f"signed on {signed_on}, after the evaluation date {ctx.as_of}"
+    if spec.valid_for:
+        until = signed_on + parse_duration(spec.valid_for)
+        if until < ctx.as_of:
+            return f"expired on {until} (valid for {spec.valid_for} from {signed_on})"
+    model = ctx.use_case.model
+    if spec.not_author and model is not None and record.signer in ({model.author} | set(model.developers)):
+        return f"{record.signer} built this model and may not approve it (segregation of duties)"
+    conflicts = sorted(set(spec.distinct_from) & set(ctx.policy.roles_of(record.signer)))
+    if conflicts:
+        return f"{record.signer} also holds {', '.join(conflicts)}; this sign-off needs someone independent"
+    return None
+
+
+def evaluate_signoff(ctx: "EvaluationContext", gate_id: str, req: "Requirement") -> SignoffResult:
+    spec = req.spec
+    assert isinstance(spec, SignoffSpec)
+    from govern.errors import GovernError
+
+    try:
+        records = ctx.signoffs.signoffs(ctx.use_case.id, gate_id, spec.role)
+    except GovernError as exc:
+        return SignoffResult(gate_id, spec.role, spec.count, "pending", (),
+                             ({"problem": exc.diagnostics[0].message},),
+                             f"sign-off records unreadable: {exc.diagnostics[0].message}", req.location)
+    approvals: list[dict[str, Any]] = []
+    rejected: list[dict[str, Any]] = []
+    rejections: list[dict[str, Any]] = []
+    counted: set[str] = set()
+    for record in records:
+        problem = problem_with(ctx, spec, record)
+        if problem is None and record.signer in counted:
+            problem = f"{record.signer} is already counted for this sign-off"
+        if problem is not None:
+            rejected.append({**_describe(record), "problem": problem})
+            continue
+        counted.add(record.signer)
+        (approvals if record.decision == "approve" else rejections).append(_describe(record))
+    if rejections:
+        who = ", ".join(f"{r['signer']}" + (f" ({r['comment']})" if r["comment"] else "") for r in rejections)
+        return SignoffResult(gate_id, spec.role, spec.count, "failed", tuple(approvals + rejections),
+                             tuple(rejected), f"rejected by {who}", req.location)
+    if len(approvals) >= spec.count:
+        names = ", ".join(a["signer"] for a in approvals)
+        return SignoffResult(gate_id, spec.role, spec.count, "passed", tuple(approvals), tuple(rejected),
+                             f"approved by {names}", req.location)
+    need = spec.count - len(approvals)
+    message = f"awaiting {need} more {spec.role} sign-off{'s' if need != 1 else ''} ({len(approvals)}/{spec.count})"
+    if rejected:
+        message += f"; {len(rejected)} record(s) did not count"
+    return SignoffResult(gate_id, spec.role, spec.count, "pending", tuple(approvals), tuple(rejected), message,
+                         req.location)
+
+
+def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> dict[str, Any] | None:
+    """The first valid waiver for a failed check (by `gate.check` or plain check id), as data."""
+    from govern.errors import GovernError
+
+    allowed_roles = set(ctx.policy.manifest.waiver_roles)
+    candidates = []
+    try:
+        for key in (f"{gate_id}.{check_id}", check_id):
+            candidates += ctx.waivers.waivers(ctx.use_case.id, key)
+    except GovernError:
+        return None
+    for record in candidates:
+        if not record.verified or not record.active_on(ctx.as_of):
+            continue
+        if record.role not in allowed_roles or record.role not in ctx.policy.roles_of(record.approver):
+            continue
+        return {"approver": record.approver, "role": record.role, "reason": record.reason,
+                "expires": record.expires.isoformat(), "source": record.source}
+    return None
