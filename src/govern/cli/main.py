@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "classify": ("govern.cli.classify", "classify", "Classify a use case into a risk tier and say why."),
     "plan": ("govern.cli.plan", "plan", "Show the gate graph a use case must pass."),
     "test": ("govern.cli.packtest", "test", "Run a policy pack's test cases and report rule coverage."),
+    "check": ("govern.cli.check", "check", "Evaluate the gates against evidence: the CI gate (exit 0/1/2)."),
+    "explain": ("govern.cli.explain", "explain", "Explain, check by check, what blocks a stage and why."),
     "schema": ("govern.cli.schema", "schema", "Print JSON Schema for policy, evidence or use-case files."),
     "init": ("govern.cli.init", "init", "Write a use-case descriptor by answering the pack's questions."),
 }
@@ -67,6 +69,8 @@ def cli() -> None:
       govern classify examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
       govern plan examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
       govern test policies/eu-ai-act --min-coverage 100
+      govern check examples/credit-risk/use_case.yaml -p policies/eu-ai-act \
+          -e examples/credit-risk/evidence --target validation
     """
 
 

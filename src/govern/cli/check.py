@@ -1,0 +1,74 @@
+"""`govern check`: the CI gate — may this model enter the target stage? Exit 0 yes, 1 no, 2 bad input."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from govern.cli.common import as_of_option, load, policy_option
+from govern.cli.main import EXIT_POLICY
+from govern.output import FORMATS
+
+
+def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or fmt not in FORMATS or not path:
+            raise click.BadParameter(f"{value!r}: write FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
+        out.append((fmt, Path(path)))
+    return out
+
+
+@click.command()
+@click.argument("use_case_path", metavar="USE_CASE.yaml", type=click.Path(path_type=Path))
+@policy_option
+@click.option("--evidence", "-e", "evidence", required=True, type=click.Path(path_type=Path),
+              help="Evidence bundle folder (model card, metrics, test results, lineage, data, sign-offs).")
+@click.option("--target", "-t", help="Stage the model wants to enter (default: the last stage of the plan).")
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Format written to standard output.")
+@click.option("--output", "-o", "outputs", multiple=True, callback=_parse_outputs, metavar="FORMAT=PATH",
+              help="Also write FORMAT to PATH (repeatable), e.g. -o junit=govern.xml -o sarif=govern.sarif")
+@click.option("--explain", is_flag=True, help="For each blocking item: tier → rule → template → gate → check → "
+              "measured value vs condition → evidence file.")
+@as_of_option
+def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
+          outputs: list[tuple[str, Path]], explain: bool, as_of) -> None:
+    """Evaluate a use case's gate graph against an evidence bundle.
+
+    \b
+    Walks the gates in order. Check statuses: passed, failed, warned (a failed `warn`
+    check), waived, error (evidence missing or malformed: never counts as passed).
+    Gate statuses add pending (a sign-off is awaited) and blocked (an upstream gate
+    has not passed). The decision carries a digest over policy, use case, evidence
+    and every result: the same inputs give the same digest on any machine.
+
+    \b
+    Exit codes: 0 the target stage may be entered, 1 the policy blocks it,
+    2 usage or input error (bad YAML, bad paths, invalid policy).
+
+    \b
+    Examples:
+      govern check uc.yaml -p policies/eu-ai-act -e evidence/ --target production
+      govern check uc.yaml -p policies/eu-ai-act -e evidence/ -f sarif > govern.sarif
+      govern check uc.yaml -p ... -e ... -o junit=reports/govern.xml -o markdown=summary.md
+    """
+    from govern.evaluate.pipeline import check as run
+    from govern.output import render
+
+    policy, use_case = load(policy_path, use_case_path)
+    assert use_case is not None
+    decision = run(policy, use_case, evidence, target=target, as_of=as_of)
+    for out_fmt, path in outputs:
+        text = render(decision, out_fmt, explain=explain)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)  # never leave a half-written report behind
+    color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in __import__("os").environ
+    click.echo(render(decision, fmt, color=color, explain=explain), nl=False)
+    if not decision.allowed:
+        raise SystemExit(EXIT_POLICY)

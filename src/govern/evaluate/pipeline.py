@@ -1,0 +1,43 @@
+"""Policy + use case + evidence folder → Decision: the whole `govern check` pipeline in one call."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from govern.errors import Diagnostic, GovernError, did_you_mean
+
+if TYPE_CHECKING:
+    from govern.evaluate.results import Decision
+    from govern.evidence.sources import SignoffSource, WaiverSource
+    from govern.load.use_case import UseCase
+    from govern.policy.pack import Policy
+
+
+class UsageError(GovernError):
+    """A command-line value that does not fit the inputs (e.g. an unknown target stage)."""
+
+
+def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target: str | None = None,
+          as_of: _dt.date | None = None, signoffs: "SignoffSource | None" = None,
+          waivers: "WaiverSource | None" = None) -> "Decision":
+    from govern.classification import classify
+    from govern.evaluate.context import EvaluationContext
+    from govern.evaluate.engine import evaluate
+    from govern.evidence.bundle import EvidenceBundle
+    from govern.evidence.sources import FileSignoffSource, FileWaiverSource
+    from govern.plan.graph import compile_plan
+
+    as_of = as_of or _dt.date.today()
+    classification = classify(policy, use_case, as_of)
+    plan = compile_plan(policy, use_case, classification)
+    if target is not None and target not in plan.gates:
+        raise UsageError(Diagnostic(
+            "unknown-target", f"stage `{target}` is not in the {plan.tier} plan of {use_case.id}",
+            hint=did_you_mean(target, plan.gates) or "stages: " + ", ".join(plan.order)))
+    bundle = EvidenceBundle.open(Path(evidence))
+    ctx = EvaluationContext(policy, use_case, plan, bundle, as_of,
+                            signoffs if signoffs is not None else FileSignoffSource(bundle),
+                            waivers if waivers is not None else FileWaiverSource(bundle))
+    return evaluate(ctx, classification, target)

@@ -1,0 +1,66 @@
+"""Decision → a readable table for terminals and CI logs, ending in one clear verdict line."""
+
+from __future__ import annotations
+
+from govern.canonical import short
+
+SYMBOL = {"passed": "✓", "warned": "!", "waived": "~", "failed": "✗", "error": "E", "pending": "…",
+          "blocked": "-"}
+COLOUR = {"passed": "green", "warned": "yellow", "waived": "cyan", "failed": "red", "error": "red",
+          "pending": "yellow", "blocked": "magenta"}
+
+
+def _style(text: str, status: str, color: bool, bold: bool = False) -> str:
+    if not color:
+        return text
+    import click
+
+    return click.style(text, fg=COLOUR.get(status), bold=bold)
+
+
+def _measured(check: dict) -> str:
+    shown = []
+    for key, value in check["measured"].items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown.append(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}")
+    return ", ".join(shown[:4])
+
+
+def render(decision, *, color: bool = False, explain: bool = False) -> str:
+    data = decision.to_dict()
+    lines = [
+        f"{data['use_case']['id']} · tier {data['tier']} · policy {data['policy']['name']} "
+        f"{data['policy']['version']} ({short(data['policy']['digest'])}) · model "
+        f"{data['model'].get('name', '?')} {data['model'].get('version', '')} · as of {data['as_of']}",
+        "",
+    ]
+    for gate in data["gates"]:
+        status = gate["status"]
+        head = f"{SYMBOL[status]} {gate['id']:<16} {status.upper():<8} {gate['message']}"
+        lines.append(_style(head, status, color, bold=True))
+        for check in gate["checks"]:
+            mark = SYMBOL.get(check["status"], "?")
+            text = f"    {mark} {check['id']:<24} {check['status']:<7} [{check['kind']}, {check['enforcement']}] " \
+                   f"{check['message']}"
+            measured = _measured(check)
+            if measured and check["status"] != "passed":
+                text += f"  ({measured})"
+            lines.append(_style(text, check["status"], color))
+            if check["status"] in ("failed", "error", "warned"):
+                for detail in check.get("details", [])[:5]:
+                    lines.append(f"        · {detail}")
+        for signoff in gate["signoffs"]:
+            mark = SYMBOL.get(signoff["status"], "?")
+            lines.append(_style(f"    {mark} sign-off {signoff['role']:<15} {signoff['status']:<7} {signoff['message']}",
+                                signoff["status"], color))
+            for record in signoff["rejected"]:
+                who = record.get("signer", "record")
+                lines.append(f"        · {who}: did not count — {record['problem']}")
+    if explain:
+        from govern.output.explain import explain_lines
+
+        lines += ["", *explain_lines(decision)]
+    lines += ["", f"decision {short(data['decision_digest'])} · evidence {short(data['evidence_digest'])}"]
+    verdict = data["verdict"]
+    lines.append(_style(verdict, "passed" if data["allowed"] else "failed", color, bold=True))
+    return "\n".join(lines) + "\n"
