@@ -144,5 +144,8 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, as compilers do for typos."""
     import difflib
 
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    pool = sorted(set(candidates))
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    if not matches and len(name) >= 3:  # abbreviations: `prod` for `production`
+        matches = [c for c in pool if c.startswith(name)][:1]
     return f"did you mean `{matches[0]}`?" if matches else None

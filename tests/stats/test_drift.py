@@ -17,6 +17,7 @@ from govern.stats.drift import categorical_drift, dataset_drift, numeric_drift
 
 
 REL = 1e-12
+pytestmark = pytest.mark.filterwarnings("ignore:ks_2samp. Exact calculation unsuccessful:RuntimeWarning")
 
 
 def close(a: float | None, b: float) -> bool:
