@@ -108,9 +108,9 @@ def test_unknown_target_is_a_usage_error(policy, use_case):
 
 # --- sign-offs --------------------------------------------------------------------------
 
-def record(decision, **kw) -> SignoffRecord:
+def record(probe, **kw) -> SignoffRecord:
     base = dict(signer="victor", role="validator", gate="production", decision="approve",
-                model_digest=decision.model_digest, evidence_digest=decision.evidence_digest,
+                model_digest=probe.model_digest, evidence_digest=probe.evidence_digest,
                 policy_digest=None, signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC), key_fingerprint="fp",
                 comment=None, verified=True, problem=None, use_case_id="consumer-credit")
     base.update(kw)
