@@ -172,7 +172,10 @@ class Cedar:
                 "resource": f'UseCase::"uc{i}"', "context": facts}
 
     def _tier(self, result: Any) -> str:
-        reasons = result.diagnostics.reasons
+        diagnostics = result.diagnostics
+        if diagnostics.errors:  # a policy that errors is skipped by Cedar: never let that pass silently
+            raise RuntimeError(f"Cedar evaluation errors: {diagnostics.errors}")
+        reasons = diagnostics.reasons
         if not reasons:
             return "minimal"
         return min((self.tier_of_policy[r] for r in reasons), key=SEVERITY.__getitem__)

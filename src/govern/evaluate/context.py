@@ -13,7 +13,6 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from govern.canonical import digest
 from govern.dsl.values import AS_OF_KEY
 from govern.errors import Diagnostic, GovernError, InputError, Span
 from govern.evaluate.results import EvidenceRef
@@ -25,10 +24,6 @@ if TYPE_CHECKING:
     from govern.load.use_case import UseCase
     from govern.plan.graph import Plan
     from govern.policy.pack import Policy
-
-#: Folders whose files record approvals *of* the evidence; they cannot be part of what is approved.
-RECORD_ROLES = ("signoff", "waiver")
-
 
 @dataclass
 class EvaluationContext:
@@ -44,21 +39,15 @@ class EvaluationContext:
     # -- identity of what is being evaluated ----------------------------------------------
     @property
     def evidence_digest(self) -> str:
-        """Digest of the bundle without its sign-off and waiver records (which approve it)."""
-        return self.cached("evidence_digest", lambda: digest(
-            [[f.path, f.sha256] for f in self.bundle.files() if f.role not in RECORD_ROLES]))
+        from govern.evidence.identity import evidence_digest
+
+        return self.cached("evidence_digest", lambda: evidence_digest(self.bundle))
 
     @property
     def model_digest(self) -> str:
-        """What a sign-off is bound to: the model artifacts if the bundle has them, else the model card."""
-        def compute() -> str:
-            files = self.bundle.files_with_role("artifact") + self.bundle.files_with_role("model_card")
-            chosen = [f for f in files if f.role == "artifact" and f.path.startswith("model/")] or \
-                self.bundle.files_with_role("model_card")
-            if not chosen:
-                return self.evidence_digest
-            return digest([[f.path, f.sha256] for f in sorted(chosen, key=lambda f: f.path)])
-        return self.cached("model_digest", compute)
+        from govern.evidence.identity import model_digest
+
+        return self.cached("model_digest", lambda: model_digest(self.bundle))
 
     def model_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {}

@@ -130,6 +130,8 @@ def _as_float_array(values: Any) -> np.ndarray:
             seconds = stamps.astype("datetime64[ns]").to_numpy().astype("int64").astype("float64") / 1e9
             seconds[stamps.isna().to_numpy()] = np.nan
             return seconds
+        if series.dtype == np.float64:
+            return series.to_numpy()  # a view: asking for na_value would copy the column
         return series.to_numpy(dtype="float64", na_value=np.nan)
     array = np.asarray(values)
     if array.dtype == np.float64:

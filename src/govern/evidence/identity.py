@@ -1,0 +1,33 @@
+"""An evidence bundle → the digests that name what is approved: the evidence and the model in it.
+
+Sign-off and waiver records live in the bundle too (``signoffs/``, ``waivers/``) but approve
+the rest of it, so they are left out: adding a signature must not make itself stale.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govern.canonical import digest
+
+if TYPE_CHECKING:
+    from govern.evidence.bundle import EvidenceBundle
+
+RECORD_ROLES = ("signoff", "waiver")
+
+
+def evidence_digest(bundle: "EvidenceBundle") -> str:
+    return digest([[f.path, f.sha256] for f in bundle.files() if f.role not in RECORD_ROLES])
+
+
+def model_digest(bundle: "EvidenceBundle") -> str:
+    """The model artifacts (``model/…`` files) if the bundle has them, else its model card, else the evidence.
+
+    Retraining changes the artifact, so approvals bound to this digest go stale exactly when
+    the model changes.
+    """
+    chosen = [f for f in bundle.files_with_role("artifact") if f.path.startswith("model/")]
+    chosen = chosen or bundle.files_with_role("model_card")
+    if not chosen:
+        return evidence_digest(bundle)
+    return digest([[f.path, f.sha256] for f in sorted(chosen, key=lambda f: f.path)])

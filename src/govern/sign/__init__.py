@@ -1,0 +1,1 @@
+"""Signed sign-offs and waivers: Ed25519 keys, canonical payloads, verification against the policy's people."""
