@@ -108,12 +108,13 @@ def run_pack_tests(policy: Policy) -> TestRun:
             diffs.append(f"tier: expected {expect.tier}, got {result.tier}")
         _compare_sets(diffs, "fired rules", expect.fired, fired)
         _compare_sets(diffs, "undetermined rules", expect.undetermined, undetermined)
-        if expect.gates is not None or expect.checks is not None:
+        if any(x is not None for x in (expect.gates, expect.checks, expect.signoffs, expect.documents)):
             plan = compile_plan(policy, use_case, result)
             if expect.gates is not None and list(expect.gates) != plan.order:
                 diffs.append(f"gates: expected {' → '.join(expect.gates)}, got {' → '.join(plan.order)}")
-            checks = [f"{g}.{c.id}" for g in plan.order for c in plan.gates[g].checks]
-            _compare_sets(diffs, "checks", expect.checks, checks)
+            for what, attr in (("checks", "checks"), ("sign-offs", "signoffs"), ("documents", "documents")):
+                required = [f"{g}.{r.id}" for g in plan.order for r in getattr(plan.gates[g], attr)]
+                _compare_sets(diffs, what, getattr(expect, attr), required)
         span = doc.span(("cases", i))
         results.append(CaseResult(case.name, str(span), not diffs, result.tier, fired, diffs))
     return TestRun(policy, results, fired_rules)

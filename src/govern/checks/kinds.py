@@ -6,6 +6,28 @@ implementations (which live in :mod:`govern.checks` submodules and load on deman
 
 from __future__ import annotations
 
+_DATA = ("file", "role")
+_COLUMNS = ("y_true", "y_pred", "score", "threshold")
+
+#: The parameters each kind accepts (see docs/checks.md); anything else is a typo to report.
+CHECK_PARAMS: dict[str, tuple[str, ...]] = {
+    "metric": (),
+    "tests": ("suites", "allow_skipped", "file"),
+    "documentation": ("sections", "metadata", "min_words"),
+    "reproducibility": ("require_lock", "require_seeds", "verify_data_digests"),
+    "lineage": ("model", "rules"),
+    "artifact": ("files", "roles"),
+    "latency": _DATA + ("column", "over_ms"),
+    "fairness": _DATA + _COLUMNS + ("sensitive", "intersections", "bands", "min_group_size", "rate",
+                                    "min_share"),
+    "performance_by_group": _DATA + _COLUMNS + ("group_by", "metric", "metrics", "min_group_size", "bands"),
+    "drift": ("reference", "current", "columns", "categorical", "psi_threshold", "pvalue_threshold", "min_effect",
+              "segment_by", "domain_classifier", "bins", "max_rows"),
+    "data_quality": _DATA + ("schema", "max_missing", "ranges", "reference", "duplicates", "columns"),
+    "stability": _DATA + ("model", "epsilon", "columns", "max_rows"),
+    "prohibited": (),
+}
+
 CHECK_KINDS: dict[str, str] = {
     "metric": "a condition over the model's metrics, optionally against the champion's",
     "tests": "named JUnit suites exist and have no failures or errors",

@@ -72,7 +72,8 @@ def run_check(ctx: "EvaluationContext", gate_id: str, req: "Requirement") -> Che
     condition = ctx.policy.conditions.get((ctx.plan.tier, gate_id, "check", spec.id, "condition"))
     expected = spec.condition or DEFAULT_CONDITIONS.get(spec.kind)
     try:
-        measurement = runner(spec.kind)(spec, ctx) if spec.kind != "metric" else Measurement()
+        resolved = spec.model_copy(update={"params": ctx.policy.resolve(spec.params)})
+        measurement = runner(spec.kind)(resolved, ctx) if spec.kind != "metric" else Measurement()
         if condition is None and expected is not None:
             condition = _default_condition(ctx, expected)
         status, message, measured = _judge(ctx, spec, measurement, condition)
@@ -235,7 +236,7 @@ def _determining(plan, results: dict[str, GateResult], target: str) -> list[str]
         if result.passing or result.status == "blocked":
             continue
         out += [c.qualified_id for c in result.checks if c.blocks]
-        out += [f"{gate_id}.signoff:{s.role}" for s in result.signoffs if s.status != "passed"]
+        out += [f"{gate_id}.signoff:{s.id or s.role}" for s in result.signoffs if s.status != "passed"]
     return out
 
 

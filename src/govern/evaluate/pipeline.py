@@ -36,8 +36,11 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
         raise UsageError(Diagnostic(
             "unknown-target", f"stage `{target}` is not in the {plan.tier} plan of {use_case.id}",
             hint=did_you_mean(target, plan.gates) or "stages: " + ", ".join(plan.order)))
+    from govern.sign.verify import policy_verifier
+
     bundle = EvidenceBundle.open(Path(evidence))
+    verifier = policy_verifier(policy)  # record files count only if signed by a key in the pack
     ctx = EvaluationContext(policy, use_case, plan, bundle, as_of,
-                            signoffs if signoffs is not None else FileSignoffSource(bundle),
-                            waivers if waivers is not None else FileWaiverSource(bundle))
+                            signoffs if signoffs is not None else FileSignoffSource(bundle, verifier),
+                            waivers if waivers is not None else FileWaiverSource(bundle, verifier))
     return evaluate(ctx, classification, target)

@@ -97,9 +97,12 @@ class SignoffResult:
     rejected: tuple[dict[str, Any], ...] = ()  # records that did not count, with the reason
     message: str = ""
     location: str = ""
+    id: str = ""  # the sign-off's id in the template (its role unless two share one)
+    title: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"gate": self.gate, "role": self.role, "required": self.required, "status": self.status,
+        return {"gate": self.gate, "id": self.id or self.role, "title": self.title, "role": self.role,
+                "required": self.required, "status": self.status,
                 "approvals": _round(list(self.approvals)), "rejected": _round(list(self.rejected)),
                 "message": self.message, "location": self.location}
 

@@ -28,6 +28,14 @@ def _describe(record: "SignoffRecord") -> dict[str, Any]:
             "comment": record.comment, "verified": record.verified, "source": record.source}
 
 
+def validity(ctx: "EvaluationContext", spec: SignoffSpec) -> _dt.timedelta:
+    """`valid_for` as a duration; a `params.NAME` reference may hold a duration text or a number of days."""
+    value = ctx.policy.resolve(spec.valid_for)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _dt.timedelta(days=value)
+    return parse_duration(str(value))
+
+
 def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRecord") -> str | None:
     """Why a record does not count, or None if it does."""
     if not record.verified:
@@ -44,9 +52,10 @@ def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRe
     if signed_on > ctx.as_of:
         return f"signed on {signed_on}, after the evaluation date {ctx.as_of}"
     if spec.valid_for:
-        until = signed_on + parse_duration(spec.valid_for)
+        valid_for = validity(ctx, spec)
+        until = signed_on + valid_for
         if until < ctx.as_of:
-            return f"expired on {until} (valid for {spec.valid_for} from {signed_on})"
+            return f"expired on {until} (valid for {valid_for.days}d from {signed_on})"
     model = ctx.use_case.model
     if spec.not_author and model is not None and record.signer in ({model.author} | set(model.developers)):
         return f"{record.signer} built this model and may not approve it (segregation of duties)"
@@ -62,11 +71,13 @@ def evaluate_signoff(ctx: "EvaluationContext", gate_id: str, req: "Requirement")
     from govern.errors import GovernError
 
     try:
-        records = ctx.signoffs.signoffs(ctx.use_case.id, gate_id, spec.role)
+        # a record names the requirement it answers: the sign-off's id, which is its role unless the
+        # template gives two sign-offs of one role distinct ids
+        records = ctx.signoffs.signoffs(ctx.use_case.id, gate_id, spec.key)
     except GovernError as exc:
         return SignoffResult(gate_id, spec.role, spec.count, "pending", (),
                              ({"problem": exc.diagnostics[0].message},),
-                             f"sign-off records unreadable: {exc.diagnostics[0].message}", req.location)
+                             f"sign-off records unreadable: {exc.diagnostics[0].message}", req.location, spec.key, spec.title)
     approvals: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     rejections: list[dict[str, Any]] = []
@@ -83,17 +94,17 @@ def evaluate_signoff(ctx: "EvaluationContext", gate_id: str, req: "Requirement")
     if rejections:
         who = ", ".join(f"{r['signer']}" + (f" ({r['comment']})" if r["comment"] else "") for r in rejections)
         return SignoffResult(gate_id, spec.role, spec.count, "failed", tuple(approvals + rejections),
-                             tuple(rejected), f"rejected by {who}", req.location)
+                             tuple(rejected), f"rejected by {who}", req.location, spec.key, spec.title)
     if len(approvals) >= spec.count:
         names = ", ".join(a["signer"] for a in approvals)
         return SignoffResult(gate_id, spec.role, spec.count, "passed", tuple(approvals), tuple(rejected),
-                             f"approved by {names}", req.location)
+                             f"approved by {names}", req.location, spec.key, spec.title)
     need = spec.count - len(approvals)
     message = f"awaiting {need} more {spec.role} sign-off{'s' if need != 1 else ''} ({len(approvals)}/{spec.count})"
     if rejected:
         message += f"; {len(rejected)} record(s) did not count"
     return SignoffResult(gate_id, spec.role, spec.count, "pending", tuple(approvals), tuple(rejected), message,
-                         req.location)
+                         req.location, spec.key, spec.title)
 
 
 def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> dict[str, Any] | None:

@@ -140,6 +140,8 @@ class SignoffFile(_Record):
     signed_at: AwareDatetime
     key_fingerprint: StrictStr | None = None
     comment: StrictStr | None = None
+    #: base64 Ed25519 signature over the canonical JSON of every other field (see govern.sign)
+    signature: StrictStr | None = None
 
 
 class WaiverFile(_Record):
@@ -149,6 +151,10 @@ class WaiverFile(_Record):
     approver: StrictStr = Field(min_length=1)
     role: StrictStr = Field(min_length=1)
     expires: _dt.date
+    policy_digest: StrictStr | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
+    signed_at: AwareDatetime | None = None
+    key_fingerprint: StrictStr | None = None
+    signature: StrictStr | None = None
 
 
 class _BundleLike(Protocol):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import glob
 import hashlib
 from pathlib import Path
+from typing import Any
 from govern.canonical import digest as canonical_digest
-from govern.checks.kinds import CHECK_KINDS
+from govern.checks.kinds import CHECK_KINDS, CHECK_PARAMS
 from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
@@ -408,6 +409,16 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
                     reader.sink.add(doc.diagnostic("unknown-check-kind", f"unknown check kind `{check.kind}`",
                                                    loc + ("kind",), did_you_mean(check.kind, CHECK_KINDS) or
                                                    "kinds: " + ", ".join(sorted(CHECK_KINDS))))
+                allowed_params = CHECK_PARAMS.get(check.kind)
+                if allowed_params is not None and first_visit:
+                    for key in check.params:
+                        if key not in allowed_params:
+                            reader.sink.add(doc.diagnostic(
+                                "unknown-check-param", f"`{check.kind}` checks take no parameter `{key}`",
+                                loc + ("params", key), did_you_mean(key, allowed_params) or
+                                ("allowed: " + ", ".join(allowed_params) if allowed_params else
+                                 "this kind takes no parameters"), key=True))
+                    _check_param_refs(doc, loc + ("params",), check.params, manifest, reader)
                 if check.kind == "metric" and check.condition is None and first_visit:
                     reader.sink.add(doc.diagnostic("missing-condition", f"metric check `{check.id}` needs a "
                                                    "`condition`", loc))
@@ -420,17 +431,29 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
                         conditions[(tier, stage.id, "check", check.id, field_name)] = cond
             for k, signoff in enumerate(gate.signoffs):
                 loc = base + ("gate", "signoffs", k)
-                locations[(tier, stage.id, "signoff", signoff.role)] = doc.span(loc)
+                if first_visit and [s.key for s in gate.signoffs].count(signoff.key) > 1 and \
+                        [s.key for s in gate.signoffs].index(signoff.key) != k:
+                    reader.sink.add(doc.diagnostic(
+                        "duplicate-signoff", f"gate `{stage.id}` requires sign-off `{signoff.key}` twice", loc,
+                        "give each sign-off of the same role its own `id` (or raise `count`)"))
+                locations[(tier, stage.id, "signoff", signoff.key)] = doc.span(loc)
                 for role, where in [(signoff.role, loc + ("role",))] + [
                         (r, loc + ("distinct_from", m)) for m, r in enumerate(signoff.distinct_from)]:
                     if role not in roles and first_visit:
                         reader.sink.add(doc.diagnostic("unknown-role", f"sign-off names unknown role `{role}`", where,
                                                        did_you_mean(role, roles)))
+                if signoff.valid_for and signoff.valid_for.startswith("params.") and first_visit:
+                    _check_param_refs(doc, loc + ("valid_for",), signoff.valid_for, manifest, reader)
+                    value = manifest.parameters.get(signoff.valid_for.removeprefix("params."))
+                    if value is not None and not _is_duration(value):
+                        reader.sink.add(doc.diagnostic(
+                            "invalid-value", f"`{signoff.valid_for}` is {value!r}; `valid_for` needs a duration "
+                            "such as `365d` or a number of days", loc + ("valid_for",)))
                 if signoff.when is not None:
                     cond = _condition(doc, loc + ("when",), signoff.when, applicability, compiler, reader,
                                       first_visit)
                     if cond is not None:
-                        conditions[(tier, stage.id, "signoff", signoff.role, "when")] = cond
+                        conditions[(tier, stage.id, "signoff", signoff.key, "when")] = cond
             for k, document in enumerate(gate.documents):
                 loc = base + ("gate", "documents", k)
                 locations[(tier, stage.id, "document", document.id)] = doc.span(loc)
@@ -449,6 +472,33 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
                 reader.sink.add(doc.diagnostic("stage-order", message, ("stages", i) if i is not None else ("stages",)))
     reader.sink.extend(_dedupe(checker.diagnostics + applicability.diagnostics))
     return conditions
+
+
+def _is_duration(value: Any) -> bool:
+    from govern.policy.model import parse_duration
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value >= 0
+    try:
+        parse_duration(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _check_param_refs(doc: YamlDocument, loc: tuple, value: Any, manifest: Manifest, reader: _PackReader) -> None:
+    """`params.NAME` strings in check parameters must name a pack parameter (they are substituted)."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            _check_param_refs(doc, loc + (key,), child, manifest, reader)
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            _check_param_refs(doc, loc + (i,), child, manifest, reader)
+    elif isinstance(value, str) and value.startswith("params."):
+        name = value.removeprefix("params.")
+        if name not in manifest.parameters:
+            reader.sink.add(doc.diagnostic("unknown-parameter", f"`{value}` names no parameter of the pack", loc,
+                                           did_you_mean(name, manifest.parameters)))
 
 
 def _condition(doc: YamlDocument, loc: tuple, text: str, checker: Checker, compiler: Compiler,

@@ -75,7 +75,7 @@ class Requirement:
     @property
     def id(self) -> str:
         spec = self.spec
-        return spec.role if isinstance(spec, SignoffSpec) else spec.id
+        return spec.key if isinstance(spec, SignoffSpec) else spec.id
 
     def to_dict(self) -> dict[str, Any]:
         data = self.spec.model_dump(mode="json", exclude_none=True)
@@ -194,7 +194,7 @@ def _gate(policy: "Policy", tier: str, index: int, stage: StageSpec, template: T
         return Requirement(kind, spec, location, "applies" if value is True else "undetermined")
 
     checks = [applies("check", c.id, i, c) for i, c in enumerate(stage.gate.checks)]
-    signoffs = [applies("signoff", s.role, i, s) for i, s in enumerate(stage.gate.signoffs)]
+    signoffs = [applies("signoff", s.key, i, s) for i, s in enumerate(stage.gate.signoffs)]
     documents = [applies("document", d.id, i, d) for i, d in enumerate(stage.gate.documents)]
     return Gate(
         id=stage.id, title=stage.title or stage.gate.title or stage.id.replace("_", " ").capitalize(),

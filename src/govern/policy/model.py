@@ -132,20 +132,29 @@ class CheckSpec(Strict):
 
 
 class SignoffSpec(Strict):
+    id: str | None = Field(None, pattern=IDENT,
+                           description="Names the sign-off when a gate needs two of the same role (default: the role).")
+    title: str | None = Field(None, description="What is being signed, e.g. `Effective challenge`.")
+    citation: str | None = None
     role: str
     count: int = Field(1, ge=1)
     distinct_from: list[str] = Field(default_factory=list,
                                      description="Roles whose holders may not sign this (segregation of duties).")
     not_author: bool = Field(False, description="The model's author may not approve it.")
-    valid_for: str | None = Field(None, description="How long an approval stays valid, e.g. `365d`.")
+    valid_for: str | None = Field(None, description="How long an approval stays valid, e.g. `365d`, or "
+                                  "`params.NAME` naming a pack parameter (a duration or a number of days).")
     when: str | None = None
 
     @field_validator("valid_for")
     @classmethod
     def _duration(cls, value: str | None) -> str | None:
-        if value is not None:
+        if value is not None and not value.startswith("params."):
             parse_duration(value)
         return value
+
+    @property
+    def key(self) -> str:
+        return self.id or self.role
 
 
 class DocumentSpec(Strict):
@@ -185,7 +194,10 @@ class Expectation(Strict):
     fired: list[str] | None = Field(None, description="Rules that must fire (exactly these, if given).")
     undetermined: list[str] | None = None
     gates: list[str] | None = Field(None, description="Gate (stage) ids of the compiled plan.")
-    checks: list[str] | None = Field(None, description="`gate.check` ids that must be required.")
+    checks: list[str] | None = Field(None, description="`gate.check` ids required (exactly these, if given).")
+    signoffs: list[str] | None = Field(None, description="`gate.signoff` ids (the role unless the template "
+                                       "gives an id) required (exactly these, if given).")
+    documents: list[str] | None = Field(None, description="`gate.document` ids required (exactly these, if given).")
 
 
 class PackTestCase(Strict):

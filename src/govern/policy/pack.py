@@ -94,6 +94,16 @@ class Policy:
     def holders(self, role: str) -> list[str]:
         return [p.id for p in self.manifest.people if role in p.roles]
 
+    def resolve(self, value: Any) -> Any:
+        """Substitute `params.NAME` strings (in check parameters, `valid_for`) with the pack's values."""
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, str) and value.startswith("params."):
+            return self.manifest.parameters.get(value.removeprefix("params."), value)
+        return value
+
     def location(self, span: Span) -> str:
         """``file:line:col`` with the file relative to the pack root: the same on every machine."""
         path = Path(span.file)

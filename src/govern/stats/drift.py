@@ -476,8 +476,7 @@ def _segments(reference_df: pd.DataFrame, current_df: pd.DataFrame, kinds: dict[
             raise KeyError(f"segment column(s) {absent} not in the {side} table")
 
     def index(frame: pd.DataFrame) -> dict[tuple[str, ...], np.ndarray]:
-        keys = [frame[c].map(_segment_label) if frame[c].dtype == object else
-                frame[c].astype(object).map(_segment_label) for c in segment_cols]
+        keys = [frame[c].astype(object).map(_segment_label) for c in segment_cols]
         grouped = pd.DataFrame({c: k for c, k in zip(segment_cols, keys)}).groupby(segment_cols, sort=False)
         return {tuple(k if isinstance(k, tuple) else (k,)): v for k, v in grouped.indices.items()}
 

@@ -15,7 +15,6 @@ Two deliberate differences from fairlearn, both in the direction of failing clos
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -344,8 +343,7 @@ def fairness_report(
         n=n,
         n_dropped=n_dropped,
         overall_selection_rate=finite(overall),
-        score_median=finite(outcomes.median) if outcomes.median is not None and not math.isnan(outcomes.median)
-        else None,
+        score_median=finite(outcomes.median),
         threshold=finite(threshold) if threshold is not None else None,
         min_group_size=min_group_size,
         groupings=tuple(groupings),

@@ -110,7 +110,6 @@ def _undefined(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> str
 
 
 def _compute(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> float:
-    fn: Callable[..., Any]
     if metric == "accuracy":
         return float(skm.accuracy_score(y, p))
     if metric == "precision":
@@ -125,7 +124,7 @@ def _compute(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> float
         return float(skm.log_loss(y == pos_label, p, labels=[False, True]))
     if metric == "brier":
         return float(skm.brier_score_loss(y == pos_label, p, pos_label=True))
-    fn = {"rmse": skm.root_mean_squared_error, "mae": skm.mean_absolute_error,
+    fn: Callable[..., Any] = {"rmse": skm.root_mean_squared_error, "mae": skm.mean_absolute_error,
           "mape": skm.mean_absolute_percentage_error, "r2": skm.r2_score}[metric]
     return float(fn(y, p))
 

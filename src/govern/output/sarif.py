@@ -1,0 +1,353 @@
+"""Decision → SARIF 2.1.0, for code-scanning tools (GitHub code scanning, GitLab, IDE viewers).
+
+One run; the driver `govern` lists one rule per check (and per required sign-off) of the plan,
+so a rule's help carries its condition, enforcement and citation. One result per check that
+failed, errored or warned (and per sign-off still missing), located at the policy template
+line that required it (``uriBaseId: POLICY``) with the evidence files it read as related
+locations (``uriBaseId: EVIDENCE``). Waived failures are results with an accepted external
+suppression, so a viewer shows them as dismissed, with the waiver's justification.
+
+Levels: ``error`` for what stops the target stage (the decision's ``determining`` items),
+``warning`` for non-blocking problems (``warn`` checks), ``note`` for blocking problems in
+gates that do not decide this target (blocked upstream, or beyond the target stage).
+
+Paths are relative to the policy pack and the evidence bundle, which the decision knows
+nothing about. In CI, set ``GOVERN_POLICY_PATH`` / ``GOVERN_EVIDENCE_PATH`` to those folders
+relative to the repository root (the GitHub Action does) and the URIs become repository
+paths under ``%SRCROOT%``, which is what GitHub code scanning resolves.
+
+The helpers here (location parsing, levels, measured values as text) are shared by the
+other CI formats (junit, github, markdown) so they classify results identically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import re
+from typing import Any
+from urllib.parse import quote
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/govern-dev/govern"
+FINGERPRINT_KEY = "governCheck/v1"
+
+_LOCATION = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?::(?P<col>\d+))?$")
+
+
+# --- shared helpers --------------------------------------------------------------------------
+
+def parse_location(location: str) -> tuple[str, int | None, int | None]:
+    """``templates/high.yaml:23:11`` → (``templates/high.yaml``, 23, 11); parts may be absent."""
+    match = _LOCATION.match(location or "")
+    assert match is not None  # the pattern matches every string
+    line, col = match["line"], match["col"]
+    return match["path"], (int(line) if line else None), (int(col) if col else None)
+
+
+def repo_root(env_var: str) -> str | None:
+    """The folder named by ``env_var`` as a clean path relative to the repository root, or None.
+
+    Absolute paths are accepted only inside ``$GITHUB_WORKSPACE``; paths leaving the
+    repository (``..``) are ignored rather than producing a wrong annotation.
+    """
+    raw = os.environ.get(env_var, "").strip().replace("\\", "/")
+    if not raw:
+        return None
+    if raw.startswith("/"):
+        workspace = os.environ.get("GITHUB_WORKSPACE", "").rstrip("/")
+        if not workspace or not (raw == workspace or raw.startswith(workspace + "/")):
+            return None
+        raw = raw[len(workspace):].lstrip("/") or "."
+    path = posixpath.normpath(raw)
+    if path == ".." or path.startswith("../"):
+        return None
+    return "" if path == "." else path
+
+
+def in_repo(env_var: str, path: str) -> str:
+    """``path`` (relative to the pack or bundle) as a repository path when ``env_var`` is set."""
+    root = repo_root(env_var)
+    return posixpath.join(root, path) if root else path
+
+
+def gate_scopes(decision) -> dict[str, str]:
+    """gate id → ``in`` (its problems decide the target), ``out`` (not needed for the target)
+    or ``blocked`` (an upstream gate has not passed, so its own results decide nothing yet)."""
+    determining = set(decision.determining)
+    scopes: dict[str, str] = {}
+    for gate in decision.gates:
+        if gate.status == "blocked":
+            scopes[gate.id] = "blocked"
+        elif gate.passing:
+            scopes[gate.id] = "in"
+        else:
+            ids = {c.qualified_id for c in gate.checks} | {signoff_id(s) for s in gate.signoffs}
+            scopes[gate.id] = "in" if ids & determining else "out"
+    return scopes
+
+
+def signoff_id(signoff) -> str:
+    return f"{signoff.gate}.signoff:{signoff.role}"
+
+
+def check_level(check, scope: str) -> str | None:
+    """error | warning | note, or None when there is nothing to report (passed, waived)."""
+    if check.status == "warned" or (check.status == "error" and check.enforcement != "block"):
+        return "warning"
+    if check.blocks:
+        return "error" if scope == "in" else "note"
+    return None
+
+
+def signoff_level(signoff, scope: str) -> str | None:
+    if signoff.status == "passed":
+        return None
+    return "error" if scope == "in" else "note"
+
+
+def scope_note(decision, gate, scope: str) -> str:
+    if scope == "blocked":
+        return f"gate `{gate.id}` is blocked by {', '.join(gate.blocked_by)}"
+    if scope == "out":
+        return f"not required for target `{decision.target}`"
+    return ""
+
+
+def fmt_value(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        shown = [fmt_value(v) for v in value[:5]]
+        return "[" + ", ".join(shown) + (", …" if len(value) > 5 else "") + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_value(v)}" for k, v in list(value.items())[:5]) \
+            + (", …" if len(value) > 5 else "") + "}"
+    return str(value)
+
+
+def measured_text(measured: dict[str, Any], limit: int = 6) -> str:
+    """The measured values worth a glance: scalars and non-empty lists (nested tables are left
+    to the JSON output). ``measured`` should be the rounded form from ``to_dict()``."""
+    parts = []
+    for key, value in measured.items():
+        if isinstance(value, dict) or (isinstance(value, list) and not value):
+            continue
+        parts.append(f"{key} = {fmt_value(value)}")
+    if len(parts) > limit:
+        parts = parts[:limit] + ["…"]
+    return ", ".join(parts)
+
+
+def check_summary(check) -> str:
+    """One paragraph: message, condition, measured values and the evidence read."""
+    data = check.to_dict()
+    text = ("evidence error: " if check.status == "error" else "") + check.message
+    if check.expected:
+        text += f"\ncondition: {check.expected}"
+    measured = measured_text(data["measured"])
+    if measured:
+        text += f"\nmeasured: {measured}"
+    if check.evidence:
+        text += "\nevidence: " + ", ".join(f"{e.path} (sha256:{e.sha256[:12]})" for e in check.evidence)
+    for detail in check.details[:10]:
+        text += f"\n- {detail}"
+    if len(check.details) > 10:
+        text += f"\n- … and {len(check.details) - 10} more"
+    return text
+
+
+def fingerprint(decision, qualified_id: str) -> str:
+    """Stable across runs and machines: what was checked, not what was measured."""
+    key = "\0".join((decision.use_case_id, qualified_id))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+# --- SARIF -----------------------------------------------------------------------------------
+
+def _uri(path: str) -> str:
+    return quote(path, safe="/")
+
+
+def _physical(env_var: str, base: str, path: str, line: int | None = None, col: int | None = None) -> dict:
+    root = repo_root(env_var)
+    if root is not None:
+        location: dict[str, Any] = {"uri": _uri(posixpath.join(root, path) if root else path),
+                                    "uriBaseId": "%SRCROOT%"}
+    else:
+        location = {"uri": _uri(path), "uriBaseId": base}
+    physical: dict[str, Any] = {"artifactLocation": location}
+    if line:
+        region: dict[str, int] = {"startLine": line}
+        if col:
+            region["startColumn"] = col
+        physical["region"] = region
+    return physical
+
+
+def _policy_location(location: str) -> dict:
+    path, line, col = parse_location(location)
+    return {"physicalLocation": _physical("GOVERN_POLICY_PATH", "POLICY", path or "policy.yaml", line, col)}
+
+
+def _rule(decision, gate, item, kind: str, enforcement: str) -> dict:
+    is_signoff = kind == "signoff"
+    qid = signoff_id(item) if is_signoff else item.qualified_id
+    if is_signoff:
+        short = f"{item.required} × {item.role} sign-off for gate {gate.id}"
+        full = f"Gate `{gate.id}` ({gate.title}) needs {item.required} valid sign-off(s) by the role " \
+               f"`{item.role}` for this model version."
+        citation = None
+    else:
+        short = item.title or f"{kind} check `{item.id}` of gate {gate.id}"
+        full = f"{kind} check of gate `{gate.id}` ({gate.title})" \
+               + (f": {item.expected}" if item.expected else "") + "."
+        citation = item.citation
+    lines = [full, "", f"Enforcement: {enforcement} ({'a failure stops the gate' if enforcement == 'block' else 'a failure is reported, the gate still passes'})."]
+    if citation:
+        lines.append(f"Citation: {citation}.")
+    if item.location:
+        lines.append(f"Required by the policy at {item.location}.")
+    help_text = "\n".join(lines)
+    tags = ["governance", "govern", f"gate:{gate.id}", f"kind:{kind}", f"enforcement:{enforcement}",
+            f"tier:{decision.tier}"]
+    rule: dict[str, Any] = {
+        "id": qid,
+        "name": re.sub(r"[^A-Za-z0-9]+", "_", qid).strip("_") or "check",
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text, "markdown": help_text.replace("\n", "  \n")},
+        "defaultConfiguration": {"level": "error" if enforcement == "block" else "warning"},
+        "properties": {"tags": tags, "kind": kind, "gate": gate.id, "enforcement": enforcement},
+    }
+    if citation:
+        rule["properties"]["citation"] = citation
+    return rule
+
+
+def _check_result(decision, gate, check, scope: str, rule_index: int) -> dict | None:
+    level = check_level(check, scope)
+    suppression = None
+    if check.status == "waived":
+        level = "error"
+        waiver = check.waiver or {}
+        justification = f"waived by {waiver.get('approver', '?')} until {waiver.get('expires', '?')}: " \
+                        f"{waiver.get('reason', '')}".strip()
+        suppression = {"kind": "external", "status": "accepted", "justification": justification}
+    if level is None:
+        return None
+    text = check_summary(check)
+    note = scope_note(decision, gate, scope) if level == "note" else ""
+    if note:
+        text += f"\n({note})"
+    result: dict[str, Any] = {
+        "ruleId": check.qualified_id,
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": text},
+        "locations": [_policy_location(check.location)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(decision, check.qualified_id)},
+        "properties": {"status": check.status, "enforcement": check.enforcement, "gate": gate.id,
+                       "measured": check.to_dict()["measured"]},
+    }
+    if check.evidence:
+        result["relatedLocations"] = [
+            {"id": i, "physicalLocation": _physical("GOVERN_EVIDENCE_PATH", "EVIDENCE", ref.path),
+             "message": {"text": f"evidence read: {ref.path} (sha256:{ref.sha256})"}}
+            for i, ref in enumerate(check.evidence, start=1)
+        ]
+    if suppression:
+        result["suppressions"] = [suppression]
+    return result
+
+
+def _signoff_result(decision, gate, signoff, scope: str, rule_index: int) -> dict | None:
+    level = signoff_level(signoff, scope)
+    if level is None:
+        return None
+    text = f"sign-off {signoff.status}: {signoff.message}"
+    for record in signoff.rejected:
+        text += f"\n- {record.get('signer', 'record')}: did not count — {record.get('problem', '')}"
+    note = scope_note(decision, gate, scope) if level == "note" else ""
+    if note:
+        text += f"\n({note})"
+    qid = signoff_id(signoff)
+    return {
+        "ruleId": qid,
+        "ruleIndex": rule_index,
+        "level": level,
+        "message": {"text": text},
+        "locations": [_policy_location(signoff.location)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(decision, qid)},
+        "properties": {"status": signoff.status, "gate": gate.id, "required": signoff.required,
+                       "approvals": len(signoff.approvals)},
+    }
+
+
+def _base_ids(decision) -> dict:
+    policy = decision.policy
+    bases: dict[str, Any] = {
+        "POLICY": {"description": {"text": f"The policy pack folder given to `govern check --policy` "
+                                           f"({policy['name']} {policy['version']}, {policy['digest']})."}},
+        "EVIDENCE": {"description": {"text": f"The evidence bundle folder given to `govern check --evidence` "
+                                             f"({decision.evidence_digest})."}},
+    }
+    if repo_root("GOVERN_POLICY_PATH") is not None or repo_root("GOVERN_EVIDENCE_PATH") is not None:
+        bases["%SRCROOT%"] = {"description": {"text": "The repository root (GOVERN_POLICY_PATH and "
+                                                      "GOVERN_EVIDENCE_PATH are relative to it)."}}
+    return bases
+
+
+def to_sarif(decision) -> dict[str, Any]:
+    """The SARIF log as a dict (``render`` serialises it)."""
+    scopes = gate_scopes(decision)
+    rules: list[dict] = []
+    results: list[dict] = []
+    for gate in decision.gates:
+        scope = scopes[gate.id]
+        for check in gate.checks:
+            rules.append(_rule(decision, gate, check, check.kind, check.enforcement))
+            result = _check_result(decision, gate, check, scope, len(rules) - 1)
+            if result:
+                results.append(result)
+        for signoff in gate.signoffs:
+            rules.append(_rule(decision, gate, signoff, "signoff", "block"))
+            result = _signoff_result(decision, gate, signoff, scope, len(rules) - 1)
+            if result:
+                results.append(result)
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "govern",
+            "version": decision.govern_version,
+            "semanticVersion": decision.govern_version,
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }},
+        "automationDetails": {"id": f"govern/{decision.use_case_id}/{decision.target}/"},
+        "originalUriBaseIds": _base_ids(decision),
+        "invocations": [{"executionSuccessful": True, "exitCode": decision.exit_code,
+                         "exitCodeDescription": "allowed" if decision.allowed else "blocked"}],
+        "results": results,
+        "properties": {
+            "verdict": decision.verdict,
+            "allowed": decision.allowed,
+            "target": decision.target,
+            "tier": decision.tier,
+            "useCase": decision.use_case_id,
+            "asOf": decision.as_of.isoformat(),
+            "determining": list(decision.determining),
+            "policy": dict(decision.policy),
+            "evidenceDigest": decision.evidence_digest,
+            "modelDigest": decision.model_digest,
+            "decisionDigest": decision.digest,
+        },
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(decision) -> str:
+    return json.dumps(to_sarif(decision), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,190 @@
+"""The store's schema as SQLModel tables: registries, evaluations with normalised results, signed records, events.
+
+Evaluations keep the whole decision JSON (the record of truth, covered by its digest) *and*
+normalised gate/check/sign-off rows, so inventory queries never parse JSON. Signed records
+keep their canonical payload text byte for byte, so signatures can be re-verified forever.
+The audit log is append-only by convention and tamper-evident by its hash chain
+(:mod:`govern.record.chain`). Changing anything here needs a new migration in
+``migrations/versions`` (a test compares the two).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from typing import ClassVar
+
+from sqlalchemy import Date, DateTime, Index, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+#: Named constraints, so later migrations (and SQLite batch mode) can address them by name.
+NAMING = {"ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
+metadata = MetaData(naming_convention=NAMING)
+
+
+class Table(SQLModel):
+    """Base of govern's tables: their own metadata, so no other SQLModel user in the process shares it."""
+
+    metadata: ClassVar[MetaData] = metadata
+
+
+#: timestamps are stored timezone-aware (timestamptz on PostgreSQL; ISO text on SQLite, read back as UTC)
+UTC_TS = DateTime(timezone=True)
+
+
+class UseCase(Table, table=True):
+    __tablename__ = "use_case"
+    id: str = Field(primary_key=True)  # the descriptor's id
+    name: str
+    created_at: _dt.datetime = Field(sa_type=UTC_TS)
+
+
+class ModelVersion(Table, table=True):
+    __tablename__ = "model_version"
+    __table_args__ = (UniqueConstraint("digest"),)
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str
+    name: str | None = None
+    version: str | None = None
+    created_at: _dt.datetime = Field(sa_type=UTC_TS)
+
+
+class PolicyVersion(Table, table=True):
+    __tablename__ = "policy_version"
+    __table_args__ = (UniqueConstraint("digest"),)
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str
+    name: str
+    version: str
+    created_at: _dt.datetime = Field(sa_type=UTC_TS)
+
+
+class Evaluation(Table, table=True):
+    __tablename__ = "evaluation"
+    __table_args__ = (Index(None, "use_case_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    use_case_id: str = Field(foreign_key="use_case.id")
+    model_version_id: int = Field(foreign_key="model_version.id")
+    policy_version_id: int = Field(foreign_key="policy_version.id")
+    decision_digest: str
+    use_case_digest: str
+    evidence_digest: str
+    plan_digest: str
+    tier: str
+    target: str
+    allowed: bool
+    #: the last gate of the leading run of passing gates: the furthest stage the model may enter
+    furthest_stage: str | None = None
+    as_of: _dt.date = Field(sa_type=Date)
+    recorded_at: _dt.datetime = Field(sa_type=UTC_TS)
+    govern_version: str
+    decision_json: str = Field(sa_type=Text)
+
+
+class GateResultRow(Table, table=True):
+    __tablename__ = "gate_result"
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    position: int
+    gate: str
+    status: str
+
+
+class CheckResultRow(Table, table=True):
+    __tablename__ = "check_result"
+    __table_args__ = (Index(None, "evaluation_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    gate: str
+    check_id: str
+    kind: str
+    status: str
+    enforcement: str
+    waiver_approver: str | None = None
+    waiver_expires: _dt.date | None = Field(default=None, sa_type=Date)
+
+
+class SignoffResultRow(Table, table=True):
+    """One required sign-off of a gate in one evaluation (status passed | pending | failed)."""
+
+    __tablename__ = "signoff_result"
+    __table_args__ = (Index(None, "evaluation_id", "status"),)
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id")
+    gate: str
+    role: str
+    required: int
+    approved: int
+    status: str
+
+
+class ApprovalRow(Table, table=True):
+    """A sign-off that counted in one evaluation, with the day it stops counting (``valid_for``)."""
+
+    __tablename__ = "approval"
+    id: int | None = Field(default=None, primary_key=True)
+    evaluation_id: int = Field(foreign_key="evaluation.id", index=True)
+    gate: str
+    role: str
+    signer: str
+    decision: str
+    signed_at: _dt.datetime = Field(sa_type=UTC_TS)
+    expires: _dt.date | None = Field(default=None, sa_type=Date)
+    key_fingerprint: str | None = None
+
+
+class _Signed(Table):
+    """Columns every signed record has: the exact canonical payload, its digest and the signature."""
+
+    use_case_id: str = Field(foreign_key="use_case.id")
+    role: str
+    policy_digest: str | None = None
+    signed_at: _dt.datetime = Field(sa_type=UTC_TS)
+    key_fingerprint: str | None = None
+    signature: str
+    payload_digest: str  # sha256 of the canonical payload bytes (what was signed)
+    canonical_payload: str = Field(sa_type=Text)
+    recorded_at: _dt.datetime = Field(sa_type=UTC_TS)
+
+
+class SignoffRow(_Signed, table=True):
+    __tablename__ = "signoff"
+    __table_args__ = (UniqueConstraint("payload_digest", "signature"),
+                      Index(None, "use_case_id", "gate", "role"))
+    id: int | None = Field(default=None, primary_key=True)
+    gate: str
+    signer: str
+    decision: str
+    comment: str | None = None
+    model_digest: str
+    evidence_digest: str | None = None
+
+
+class WaiverRow(_Signed, table=True):
+    __tablename__ = "waiver"
+    __table_args__ = (UniqueConstraint("payload_digest", "signature"),
+                      Index(None, "use_case_id", "check_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    check_id: str
+    approver: str
+    reason: str
+    expires: _dt.date = Field(sa_type=Date)
+
+
+class AuditEvent(Table, table=True):
+    """One link of the hash chain; ``recorded_at`` is kept as the exact text that was hashed."""
+
+    __tablename__ = "audit_event"
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    kind: str  # evaluation | signoff | waiver | policy
+    subject: str  # the use case id (the policy name for policy registrations)
+    payload_digest: str
+    payload_json: str = Field(sa_type=Text)
+    prev_hash: str
+    hash: str
+    recorded_at: str
+
+
+__all__ = ["metadata", "Table", "UseCase", "ModelVersion", "PolicyVersion", "Evaluation", "GateResultRow",
+           "CheckResultRow", "SignoffResultRow", "ApprovalRow", "SignoffRow", "WaiverRow", "AuditEvent"]
