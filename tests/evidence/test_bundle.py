@@ -82,9 +82,8 @@ def test_missing_and_ambiguous_roles(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         bundle.file("metrics")
     assert codes(exc) == ["evidence-missing"] and "metrics\\.json" in (exc.value.diagnostics[0].hint or "")
-    with pytest.raises(InputError) as exc:
-        bundle.files_with_role("metricz")
-    assert codes(exc) == ["evidence-unknown-role"]
+    # a role nobody has is just absent (policies may name document roles of their own)
+    assert bundle.files_with_role("metricz") == [] and bundle.get("metricz") is None
 
 
 @pytest.mark.parametrize("bad", ["../secret.txt", "data/../../x", "/etc/passwd", "C:\\x", "a\\b", "", "\x00"])

@@ -69,13 +69,13 @@ def test_manifest_schema_errors_have_positions(tmp_path: Path) -> None:
         "model: {name: n, version: 1.10}\n"
         "files:\n"
         "  - path: a.json\n"
-        "    role: metricz\n"
+        "    role: Metrics!\n"
         "    sha265: abc\n")})
     with pytest.raises(EvidenceError) as exc:
         EvidenceBundle.open(root)
     found = {(d.code, d.span.line, d.span.column) for d in exc.value.diagnostics}
     assert ("evidence-manifest-invalid", 2, 27) in found  # version must be a string (1.10 != 1.1)
-    assert ("evidence-manifest-invalid", 5, 11) in found  # unknown role
+    assert ("evidence-manifest-invalid", 5, 11) in found  # not a role name
     assert ("evidence-manifest-invalid", 6, 5) in found   # unknown key, pointed at the key
     assert any("sha265" in d.message for d in exc.value.diagnostics)
 

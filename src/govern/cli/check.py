@@ -9,6 +9,7 @@ import click
 
 from govern.cli.common import as_of_option, load, policy_option
 from govern.cli.main import EXIT_POLICY
+from govern.cli.status import database_option
 from govern.output import FORMATS
 
 
@@ -35,8 +36,11 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--explain", is_flag=True, help="For each blocking item: tier → rule → template → gate → check → "
               "measured value vs condition → evidence file.")
 @as_of_option
+@click.option("--no-record", "no_record", is_flag=True,
+              help="Do not record the decision in the audit store (recorded by default).")
+@database_option
 def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
-          outputs: list[tuple[str, Path]], explain: bool, as_of) -> None:
+          outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, database: str | None) -> None:
     """Evaluate a use case's gate graph against an evidence bundle.
 
     \b
@@ -48,7 +52,11 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
 
     \b
     Exit codes: 0 the target stage may be entered, 1 the policy blocks it,
-    2 usage or input error (bad YAML, bad paths, invalid policy).
+    2 usage or input error (bad YAML, bad paths, invalid policy, store not writable).
+
+    \b
+    The decision is recorded in the audit store (.govern/govern.db, or --database /
+    GOVERN_DATABASE_URL) in one transaction with its audit event; --no-record skips it.
 
     \b
     Examples:
@@ -61,7 +69,18 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
 
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
-    decision = run(policy, use_case, evidence, target=target, as_of=as_of)
+    store = None
+    if not no_record:  # opened first: an unusable store is exit 2 before anything is evaluated or written
+        from govern.record.store import Store
+
+        store = Store.open(database)
+    try:
+        decision = run(policy, use_case, evidence, target=target, as_of=as_of)
+        if store is not None:
+            store.record_decision(decision, policy=policy)
+    finally:
+        if store is not None:
+            store.close()
     for out_fmt, path in outputs:
         text = render(decision, out_fmt, explain=explain)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -62,9 +62,13 @@ def init(output: Path, policy_path: Path, answers: tuple[str, ...], use_case_id:
         header["id"] = header["id"] or click.prompt("Use-case id (lowercase, dashes)")
         header["name"] = header["name"] or click.prompt("Use-case name")
         header["owner"] = header["owner"] or click.prompt("Owner (team or person)")
+        group = None
         for fact_name, fact in policy.facts.items():
             if fact_name in given:
                 continue
+            if fact.group and fact.group != group:
+                group = fact.group
+                click.echo("\n" + click.style(f"== {group.replace('_', ' ').capitalize()} ==", bold=True))
             given[fact_name] = ask(fact_name, fact)
     missing_header = [k for k, v in header.items() if not v]
     missing_required = [f for f, d in policy.facts.items() if d.required and given.get(f) is None]
@@ -92,6 +96,8 @@ def parse_answer(fact, raw: str) -> Any:
     if raw == "":
         return None
     if fact.type == "set":
+        if raw in ("-", "[]"):
+            return []  # "none of these", distinct from an unknown answer
         return [part.strip() for part in raw.split(",") if part.strip()]
     if fact.type == "bool":
         lowered = raw.lower()
@@ -119,7 +125,7 @@ def ask(name: str, fact) -> Any:
         for value in fact.values:
             helptext = fact.value_help.get(value)
             click.echo(f"    - {value}" + (f": {helptext}" if helptext else ""))
-    suffix = {"set": " (comma-separated)", "bool": " (y/n)", "date": " (YYYY-MM-DD)"}.get(fact.type, "")
+    suffix = {"set": " (comma-separated, - for none)", "bool": " (y/n)", "date": " (YYYY-MM-DD)"}.get(fact.type, "")
     while True:
         raw = click.prompt(f"  answer{suffix}, Enter for unknown", default="", show_default=False)
         value = parse_answer(fact, raw)

@@ -40,9 +40,9 @@ def schema(kind: str, policy_path: Path | None) -> None:
         emit_json(use_case_schema(load_policy(policy_path)))
         return
     if kind == "evidence":
-        from govern.evidence.bundle import BundleManifest
+        from govern.evidence.manifest import Manifest
 
-        emit_json(_titled(BundleManifest.model_json_schema(), "govern evidence bundle manifest"))
+        emit_json(_titled(Manifest.model_json_schema(), "govern evidence bundle manifest"))
         return
     target = {"policy": model.Manifest, "facts": model.FactsFile, "template": model.Template,
               "tests": model.PackTestFile}[kind]

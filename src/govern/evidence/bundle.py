@@ -139,10 +139,11 @@ class EvidenceBundle:
         return list(self._files.values())
 
     def files_with_role(self, role: str) -> list[EvidenceFile]:
-        if role not in ROLES:
-            raise InputError(Diagnostic("evidence-unknown-role", f"unknown evidence role `{role}`",
-                                        hint="roles: " + ", ".join(ROLES)))
+        """Files with a built-in role (ROLES) or a custom one the manifest gives (a policy's document roles)."""
         return [f for f in self._files.values() if f.role == role]
+
+    def is_role(self, name: str) -> bool:
+        return name in ROLES or any(f.role == name for f in self._files.values())
 
     def get(self, role_or_path: str) -> EvidenceFile | None:
         """Like :meth:`file` but None when absent (unsafe paths and ambiguity still raise)."""
@@ -160,7 +161,7 @@ class EvidenceBundle:
         else is a path. Role lookups with several candidates are ambiguous and refused, so
         a check never silently reads the wrong one of two model cards.
         """
-        if role_or_path in ROLES:
+        if self.is_role(role_or_path):
             found = self.files_with_role(role_or_path)
             if len(found) == 1:
                 return found[0]

@@ -24,12 +24,15 @@ ROLES: tuple[str, ...] = (
     "manifest", "model_card", "metrics", "champion_metrics", "junit", "lineage", "openlineage",
     "environment", "seeds", "data", "signoff", "waiver", "artifact", "other",
 )
-_BIG_ROLES = frozenset({"data", "artifact", "other"})
+#: Roles govern parses into memory; every other role (data, artifacts, documents a policy names
+#: by a role of its own, such as `risk_management_plan`) is only digested or streamed.
+_STRUCTURED_ROLES = frozenset({"manifest", "model_card", "metrics", "champion_metrics", "junit", "lineage",
+                               "openlineage", "environment", "seeds", "signoff", "waiver"})
 
 
 def limit_for(role: str) -> int:
     """The size cap of a role, read at call time so tests (and callers) can lower it."""
-    return DATA_MAX_BYTES if role in _BIG_ROLES else STRUCTURED_MAX_BYTES
+    return STRUCTURED_MAX_BYTES if role in _STRUCTURED_ROLES else DATA_MAX_BYTES
 
 
 @dataclass(eq=False)

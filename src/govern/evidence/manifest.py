@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
@@ -19,10 +18,10 @@ from govern.evidence.reading import read_text
 from govern.evidence.validation import validate
 from govern.load.safe_yaml import YamlDocument, load_yaml_text
 
-Role = Literal[
-    "model_card", "metrics", "champion_metrics", "junit", "lineage", "openlineage", "environment",
-    "seeds", "data", "signoff", "waiver", "artifact", "other",
-]
+#: Built-in roles are model_card, metrics, champion_metrics, junit, lineage, openlineage,
+#: environment, seeds, data, signoff, waiver, artifact and other; a policy may also require
+#: documents by a role of its own (e.g. `risk_management_plan`), which the manifest assigns.
+ROLE_PATTERN = r"^[a-z][a-z0-9_.\-]*$"
 _SHA = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$")
 
 
@@ -37,7 +36,7 @@ class ManifestModel(_Strict):
 
 class ManifestFile(_Strict):
     path: StrictStr = Field(min_length=1)
-    role: Role
+    role: StrictStr = Field(pattern=ROLE_PATTERN)
     sha256: StrictStr | None = None
 
     @field_validator("sha256")
@@ -52,10 +51,29 @@ class ManifestFile(_Strict):
         return match.group(1)
 
 
+class Columns(_Strict):
+    """Which data columns mean what, so policies can stay generic (Evidently calls this a column mapping)."""
+
+    target: StrictStr | None = Field(None, description="Observed outcome; 1 (or `positive_label`) is favourable.")
+    prediction: StrictStr | None = Field(None, description="The decision: 1 = selected / approved.")
+    score: StrictStr | None = Field(None, description="Probability of the favourable outcome.")
+    threshold: float | None = Field(None, description="Score at or above which the decision is favourable.")
+    positive_label: StrictStr | int | None = None
+    sensitive: list[StrictStr] = Field(default_factory=list, description="Attributes fairness checks split by.")
+    bands: dict[StrictStr, list[float]] = Field(default_factory=dict,
+                                                description="Band edges for continuous sensitive attributes.")
+    segments: list[StrictStr] = Field(default_factory=list, description="Business segments for per-group checks.")
+    features: list[StrictStr] | None = Field(None, description="Model inputs (drift, quality); default: all columns.")
+    categorical: list[StrictStr] = Field(default_factory=list)
+
+
 class Manifest(_Strict):
+    """An evidence bundle's manifest: what the bundle is, the role of each file and its digest."""
+
     bundle: StrictStr = Field(min_length=1)
     model: ManifestModel
     files: list[ManifestFile] = Field(default_factory=list)
+    columns: Columns | None = None
 
 
 def load_manifest(path: Path, display: str) -> tuple[Manifest, YamlDocument]:

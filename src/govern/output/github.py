@@ -17,8 +17,16 @@ Values are escaped as the runner expects: in data ``%``, ``\\r``, ``\\n``; in pr
 
 from __future__ import annotations
 
-from govern.output.sarif import (check_level, check_summary, gate_scopes, in_repo, parse_location,
-                                 scope_note, signoff_id, signoff_level)
+from govern.output.sarif import (
+    check_level,
+    check_summary,
+    gate_scopes,
+    in_repo,
+    parse_location,
+    scope_note,
+    signoff_id,
+    signoff_level,
+)
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 

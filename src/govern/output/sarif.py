@@ -207,7 +207,8 @@ def _rule(decision, gate, item, kind: str, enforcement: str) -> dict:
         full = f"{kind} check of gate `{gate.id}` ({gate.title})" \
                + (f": {item.expected}" if item.expected else "") + "."
         citation = item.citation
-    lines = [full, "", f"Enforcement: {enforcement} ({'a failure stops the gate' if enforcement == 'block' else 'a failure is reported, the gate still passes'})."]
+    effect = "a failure stops the gate" if enforcement == "block" else "a failure is reported, the gate still passes"
+    lines = [full, "", f"Enforcement: {enforcement} ({effect})."]
     if citation:
         lines.append(f"Citation: {citation}.")
     if item.location:

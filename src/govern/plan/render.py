@@ -7,7 +7,7 @@ from govern.policy.model import CheckSpec, DocumentSpec, SignoffSpec
 
 
 def describe_signoff(spec: SignoffSpec) -> str:
-    parts = [f"{spec.count} × {spec.role}"]
+    parts = [f"{spec.count} × {spec.role}" + (f" ({spec.title})" if spec.title else "")]
     if spec.not_author:
         parts.append("not the model's author")
     if spec.distinct_from:
@@ -26,6 +26,19 @@ def describe_check(spec: CheckSpec) -> str:
     return text
 
 
+def _note(req) -> str:
+    """Why a requirement is there when it is conditional, and its citation."""
+    parts = []
+    when = getattr(req.spec, "when", None)
+    if when:
+        parts.append(f"when {when}" + (" — undetermined, kept (fail closed)" if req.applicability == "undetermined"
+                                        else ""))
+    citation = getattr(req.spec, "citation", None)
+    if citation:
+        parts.append(citation)
+    return f"  [{'; '.join(parts)}]" if parts else ""
+
+
 def to_text(plan: Plan) -> str:
     lines = [f"{plan.use_case_id}: tier {plan.tier} — {len(plan.order)} gates  (plan {plan.digest[:19]}…)"]
     for gate_id in plan.order:
@@ -37,15 +50,15 @@ def to_text(plan: Plan) -> str:
             lines.append("    RACI: " + ", ".join(f"{role}={letter}" for role, letter in sorted(gate.raci.items())))
         for req in gate.checks:
             assert isinstance(req.spec, CheckSpec)
-            note = " (applies: undetermined → kept)" if req.applicability == "undetermined" else ""
-            lines.append(f"    check    {describe_check(req.spec)}{note}")
+            lines.append(f"    check    {describe_check(req.spec)}{_note(req)}")
         for req in gate.signoffs:
             assert isinstance(req.spec, SignoffSpec)
-            lines.append(f"    sign-off {describe_signoff(req.spec)}")
+            lines.append(f"    sign-off {describe_signoff(req.spec)}{_note(req)}")
         for req in gate.documents:
             assert isinstance(req.spec, DocumentSpec)
             target = req.spec.path or f"role {req.spec.role}"
-            lines.append(f"    document {req.spec.id} ({target})")
+            title = f" {req.spec.title}" if req.spec.title else ""
+            lines.append(f"    document {req.spec.id}{title} ({target}){_note(req)}")
         if not (gate.checks or gate.signoffs or gate.documents):
             lines.append("    (no requirements)")
     return "\n".join(lines)

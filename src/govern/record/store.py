@@ -216,18 +216,18 @@ class Store:
 
     def evaluations(self, use_case_id: str | None = None) -> list[EvaluationSummary]:
         """Every recorded evaluation (of one use case), oldest first."""
-        query = _summary_query()
+        query = summary_query()
         if use_case_id is not None:
             query = query.where(EVALUATION.c.use_case_id == use_case_id)
         with read(self.engine) as conn:
-            return [_summary(row) for row in conn.execute(query.order_by(EVALUATION.c.id))]
+            return [summary_of(row) for row in conn.execute(query.order_by(EVALUATION.c.id))]
 
     def latest_decisions(self) -> dict[str, EvaluationSummary]:
         """use case id → its most recently recorded evaluation."""
         latest = select(func.max(EVALUATION.c.id)).group_by(EVALUATION.c.use_case_id).scalar_subquery()
         with read(self.engine) as conn:
-            rows = conn.execute(_summary_query().where(EVALUATION.c.id.in_(latest)).order_by(EVALUATION.c.use_case_id))
-            return {row.use_case_id: _summary(row) for row in rows}
+            rows = conn.execute(summary_query().where(EVALUATION.c.id.in_(latest)).order_by(EVALUATION.c.use_case_id))
+            return {row.use_case_id: summary_of(row) for row in rows}
 
     def decision(self, evaluation_id: int) -> dict[str, Any]:
         """The full decision JSON of one evaluation (as :meth:`Decision.to_dict` wrote it)."""
@@ -352,7 +352,7 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _summary_query() -> Any:
+def summary_query() -> Any:
     return (select(EVALUATION.c.id, EVALUATION.c.use_case_id, EVALUATION.c.tier, EVALUATION.c.target,
                    EVALUATION.c.allowed, EVALUATION.c.furthest_stage, EVALUATION.c.as_of, EVALUATION.c.recorded_at,
                    EVALUATION.c.decision_digest, MODEL.c.digest.label("model_digest"),
@@ -363,7 +363,7 @@ def _summary_query() -> Any:
             .join(POLICY, POLICY.c.id == EVALUATION.c.policy_version_id))
 
 
-def _summary(row: Any) -> EvaluationSummary:
+def summary_of(row: Any) -> EvaluationSummary:
     return EvaluationSummary(
         row.id, row.use_case_id, row.tier, row.target, bool(row.allowed), row.furthest_stage, row.as_of,
         as_utc(row.recorded_at), row.decision_digest,

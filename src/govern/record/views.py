@@ -17,7 +17,8 @@ from sqlalchemy import and_, func, select
 
 from govern.record.engine import read
 from govern.record.store import (
-    APPROVAL, CHECK, EVALUATION, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER, as_utc,
+    APPROVAL, CHECK, EVALUATION, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER, summary_of, summary_query,
+    as_utc,
 )
 
 if TYPE_CHECKING:
@@ -123,9 +124,7 @@ def history(store: "Store", use_case_id: str) -> dict[str, Any] | None:
                     "signed_at": as_utc(r.signed_at).isoformat()}
                    for r in conn.execute(select(WAIVER).where(WAIVER.c.use_case_id == use_case_id)
                                          .order_by(WAIVER.c.signed_at, WAIVER.c.id))]
-    evaluations = []
-    for summary in store.evaluations(use_case_id):
-        entry = summary.to_dict()
-        entry["approvals"] = approvals.get(summary.id, [])
-        evaluations.append(entry)
+        summaries = [summary_of(r) for r in conn.execute(
+            summary_query().where(EVALUATION.c.use_case_id == use_case_id).order_by(EVALUATION.c.id))]
+    evaluations = [{**s.to_dict(), "approvals": approvals.get(s.id, [])} for s in summaries]
     return {"use_case": {"id": case.id, "name": case.name}, "evaluations": evaluations, "signed_records": signed}

@@ -1,0 +1,70 @@
+"""`govern status`: the model inventory from the audit store — tiers, stages, pending and expiring approvals."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import click
+
+from govern.cli.common import as_of_option, format_option
+
+database_option = click.option("--database", "database", metavar="URL", envvar="GOVERN_DATABASE_URL",
+                               help="Store URL (default: GOVERN_DATABASE_URL, .govern/config.toml, "
+                                    "then sqlite .govern/govern.db).")
+
+
+def _model(m: dict) -> str:
+    name = " ".join(str(v) for v in (m.get("name"), m.get("version")) if v) or "model"
+    return f"{name} ({m['digest'].split(':', 1)[-1][:12]})"
+
+
+@click.command()
+@format_option("text", "json")
+@click.option("--expiring-within", "days", type=click.IntRange(min=0), default=30, show_default=True,
+              metavar="DAYS", help="List approvals and waivers that expire within DAYS days.")
+@as_of_option
+@database_option
+def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) -> None:
+    """The model inventory: every use case recorded by `govern check`.
+
+    \b
+    For each use case, from its latest recorded decision: tier, current model version,
+    the furthest stage it may enter (the last of the gates that pass in order), the
+    sign-offs still pending, and approvals (per the policy's valid_for) and waivers that
+    expire within --expiring-within days of --as-of (default: today).
+    """
+    from govern.cli.main import emit_json
+    from govern.record.store import Store
+    from govern.record.views import inventory
+
+    today = as_of or _dt.date.today()
+    with Store.open(database) as store:
+        items = inventory(store, today=today, expiring_within=days)
+    if fmt == "json":
+        emit_json({"as_of": today.isoformat(), "expiring_within_days": days,
+                   "use_cases": [i.to_dict() for i in items]})
+        return
+    if not items:
+        click.echo("no decisions recorded yet: run `govern check` (it records by default)")
+        return
+    lines = []
+    for i in items:
+        verdict = "allowed" if i.allowed else "blocked"
+        lines.append(f"{i.use_case_id}  [{i.tier}]  {i.name}")
+        lines.append(f"    model {_model(i.model)}  policy {i.policy['name']} {i.policy['version']}")
+        lines.append(f"    may enter: {i.furthest_stage or '(no stage)'}   last check: {i.target} {verdict} "
+                     f"on {i.recorded_at:%Y-%m-%d %H:%M} UTC")
+        for p in i.pending:
+            lines.append(f"    {p['status']}: {p['gate']} sign-off by {p['role']} ({p['approved']}/{p['required']})")
+        for a in i.expiring_approvals:
+            word = "expired" if a["expired"] else "expires"
+            lines.append(f"    approval {word} {a['expires']}: {a['gate']} {a['role']} {a['signer']}")
+        for w in i.expiring_waivers:
+            word = "expired" if w["expired"] else "expires"
+            lines.append(f"    waiver {word} {w['expires']}: {w['check']} (approved by {w['approver']})")
+    pending = sum(1 for i in items if i.pending)
+    approvals = sum(len(i.expiring_approvals) for i in items)
+    waivers = sum(len(i.expiring_waivers) for i in items)
+    lines.append(f"{len(items)} use case{'s' if len(items) != 1 else ''}; {pending} awaiting sign-offs; "
+                 f"{approvals} approval(s) and {waivers} waiver(s) expiring within {days} days of {today}")
+    click.echo("\n".join(lines))

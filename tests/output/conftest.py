@@ -1,0 +1,113 @@
+"""Real decisions for the output formats: one blocked, one allowed (both from the credit example
+against the mini pack), and one built from the blocked one that has every status in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI = ROOT / "tests" / "golden" / "mini"
+CREDIT = MINI / "use_cases" / "credit.yaml"
+EVIDENCE = ROOT / "examples" / "credit-risk" / "evidence"
+EVIDENCE_BLOCKED = ROOT / "examples" / "credit-risk" / "evidence-blocked"
+AS_OF = dt.date(2026, 6, 1)
+
+#: text no renderer may let break its format: table pipes, newlines, workflow-command
+#: separators, XML-illegal control characters, HTML
+NASTY = "bad | cell\nnext line % 50, a:b <b>bold</b> \x07bell\r\n::error::injected"
+
+
+@pytest.fixture
+def nasty() -> str:
+    return NASTY
+
+
+@pytest.fixture(autouse=True)
+def _no_ci_paths(monkeypatch):
+    """Renderers read GOVERN_POLICY_PATH/GOVERN_EVIDENCE_PATH; tests start without them."""
+    for name in ("GOVERN_POLICY_PATH", "GOVERN_EVIDENCE_PATH", "GITHUB_WORKSPACE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def policy():
+    import govern
+
+    return govern.load_policy(MINI)
+
+
+@pytest.fixture(scope="session")
+def use_case(policy):
+    import govern
+
+    return govern.load_use_case(CREDIT, policy)
+
+
+@pytest.fixture(scope="session")
+def blocked(policy, use_case):
+    from govern.evaluate.pipeline import check
+
+    decision = check(policy, use_case, EVIDENCE_BLOCKED, target="production", as_of=AS_OF)
+    assert not decision.allowed
+    return decision
+
+
+@pytest.fixture(scope="session")
+def allowed(policy, use_case):
+    from govern.evaluate.pipeline import check
+
+    decision = check(policy, use_case, EVIDENCE, target="validation", as_of=AS_OF)
+    assert decision.allowed
+    return decision
+
+
+@pytest.fixture(scope="session")
+def mixed(blocked):
+    """Every status at once: warned, waived, blocking error (with nasty text), a non-blocking
+    error, a passing sign-off, and a blocked gate that holds a failed check."""
+    from govern.evaluate.results import CheckResult, EvidenceRef, GateResult, SignoffResult
+
+    validation = blocked.gate("validation")
+    auc, no_drop, model_card = validation.checks
+    waiver = {"approver": "rita", "expires": "2026-12-31", "reason": "champion retrained next quarter"}
+    validation = replace(validation, status="waived", message="passed with waivers", checks=(
+        replace(auc, status="waived", waiver=waiver, message=f"{auc.message} — waived by rita"),
+        replace(no_drop, status="warned", message="champion.test.auc - metrics.test.auc <= params.max_auc_drop "
+                                                  "does not hold"),
+        replace(model_card, status="error", enforcement="warn", message="model_card.md is not valid UTF-8"),
+    ))
+    production = blocked.gate("production")
+    suites = production.checks[0]
+    production = replace(production, status="failed", checks=(
+        replace(suites, status="error", message=NASTY, details=(NASTY,),
+                evidence=(EvidenceRef("junit/with space|pipe.xml", "ab" * 32),)),
+        production.checks[1],
+    ), signoffs=(
+        replace(production.signoffs[0], status="passed", approvals=({"signer": "victor"}, {"signer": "vera"}),
+                message="2 of 2 validator sign-offs"),
+        replace(production.signoffs[1], status="failed", rejected=({"signer": "alice", "problem": NASTY},),
+                message="risk_officer sign-off rejected"),
+    ))
+    monitoring = GateResult(
+        "monitoring", "Monitoring", "blocked", checks=(
+            CheckResult(id="drift", gate="monitoring", kind="metric", status="failed", enforcement="block",
+                        message="psi 0.31 > 0.2", expected="metrics.psi <= 0.2", measured={"metrics.psi": 0.31},
+                        evidence=(EvidenceRef("metrics.json", "cd" * 32),), location="templates/high.yaml:40:11"),
+        ), signoffs=(SignoffResult("monitoring", "risk_officer", 1, "pending", message="awaiting 1 more",
+                                   location="templates/high.yaml:42:11"),),
+        blocked_by=("production",), message="waiting for production")
+    gates = (blocked.gate("development"), validation, production, monitoring)
+    determining = ("production.validation_suites", "production.fria", "production.signoff:risk_officer")
+    decision = replace(blocked, gates=gates, determining=determining,
+                       verdict="BLOCKED: consumer-credit may not enter `production` — " + ", ".join(determining) + ".")
+    object.__setattr__(decision, "digest", decision.compute_digest())
+    return decision
+
+
+@pytest.fixture(params=["blocked", "allowed", "mixed"])
+def decision(request):
+    return request.getfixturevalue(request.param)
