@@ -109,7 +109,16 @@ def tier_of(policy: Policy, facts: dict[str, Any], as_of: _dt.date | None = None
     env = {"use_case": facts, "params": policy.manifest.parameters, AS_OF_KEY: as_of or _dt.date.today()}
     for rule in policy.rules:  # sorted by severity
         try:
-            value = rule_value(rule, env)
+            if rule.unless is None:  # the common shape: skip rule_value's bookkeeping
+                value = rule.when(env)
+                if value is True:
+                    return rule.rule.tier
+                if value is False:
+                    continue
+                if value is not UNDETERMINED:
+                    raise EvalError(f"`when` gave {value!r}, not true/false")
+            else:
+                value = rule_value(rule, env)
         except EvalError:
             value = UNDETERMINED
         if value is True or (value is UNDETERMINED and rule.undetermined == "fire"):

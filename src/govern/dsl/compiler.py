@@ -9,6 +9,7 @@ that can disagree with the reference interpreter -- and the property tests check
 
 from __future__ import annotations
 
+import operator
 from typing import Any, Callable, Mapping
 
 from govern.dsl import nodes as n
@@ -22,10 +23,25 @@ Fn = Callable[[dict], Any]
 class Compiler:
     """Compiles expressions against a set of named definitions (each compiled once)."""
 
-    def __init__(self, definitions: Mapping[str, n.Expr] | None = None) -> None:
+    def __init__(self, definitions: Mapping[str, n.Expr] | None = None,
+                 constants: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self._definitions = dict(definitions or {})
+        # roots whose values are fixed for the life of the compiled pack (its `params`)
+        self._constants = {root: dict(values) for root, values in (constants or {}).items()}
         self._compiled: dict[str, Fn] = {}
         self._compiling: set[str] = set()
+
+    def _resolve(self, node: n.Expr, depth: int = 0) -> n.Expr:
+        """See through definitions and fold constant paths, so fast paths apply to `x in banned` too."""
+        if isinstance(node, n.Path):
+            parts = node.parts
+            if len(parts) == 1 and parts[0] in self._definitions and depth < 64:
+                return self._resolve(self._definitions[parts[0]], depth + 1)
+            if len(parts) == 2 and parts[0] in self._constants:
+                value = self._constants[parts[0]].get(parts[1])
+                if isinstance(value, (bool, int, float, str)):
+                    return n.Literal(value, node.span)
+        return node
 
     def compile(self, expr: n.Expr) -> Fn:
         method = getattr(self, "_" + type(expr).__name__.lower())
@@ -45,6 +61,9 @@ class Compiler:
 
     def _path(self, node: n.Path) -> Fn:
         parts = node.parts
+        folded = self._resolve(node) if len(parts) == 2 else node
+        if isinstance(folded, n.Literal):
+            return self._literal(folded)
         if len(parts) == 1 and parts[0] in self._definitions:
             return self._definition(parts[0])
         if len(parts) == 1:
@@ -155,7 +174,7 @@ class Compiler:
     def _compare(self, node: n.Binary) -> Fn:
         op, span = node.op, node.span
         left = self.compile(node.left)
-        right_node = node.right
+        right_node = self._resolve(node.right)
         # field == "constant": strings compare exactly, no bool/number ambiguity to guard
         if op in ("==", "!=") and isinstance(right_node, n.Literal) and isinstance(right_node.value, str):
             constant = right_node.value
@@ -181,19 +200,14 @@ class Compiler:
         if (op in ("<", "<=", ">", ">=") and isinstance(right_node, n.Literal)
                 and ops.is_number(right_node.value)):
             constant = right_node.value
+            test = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}[op]
 
             def numeric(env: dict) -> Any:
                 v = left(env)
+                if v.__class__ is int or v.__class__ is float:
+                    return test(v, constant)
                 if v is U:
                     return U
-                if v.__class__ is int or v.__class__ is float:
-                    if op == ">=":
-                        return v >= constant
-                    if op == ">":
-                        return v > constant
-                    if op == "<=":
-                        return v <= constant
-                    return v < constant
                 return ops.compare(op, v, constant, span)
             return numeric
         return lambda env: ops.compare(op, left(env), right(env), span)
@@ -210,5 +224,6 @@ class Compiler:
         return lambda env: impl([a(env) for a in args], env, span)
 
 
-def compile_expression(expr: n.Expr, definitions: Mapping[str, n.Expr] | None = None) -> Fn:
-    return Compiler(definitions).compile(expr)
+def compile_expression(expr: n.Expr, definitions: Mapping[str, n.Expr] | None = None,
+                       constants: Mapping[str, Mapping[str, Any]] | None = None) -> Fn:
+    return Compiler(definitions, constants).compile(expr)

@@ -111,7 +111,7 @@ def load_policy(path: str | Path) -> Policy:
     rules = [r for f in rule_files for r in f.rules]
     if facts_ok:
         _check_rules(rules, manifest, facts, definitions, reader)
-    compiler = Compiler(definitions)
+    compiler = Compiler(definitions, constants={"params": manifest.parameters})
     locations: dict[tuple[str, ...], Span] = {}
     conditions = _check_templates(templates, template_docs, manifest, facts, definitions, compiler, reader,
                                   locations)

@@ -36,30 +36,39 @@ def stage_edges(template: Template) -> list[tuple[str, str]]:
 
 
 def stage_order_problems(template: Template) -> list[tuple[str, int | None]]:
-    """Cycles and unreachable stages, as (message, stage index) pairs."""
-    import networkx as nx
+    """Cycles and unreachable stages, as (message, stage index) pairs.
+
+    Uses the standard library's graphlib: every `govern validate`/`classify` loads a pack,
+    and importing networkx for a handful of stages would cost ~100 ms of start-up.
+    """
+    import graphlib
 
     ids = [s.id for s in template.stages]
-    g = nx.DiGraph()
-    g.add_nodes_from(ids)
-    g.add_edges_from((a, b) for a, b in stage_edges(template) if a in g and b in g)
-    problems: list[tuple[str, int | None]] = []
+    successors: dict[str, list[str]] = {s: [] for s in ids}
+    predecessors: dict[str, set[str]] = {s: set() for s in ids}
+    for a, b in stage_edges(template):
+        if a in successors and b in successors:
+            successors[a].append(b)
+            predecessors[b].add(a)
     try:
-        cycle = nx.find_cycle(g)
-        path = " → ".join([cycle[0][0]] + [edge[1] for edge in cycle])
-        problems.append((f"stages form a cycle: {path}", ids.index(cycle[0][0])))
-        return problems
-    except nx.NetworkXNoCycle:
-        pass
-    entries = [s for s in ids if g.in_degree(s) == 0]
+        graphlib.TopologicalSorter(predecessors).prepare()
+    except graphlib.CycleError as exc:
+        cycle = list(reversed(exc.args[1]))  # graphlib lists it against the edge direction
+        return [(f"stages form a cycle: {' → '.join(cycle)}", ids.index(cycle[0]))]
+    problems: list[tuple[str, int | None]] = []
+    entries = [s for s in ids if not predecessors[s]]
     if len(entries) != 1:
         problems.append((f"a template needs exactly one entry stage (one with no `after`); found "
                          f"{len(entries)}: {', '.join(entries)}", None))
     if entries:
-        reachable = nx.descendants(g, entries[0]) | {entries[0]}
-        for i, stage in enumerate(ids):
-            if stage not in reachable:
-                problems.append((f"stage `{stage}` cannot be reached from `{entries[0]}`", i))
+        reachable, todo = {entries[0]}, [entries[0]]
+        while todo:
+            for following in successors[todo.pop()]:
+                if following not in reachable:
+                    reachable.add(following)
+                    todo.append(following)
+        problems += [(f"stage `{stage}` cannot be reached from `{entries[0]}`", i)
+                     for i, stage in enumerate(ids) if stage not in reachable]
     return problems
 
 

@@ -66,6 +66,7 @@ class Policy:
     locations: dict[tuple[str, ...], Span] = field(default_factory=dict)  # (tier, stage, kind, id) → span
     sources: dict[str, str] = field(repr=False, default_factory=dict)  # display path → text
     digest: str = ""
+    _locations: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -106,6 +107,13 @@ class Policy:
 
     def location(self, span: Span) -> str:
         """``file:line:col`` with the file relative to the pack root: the same on every machine."""
+        key = (span.file, span.line, span.column)
+        found = self._locations.get(key)
+        if found is None:
+            found = self._locations[key] = self._location(span)
+        return found
+
+    def _location(self, span: Span) -> str:
         path = Path(span.file)
         try:
             relative = path.resolve().relative_to(self.root).as_posix()

@@ -83,15 +83,15 @@ def verify_data(keyring: Keyring, data: Mapping[str, Any], kind: str | None = No
     """Record data (payload fields + ``signature``) → verdict. Never raises for bad input."""
     from cryptography.exceptions import InvalidSignature
 
+    if not data.get("signature"):
+        from govern.evidence.sources import UNSIGNED
+
+        return Verification(False, UNSIGNED)
     try:
         found, payload, signature_text = payload_from_data(data, kind)  # type: ignore[arg-type]
         signature = decode_signature(signature_text)
     except MalformedRecord as exc:
         text = str(exc)
-        if text == "no signature":
-            from govern.evidence.sources import UNSIGNED
-
-            return Verification(False, UNSIGNED)
         return Verification(False, text if text.startswith("malformed") else f"malformed record: {text}")
     fp = payload.get("key_fingerprint")
     if not isinstance(fp, str) or not fp:
