@@ -102,7 +102,11 @@ def _rss_bytes() -> int:
 
 
 def _measure(fn, repeats: int) -> tuple[list[float], int, object]:
-    """Run fn ``repeats`` times (timed), then once under tracemalloc; return times, peak bytes, result."""
+    """Run fn ``repeats`` times (timed), then once under tracemalloc; return times, peak bytes, result.
+
+    The peak is the larger of tracemalloc's peak (live buffers) and max-RSS growth (which also
+    counts memory the allocator kept after freeing, e.g. per-thread arenas).
+    """
     import tracemalloc
 
     rss_before = _rss_bytes()
@@ -117,6 +121,7 @@ def _measure(fn, repeats: int) -> tuple[list[float], int, object]:
     fn()
     _, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    print(json.dumps({"tracemalloc_peak": traced_peak, "rss_growth": rss_growth}), file=sys.stderr)
     return times, max(traced_peak, rss_growth), result
 
 
@@ -223,7 +228,11 @@ def run_worker(python: Path | str, name: str, directory: Path, repeats: int) -> 
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
     if proc.returncode != 0:
         raise RuntimeError(f"{name} worker failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for line in proc.stderr.splitlines():
+        if line.startswith('{"tracemalloc_peak"'):
+            result.setdefault("memory", []).append(json.loads(line))
+    return result
 
 
 def _mb(n: float) -> str:
@@ -279,6 +288,10 @@ def report(spec: dict[str, object], results: dict[str, dict[str, object]]) -> No
         print(f"{label:34s} {seconds:9.3f} {ratio:>10s} {mem:>11s} {rel:>12s}")
 
     row("govern dataset_drift (2 threads)", med["govern"], gov["peak_extra_bytes"])
+    for m in gov.get("memory", [])[:1]:
+        print(f"{'':34s} govern peak detail: tracemalloc {_mb(m['tracemalloc_peak'])} "
+              f"({(loaded + m['tracemalloc_peak']) / loaded:.2f}x), max-RSS growth {_mb(m['rss_growth'])} "
+              f"({(loaded + m['rss_growth']) / loaded:.2f}x)")
     row("scipy loop (ks_2samp + chi2)", med["scipy"], results["scipy"]["peak_extra_bytes"])
     row("np.sort numeric cols (serial)", med["sort"], None)
     row("np.sort numeric cols (2 threads)", statistics.median(results["sort"]["times_2_threads"]), None)

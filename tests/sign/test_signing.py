@@ -486,3 +486,44 @@ def test_cli_subprocess_sign_then_check(pack, use_case, evidence, key_dir):
                            str(evidence), "--target", "production", "--as-of", AS_OF], env=env, capture_output=True,
                           text=True)
     assert done.returncode == 0 and "approved by vera, victor" in done.stdout
+
+
+def test_real_store_round_trip_verifies(sign, pack, tmp_path, monkeypatch):
+    """With the audit store installed: the stored record verifies, and a stored forgery does not."""
+    store_module = pytest.importorskip("govern.record.store")
+    url = f"sqlite:///{tmp_path / 'govern.db'}"
+    monkeypatch.setenv("GOVERN_DATABASE_URL", url)
+    result = sign("victor", extra=())
+    assert result.code == 0, result.err
+    from dataclasses import replace
+
+    from govern.load.pack import load_policy
+    from govern.sign.verify import policy_verifier
+
+    policy = load_policy(pack)
+    store = store_module.Store.open(url)
+    (record,) = store.signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
+    assert record.verified and record.signer == "victor" and record.source.startswith("store:")
+    (_, signed), = store.signed_records("signoff", "consumer-credit")
+    forged = replace(signed, payload={**signed.payload, "decision": "reject", "signed_at": "2026-05-02T09:00:00Z"})
+    store.add_signed(forged)
+    records = store.signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
+    assert [(r.decision, r.verified, r.problem) for r in records] == [
+        ("approve", True, None), ("reject", False, "signature does not verify (record altered after signing?)")]
+
+
+def test_a_signoff_with_its_own_id_is_signed_by_that_id(sign, check, pack, evidence):
+    """Two sign-offs of one role: the record names the one it answers (its id); the signer holds the role."""
+    high = pack / "templates" / "high.yaml"
+    high.write_text(high.read_text().replace(
+        "        - role: risk_officer\n",
+        "        - role: risk_officer\n        - {id: effective_challenge, role: validator, title: Effective challenge}\n"))
+    for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer"),
+                         ("vera", "effective_challenge")):
+        assert sign(signer, role).code == 0
+    assert sign("alice", "effective_challenge").code == 2
+    result = check()
+    assert result.code == 0, result.out
+    challenge = next(s for s in gate_of(result)["signoffs"] if s["message"] == "approved by vera")
+    assert challenge["role"] == "validator"
+    assert (evidence / "signoffs" / "production-effective_challenge-vera-2026-05-01.yaml").is_file()

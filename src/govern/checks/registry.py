@@ -34,7 +34,7 @@ IMPLEMENTATIONS: dict[str, str] = {
 #: Conditions applied when a template gives none (documented in docs/checks.md).
 DEFAULT_CONDITIONS: dict[str, str] = {
     "fairness": "result.min_impact_ratio >= 0.8",
-    "drift": "result.drifted_count == 0",
+    "drift": "result.drifted_count == 0 and result.unassessed_count == 0",
     "data_quality": "result.problem_count == 0",
 }
 

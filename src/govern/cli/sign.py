@@ -45,7 +45,8 @@ at_option = click.option("--at", "at", callback=parse_at, metavar="ISO_TIMESTAMP
 @policy_option
 @evidence_option
 @click.option("--gate", "-g", required=True, help="Gate (stage) being approved, e.g. production.")
-@click.option("--role", "-r", required=True, help="The role you sign as, e.g. validator.")
+@click.option("--role", "-r", required=True,
+              help="The sign-off you give: its role (e.g. validator), or its id when a gate has two of one role.")
 @click.option("--decision", "-d", required=True, type=click.Choice(["approve", "reject"]),
               help="approve counts towards the gate; reject blocks it until re-signed.")
 @click.option("--comment", "-m", default=None, help="Why (shown in reports; required in practice for reject).")
@@ -97,13 +98,14 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
     moment = at or _dt.datetime.now(_dt.timezone.utc)
     store_cls = None if no_store else issue.store_class()  # fail early if the store is missing
     subject = issue.Subject.load(policy_path, use_case_path, evidence, moment.astimezone(_dt.timezone.utc).date())
-    subject.gate_role(gate, role)
+    spec = subject.gate_role(gate, role)
+    role, held = spec.key, spec.role  # the record names the sign-off it answers; the signer must hold its role
     policy = subject.policy
     person = issue.person_or_refuse(policy, signer, "signer")
-    if role not in person.roles:
-        raise issue.refuse("sign-role-not-held", f"{signer} does not hold role `{role}` in policy {policy.name}",
-                           f"{signer}'s roles: {', '.join(person.roles) or 'none'}; holders of {role}: "
-                           f"{', '.join(policy.holders(role)) or 'nobody'}")
+    if held not in person.roles:
+        raise issue.refuse("sign-role-not-held", f"{signer} does not hold role `{held}` in policy {policy.name}",
+                           f"{signer}'s roles: {', '.join(person.roles) or 'none'}; holders of {held}: "
+                           f"{', '.join(policy.holders(held)) or 'nobody'}")
     private_key, key_path, warning = issue.load_signing_key(key)
     if warning:
         click.echo(warning, err=True)

@@ -95,8 +95,9 @@ def _roles(policy: "Policy") -> Entries:
 
 
 def _signoff_key(spec: Any, seen: dict[str, int]) -> str:
-    seen[spec.role] = seen.get(spec.role, 0) + 1
-    return spec.role if seen[spec.role] == 1 else f"{spec.role}#{seen[spec.role]}"
+    key = getattr(spec, "key", None) or spec.role  # the sign-off's id, which is its role unless given
+    seen[key] = seen.get(key, 0) + 1
+    return key if seen[key] == 1 else f"{key}#{seen[key]}"
 
 
 def _requirements(policy: "Policy", tier: str) -> dict[str, dict[str, Any]]:

@@ -98,7 +98,11 @@ class Store:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise store_error(f"cannot create the store folder {folder}: {exc.strerror or exc}") from None
-        engine = make_engine(resolved)
+        try:
+            engine = make_engine(resolved)
+        except ImportError as exc:  # the PostgreSQL driver is an optional extra
+            raise store_error(f"cannot open {redact(resolved)}: the PostgreSQL driver is not installed ({exc})",
+                              "pip install 'govern[postgres]' (psycopg 3)") from None
         try:
             upgrade(engine)
         except SQLAlchemyError as exc:

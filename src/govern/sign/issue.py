@@ -58,21 +58,30 @@ class Subject:
         return cls(policy, use_case, plan, bundle, evidence_digest(bundle), model_digest(bundle))
 
     # -- what may be signed -------------------------------------------------------------
-    def gate_role(self, gate: str, role: str) -> None:
-        """The gate must be in the plan and require a sign-off by ``role``."""
+    def gate_role(self, gate: str, role: str) -> Any:
+        """The gate's sign-off requirement ``role`` names: its id (the role, unless the template gives
+        two sign-offs of one role distinct ids), or a role with exactly one sign-off at the gate."""
         plan = self.plan
         if gate not in plan.gates:
             raise refuse("sign-unknown-gate", f"gate `{gate}` is not in the {plan.tier} plan of {self.use_case.id}",
                          did_you_mean(gate, plan.gates) or "gates: " + ", ".join(plan.order))
-        roles = [r.spec.role for r in plan.gates[gate].signoffs]  # type: ignore[union-attr]
-        if not roles:
+        specs = [r.spec for r in plan.gates[gate].signoffs]
+        if not specs:
             wanted = [g for g in plan.order if plan.gates[g].signoffs]
             raise refuse("sign-no-signoffs", f"gate `{gate}` of {self.use_case.id} requires no sign-offs",
                          ("gates that do: " + ", ".join(wanted)) if wanted else
                          f"no gate of the {plan.tier} plan requires a sign-off")
-        if role not in roles:
-            raise refuse("sign-unknown-role", f"gate `{gate}` needs no sign-off by role `{role}`",
-                         did_you_mean(role, roles) or "its sign-off roles: " + ", ".join(roles))
+        by_key = {s.key: s for s in specs}  # type: ignore[union-attr]
+        if role in by_key:
+            return by_key[role]
+        same_role = [s for s in specs if s.role == role]  # type: ignore[union-attr]
+        if len(same_role) == 1:
+            return same_role[0]
+        if same_role:
+            raise refuse("sign-ambiguous-role", f"gate `{gate}` has {len(same_role)} sign-offs by role `{role}`",
+                         "name the one you sign: --role " + " or --role ".join(s.key for s in same_role))
+        raise refuse("sign-unknown-role", f"gate `{gate}` needs no sign-off by role `{role}`",
+                     did_you_mean(role, by_key) or "its sign-offs: " + ", ".join(by_key))
 
     def waivable_check(self, qualified: str) -> tuple[str, str]:
         """``GATE.CHECK`` → (gate, check), refusing unknown and non-waivable checks."""

@@ -1,0 +1,52 @@
+"""`drift` check: reference vs current data per feature, optionally a multivariate domain classifier."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from govern.checks.base import Measurement
+from govern.checks.data_params import as_list, setting, table
+
+if TYPE_CHECKING:
+    from govern.evaluate.context import EvaluationContext
+    from govern.policy.model import CheckSpec
+
+
+def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
+    from govern.stats.drift import dataset_drift
+
+    p = spec.params
+    reference, ref_ref = table(ctx, str(p.get("reference") or "data/reference.csv"))
+    current, cur_ref = table(ctx, str(p.get("current") or "data/current.csv"))
+    columns = as_list(setting(p, ctx, "columns", "features")) or None
+    categorical = as_list(setting(p, ctx, "categorical")) or None
+    if columns is None:  # identifiers (`*_id`) are not features
+        columns = [c for c in reference.columns if c in current.columns and not str(c).endswith("_id")]
+    result = dataset_drift(
+        reference, current, columns=columns, categorical=categorical, segment_by=p.get("segment_by"),
+        bins=int(p.get("bins", 10)), psi_threshold=float(p.get("psi_threshold", 0.25)),
+        pvalue_threshold=float(p.get("pvalue_threshold", 0.05)), min_effect=float(p.get("min_effect", 0.1)))
+    features = [f.to_dict() for f in result.features]
+    psis = [f.stats.psi for f in result.features if f.stats.psi is not None]
+    measured = {
+        "drifted_count": result.n_drifted, "drifted": list(result.drifted_features),
+        "unassessed_count": len(result.undetermined_features) + len(result.missing_in_current),
+        "unassessed": list(result.undetermined_features) + list(result.missing_in_current),
+        "share_drifted": result.share_drifted, "max_psi": max(psis) if psis else None,
+        "n_features": result.n_features, "features": features, "thresholds": dict(result.thresholds),
+        "segments": [s.to_dict() for s in result.segments],
+    }
+    details = [f"{f.name}: " + "; ".join(f.because) for f in result.features if f.drifted]
+    details += [f"{name}: cannot be assessed" for name in measured["unassessed"]]
+    if p.get("domain_classifier"):
+        from govern.stats.domain_classifier import domain_classifier_drift
+
+        dc = domain_classifier_drift(reference, current, columns=columns, max_rows=int(p.get("max_rows", 20000)))
+        measured["domain_auc"] = dc.auc
+        measured["domain_top_features"] = [list(t) for t in dc.top_features]
+    message = (f"{result.n_drifted} of {result.n_features} features drifted"
+               + (f" ({', '.join(result.drifted_features[:5])})" if result.drifted_features else "")
+               + (f"; {measured['unassessed_count']} could not be assessed" if measured["unassessed_count"] else ""))
+    if "domain_auc" in measured and measured["domain_auc"] is not None:
+        message += f"; domain classifier AUC {measured['domain_auc']:.3f}"
+    return Measurement(measured=measured, ok=None, message=message, evidence=[ref_ref, cur_ref], details=details)
