@@ -17,7 +17,7 @@ Values are escaped as the runner expects: in data ``%``, ``\\r``, ``\\n``; in pr
 
 from __future__ import annotations
 
-from govern.output.sarif import (
+from govern.output.common import (
     check_level,
     check_summary,
     gate_scopes,

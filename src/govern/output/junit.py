@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from govern.output.sarif import check_summary, gate_scopes, scope_note, signoff_id
+from govern.output.common import check_summary, gate_scopes, scope_note, signoff_id
 
 # XML 1.0 cannot carry most control characters, even escaped; evidence text may contain them.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

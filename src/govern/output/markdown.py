@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 
 from govern.canonical import short
-from govern.output.sarif import gate_scopes, measured_text, signoff_id
+from govern.output.common import gate_scopes, measured_text, signoff_id
 
 ICON = {"passed": "✅", "warned": "⚠️", "waived": "🟦", "failed": "❌", "error": "🛑", "pending": "⏳",
         "blocked": "⛔"}

@@ -1,0 +1,20 @@
+"""Suite-wide isolation: no test writes to the developer's own store or parser cache."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_store(tmp_path_factory):
+    """`govern check` records decisions by default; point it (and subprocesses) at a throwaway store."""
+    folder = tmp_path_factory.mktemp("store")
+    previous = os.environ.get("GOVERN_DATABASE_URL")
+    os.environ["GOVERN_DATABASE_URL"] = f"sqlite:///{folder / 'govern.db'}"
+    yield
+    if previous is None:
+        os.environ.pop("GOVERN_DATABASE_URL", None)
+    else:
+        os.environ["GOVERN_DATABASE_URL"] = previous
