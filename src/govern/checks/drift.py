@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from govern.checks.base import Measurement
 from govern.checks.data_params import as_list, setting, table
+from govern.checks.progress import feature_progress
 
 if TYPE_CHECKING:
     from govern.evaluate.context import EvaluationContext
@@ -22,10 +23,16 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
     categorical = as_list(setting(p, ctx, "categorical")) or None
     if columns is None:  # identifiers (`*_id`) are not features
         columns = [c for c in reference.columns if c in current.columns and not str(c).endswith("_id")]
+    segment_by = as_list(p.get("segment_by"))
+    if segment_by:  # both tables need the segment columns; say so before computing anything
+        table(ctx, str(p.get("reference") or "data/reference.csv"), columns=segment_by)
+        table(ctx, str(p.get("current") or "data/current.csv"), columns=segment_by)
+        columns = [c for c in columns if c not in segment_by]
     result = dataset_drift(
-        reference, current, columns=columns, categorical=categorical, segment_by=p.get("segment_by"),
+        reference, current, columns=columns, categorical=categorical, segment_by=segment_by or None,
         bins=int(p.get("bins", 10)), psi_threshold=float(p.get("psi_threshold", 0.25)),
-        pvalue_threshold=float(p.get("pvalue_threshold", 0.05)), min_effect=float(p.get("min_effect", 0.1)))
+        pvalue_threshold=float(p.get("pvalue_threshold", 0.05)), min_effect=float(p.get("min_effect", 0.1)),
+        progress=feature_progress(f"drift {spec.id}", len(columns), len(reference) + len(current)))
     features = [f.to_dict() for f in result.features]
     psis = [f.stats.psi for f in result.features if f.stats.psi is not None]
     measured = {

@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 import pandas as pd
@@ -383,11 +383,15 @@ def _column_task(ref: pd.Series, cur: pd.Series, kind: Kind, bins: int,
 
 
 def _features(reference_df: pd.DataFrame, current_df: pd.DataFrame, kinds: dict[str, Kind], *, bins: int,
-              psi_floor: float, thresholds: dict[str, float], workers: int) -> tuple[FeatureDrift, ...]:
+              psi_floor: float, thresholds: dict[str, float], workers: int,
+              progress: Callable[[str], None] | None = None) -> tuple[FeatureDrift, ...]:
     names = list(kinds)
 
     def run(name: str) -> NumericDrift | CategoricalDrift:
-        return _column_task(reference_df[name], current_df[name], kinds[name], bins, psi_floor)
+        result = _column_task(reference_df[name], current_df[name], kinds[name], bins, psi_floor)
+        if progress is not None:
+            progress(name)
+        return result
 
     if workers > 1 and len(names) > 1 and len(reference_df) + len(current_df) >= 200_000:
         # Sorting and merging release the GIL, so threads scale on large columns; results
@@ -422,6 +426,7 @@ def dataset_drift(
     pvalue_threshold: float = 0.05,
     min_effect: float = 0.1,
     workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> DatasetDrift:
     """Drift of every feature present in both tables, typed automatically, with verdicts.
 
@@ -429,6 +434,7 @@ def dataset_drift(
     PSI ≥ ``psi_threshold``; the effect size is the KS statistic for numeric features and
     Cramér's V for categorical ones. ``categorical`` forces columns (e.g. integer codes) to be
     treated as categories. ``segment_by`` repeats the comparison inside each segment value.
+    ``progress`` is called with each feature's name once it is done (for a progress bar).
     """
     segment_cols = [segment_by] if isinstance(segment_by, str) else list(segment_by or [])
     wanted = list(columns) if columns is not None else [c for c in reference_df.columns if c not in segment_cols]
@@ -444,7 +450,7 @@ def dataset_drift(
     thresholds = {"psi_threshold": psi_threshold, "pvalue_threshold": pvalue_threshold, "min_effect": min_effect}
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     features = _features(reference_df, current_df, kinds, bins=bins, psi_floor=psi_floor,
-                         thresholds=thresholds, workers=n_workers)
+                         thresholds=thresholds, workers=n_workers, progress=progress)
     segments: list[SegmentDrift] = []
     if segment_cols:
         segments = _segments(reference_df, current_df, kinds, segment_cols, bins=bins, psi_floor=psi_floor,
