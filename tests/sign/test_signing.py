@@ -8,7 +8,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-import shutil
 import stat
 import sys
 import types
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.sign.conftest import AS_OF, FRIA, MINI, check_of, copy_evidence, gate_of, govern, signoff_of
+from tests.sign.conftest import AS_OF, check_of, copy_evidence, gate_of, govern, signoff_of
 
 
 # --- keys ---------------------------------------------------------------------------------------

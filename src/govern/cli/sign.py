@@ -28,7 +28,7 @@ evidence_option = click.option(
 key_option = click.option(
     "--key", "-k", "key", required=True, metavar="KEY",
     help="Your private key: a path, or a name from `govern keys generate` (passphrase: GOVERN_KEY_PASSPHRASE).")
-out_option = click.option("--out", "-o", "out", type=click.Path(path_type=Path), default=None,
+out_option = click.option("--out", "-o", "out", type=click.Path(path_type=Path), default=None, metavar="FILE",
                           help="Also write the signed record to FILE (.yaml, or .json).")
 into_option = click.option("--into-evidence", "into", is_flag=True,
                            help="Write the record into the evidence bundle (signoffs/ or waivers/), for CI "

@@ -45,6 +45,7 @@ CONVENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(p
     ("seeds", r"environment/seeds\.json"),
     ("environment", r"environment/(?:requirements[^/]*\.txt|pylock(?:\.[^/]+)?\.toml|environment\.ya?ml)"),
     ("data", r"data/.+\.(?:csv|parquet)"),
+    ("artifact", r"model/.+\.(?:skops|onnx)"),
     ("signoff", r"signoffs/[^/]+\.(?:yaml|yml|json)"),
     ("waiver", r"waivers/[^/]+\.(?:yaml|yml|json)"),
 ))

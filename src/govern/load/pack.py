@@ -161,6 +161,14 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
             reader.sink.add(doc.diagnostic("duplicate-person", f"person `{person.id}` is listed twice",
                                            ("people", i, "id")))
         people_ids.add(person.id)
+        if person.public_key is not None:
+            from govern.sign.keys import public_key_problem
+
+            problem = public_key_problem(person.public_key)
+            if problem is not None:
+                reader.sink.add(doc.diagnostic("invalid-public-key", f"public_key of `{person.id}` is {problem}",
+                                               ("people", i, "public_key"),
+                                               "paste the base64 line `govern keys generate` prints"))
         for j, role in enumerate(person.roles):
             if role not in manifest.roles:
                 reader.sink.add(doc.diagnostic("unknown-role", f"person `{person.id}` holds unknown role `{role}`",

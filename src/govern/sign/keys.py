@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import os
 import re
+import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,37 @@ def public_pem(public_key: "Ed25519PublicKey") -> str:
 
     return public_key.public_bytes(serialization.Encoding.PEM,
                                    serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+#: DER prefix of an Ed25519 SubjectPublicKeyInfo (RFC 8410): what a PEM `PUBLIC KEY` body starts with.
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def public_key_problem(text: str) -> str | None:
+    """Why a pack's ``public_key`` text is not an Ed25519 public key, or None.
+
+    A structural check without importing ``cryptography``, so `govern validate` can report a
+    pasted RSA key or a truncated base64 at load time; the signature check itself happens later.
+    """
+    text = text.strip()
+    if text.startswith("-----BEGIN PUBLIC KEY-----") and text.endswith("-----END PUBLIC KEY-----"):
+        body = "".join(text.splitlines()[1:-1])
+        try:
+            der = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return "the PEM body is not base64"
+        if len(der) != len(_ED25519_SPKI_PREFIX) + RAW_KEY_BYTES or not der.startswith(_ED25519_SPKI_PREFIX):
+            return "a PEM public key, but not an Ed25519 one"
+        return None
+    if text.startswith("-----BEGIN"):
+        return "a PEM block that is not a `PUBLIC KEY` (a private key must never be in a pack)"
+    try:
+        raw = base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return "neither PEM nor base64"
+    if len(raw) != RAW_KEY_BYTES:
+        return f"base64 of {len(raw)} bytes; an Ed25519 public key has {RAW_KEY_BYTES}"
+    return None
 
 
 def parse_public_key(text: str) -> "Ed25519PublicKey":
@@ -131,7 +163,7 @@ def describe_public(public_key: "Ed25519PublicKey") -> dict[str, str]:
 
 def _write_exclusive(path: Path, data: bytes, mode: int, *, force: bool) -> None:
     """Write via a private temp file + rename; refuse to replace ``path`` unless ``force``."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as fh:

@@ -17,6 +17,7 @@ import datetime as _dt
 import json
 import os
 import re
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -162,7 +163,7 @@ def write_atomic(path: Path, text: str, *, replace: bool = True) -> Path:
     ``-3``… is chosen instead (atomic: hard link of the finished temp file). Returns the path.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
