@@ -95,8 +95,9 @@ def test_check_without_recording_stays_lean_and_recording_skips_alembic(tmp_path
     args = [str(a) for a in check_args(EVIDENCE, "--target", "validation")]
 
     def loaded(*extra: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "GOVERN_DATABASE_URL"}  # the store in tmp_path
         out = subprocess.run([sys.executable, "-c", code, *args, *extra], cwd=tmp_path, capture_output=True,
-                             text=True, timeout=120)
+                             text=True, timeout=120, env=env)
         return out.stdout.strip().splitlines()[-1]
 
     assert loaded("--no-record") == "LOADED []"

@@ -205,7 +205,8 @@ def test_url_resolution(tmp_path, monkeypatch):
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only directories")
-def test_unwritable_directory_is_a_store_error(tmp_path):
+def test_unwritable_directory_is_a_store_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("GOVERN_DATABASE_URL", raising=False)
     tmp_path.chmod(stat.S_IRUSR | stat.S_IXUSR)
     try:
         with pytest.raises(StoreError, match="store"):
@@ -214,7 +215,8 @@ def test_unwritable_directory_is_a_store_error(tmp_path):
         tmp_path.chmod(stat.S_IRWXU)
 
 
-def test_store_folder_that_cannot_be_created_is_a_store_error(tmp_path):
+def test_store_folder_that_cannot_be_created_is_a_store_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("GOVERN_DATABASE_URL", raising=False)
     (tmp_path / ".govern").write_text("a file where the folder should be")
     with pytest.raises(StoreError, match="cannot create the store folder"):
         Store.open(cwd=tmp_path)

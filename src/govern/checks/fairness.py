@@ -49,8 +49,10 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
         min_group_size=int(p.get("min_group_size", 30)))
     groupings = [g.to_dict() for g in report.groupings]
     too_small = sorted({label for g in report.groupings for label in g.too_small_groups})
+    unassessed = [" × ".join(g.attributes) for g in report.groupings if g.min_impact_ratio is None]
     measured = {
-        "min_impact_ratio": _min([g.min_impact_ratio for g in report.groupings]),
+        # an attribute that cannot be assessed leaves the whole check undetermined (an error), never a pass
+        "min_impact_ratio": None if unassessed else _min([g.min_impact_ratio for g in report.groupings]),
         "demographic_parity_ratio": _min([g.demographic_parity_ratio for g in report.groupings]),
         "max_tpr_gap": _max([g.max_tpr_gap for g in report.groupings]),
         "max_fpr_gap": _max([g.max_fpr_gap for g in report.groupings]),
@@ -67,4 +69,8 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
     if too_small:
         message += f"; {len(too_small)} group(s) too small to assess"
     details = [f"too small to assess: {label}" for label in too_small]
+    details += [f"{what}: {'; '.join(g.reasons)}" for what, g in
+                ((" × ".join(g.attributes), g) for g in report.groupings) if g.min_impact_ratio is None]
+    if unassessed:
+        message = f"cannot assess {', '.join(unassessed)}: {message}"
     return Measurement(measured=measured, ok=None, message=message, evidence=[ref], details=details)

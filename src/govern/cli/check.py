@@ -75,7 +75,7 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
 
         store = Store.open(database)
     try:
-        decision = run(policy, use_case, evidence, target=target, as_of=as_of)
+        decision = run(policy, use_case, evidence, target=target, as_of=as_of, store=store)
         if store is not None:
             store.record_decision(decision, policy=policy)
     finally:

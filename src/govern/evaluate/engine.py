@@ -132,7 +132,8 @@ def _judge(ctx: "EvaluationContext", spec: CheckSpec, m: Measurement, condition)
         return "failed", detail, measured
     if value is UNDETERMINED:
         what = ", ".join(f"`{x}`" for x in missing) or "a value it reads"
-        return "error", f"cannot decide `{condition.text}`: {what} missing from the evidence", measured
+        why = f" — {m.message}" if m.message else ""
+        return "error", f"cannot decide `{condition.text}`: {what} missing from the evidence{why}", measured
     raise EvalError(f"condition gave {value!r}, not true or false")
 
 
@@ -164,15 +165,15 @@ def _apply_enforcement(ctx: "EvaluationContext", spec: CheckSpec, result: CheckR
 
     if result.status != "failed":
         return result
-    if spec.enforcement == "warn":
-        return replace(result, status="warned")
-    if not spec.waivable:
-        return result
-    waiver = find_waiver(ctx, result.gate, spec.id)
+    # a waiver is a signed acceptance of a known failure; it applies to warnings as well, so the
+    # record says the risk was accepted rather than merely shown
+    waiver = find_waiver(ctx, result.gate, spec.id) if spec.waivable else None
     if waiver is not None:
         return replace(result, status="waived", waiver=waiver,
                        message=f"{result.message} — waived by {waiver['approver']} until {waiver['expires']}: "
                                f"{waiver['reason']}")
+    if spec.enforcement == "warn":
+        return replace(result, status="warned")
     return result
 
 
@@ -233,8 +234,8 @@ def _determining(plan, results: dict[str, GateResult], target: str) -> list[str]
     out: list[str] = []
     for gate_id in gates:
         result = results[gate_id]
-        if result.passing or result.status == "blocked":
-            continue
+        if result.passing:
+            continue  # a blocked gate's own failures stand in the way too, not only its upstream
         out += [c.qualified_id for c in result.checks if c.blocks]
         out += [f"{gate_id}.signoff:{s.id or s.role}" for s in result.signoffs if s.status != "passed"]
     return out
@@ -244,8 +245,12 @@ def _verdict(ctx: "EvaluationContext", results: dict[str, GateResult], target: s
              allowed: bool) -> str:
     name = ctx.use_case.id
     if allowed:
-        extra = results[target].status
-        suffix = {"warned": " (with warnings)", "waived": " (with waivers in force)"}.get(extra, "")
+        import networkx as nx
+
+        path = [g for g in results if g == target or g in nx.ancestors(ctx.plan.graph, target)]
+        statuses = {results[g].status for g in path}
+        suffix = " (with waivers in force)" if "waived" in statuses else (
+            " (with warnings)" if "warned" in statuses else "")
         return f"ALLOWED: {name} may enter `{target}`{suffix}."
     if not determining:
         return f"BLOCKED: {name} may not enter `{target}`."

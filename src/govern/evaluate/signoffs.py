@@ -22,10 +22,18 @@ if TYPE_CHECKING:
     from govern.plan.graph import Requirement
 
 
-def _describe(record: "SignoffRecord") -> dict[str, Any]:
+def _describe(record: "SignoffRecord", expires: _dt.date | None = None) -> dict[str, Any]:
     return {"signer": record.signer, "role": record.role, "decision": record.decision,
             "signed_at": record.signed_at.isoformat(), "key_fingerprint": record.key_fingerprint,
-            "comment": record.comment, "verified": record.verified, "source": record.source}
+            "comment": record.comment, "verified": record.verified, "source": record.source,
+            "expires": expires.isoformat() if expires else None}
+
+
+def _expiry(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRecord") -> _dt.date | None:
+    """The last day an approval counts (`valid_for` after signing), so views can warn before it lapses."""
+    if not spec.valid_for:
+        return None
+    return record.signed_at.astimezone(_dt.timezone.utc).date() + validity(ctx, spec)
 
 
 def validity(ctx: "EvaluationContext", spec: SignoffSpec) -> _dt.timedelta:
@@ -90,7 +98,7 @@ def evaluate_signoff(ctx: "EvaluationContext", gate_id: str, req: "Requirement")
             rejected.append({**_describe(record), "problem": problem})
             continue
         counted.add(record.signer)
-        (approvals if record.decision == "approve" else rejections).append(_describe(record))
+        (approvals if record.decision == "approve" else rejections).append(_describe(record, _expiry(ctx, spec, record)))
     if rejections:
         who = ", ".join(f"{r['signer']}" + (f" ({r['comment']})" if r["comment"] else "") for r in rejections)
         return SignoffResult(gate_id, spec.role, spec.count, "failed", tuple(approvals + rejections),

@@ -82,7 +82,10 @@ def _dedupe(records: Iterable[Any], key: Any) -> list[Any]:
 
 
 def _signoff_key(r: SignoffRecord) -> tuple:
-    return (r.use_case_id, r.gate, r.role, r.signer, r.decision, r.model_digest, r.evidence_digest, r.signed_at)
+    # the key fingerprint is part of identity: a copy signed with another key is a different record
+    # (a forgery to report), not a duplicate to drop
+    return (r.use_case_id, r.gate, r.role, r.signer, r.decision, r.model_digest, r.evidence_digest, r.signed_at,
+            r.key_fingerprint)
 
 
 def _waiver_key(r: WaiverRecord) -> tuple:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from govern.record import chain
@@ -153,6 +153,8 @@ class Store:
             recorded_at=at, govern_version=decision.govern_version, decision_json=decision_json,
         ).returning(EVALUATION.c.id)).scalar_one()
         _insert_results(conn, evaluation_id, data["gates"], validity)
+        conn.execute(update(USE_CASE).where(USE_CASE.c.id == decision.use_case_id)
+                     .values(latest_evaluation_id=evaluation_id))
         append_event(conn, "evaluation", decision.use_case_id, {
             "record": "evaluation", "id": evaluation_id, "decision_digest": decision.digest,
             "decision_sha256": chain.sha256_text(decision_json.encode("utf-8")), "tier": decision.tier,
@@ -228,9 +230,9 @@ class Store:
 
     def latest_decisions(self) -> dict[str, EvaluationSummary]:
         """use case id → its most recently recorded evaluation."""
-        latest = select(func.max(EVALUATION.c.id)).group_by(EVALUATION.c.use_case_id).scalar_subquery()
         with read(self.engine) as conn:
-            rows = conn.execute(summary_query().where(EVALUATION.c.id.in_(latest)).order_by(EVALUATION.c.use_case_id))
+            rows = conn.execute(summary_query().join(USE_CASE, USE_CASE.c.latest_evaluation_id == EVALUATION.c.id)
+                                .order_by(EVALUATION.c.use_case_id))
             return {row.use_case_id: summary_of(row) for row in rows}
 
     def decision(self, evaluation_id: int) -> dict[str, Any]:

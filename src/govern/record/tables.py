@@ -38,6 +38,9 @@ class UseCase(Table, table=True):
     id: str = Field(primary_key=True)  # the descriptor's id
     name: str
     created_at: _dt.datetime = Field(sa_type=UTC_TS)
+    #: the newest evaluation, kept in the recording transaction so the inventory never groups
+    #: 120k evaluations to find 4k latest ones (not a foreign key: it would make the two tables circular)
+    latest_evaluation_id: int | None = None
 
 
 class ModelVersion(Table, table=True):

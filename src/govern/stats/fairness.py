@@ -237,8 +237,12 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
     rates = [r[4] for r in assessable]
     max_rate = max(rates) if rates else None
     summary_reasons = []
+    comparable = len(assessable) >= 2
     if not assessable:
         summary_reasons.append("no group is large enough to assess")
+    elif not comparable:
+        # one group compared with itself would report a ratio of 1.0: a pass nobody measured
+        summary_reasons.append(f"only one group ({assessable[0][0]}) is large enough to assess: nothing to compare")
     elif max_rate == 0:
         summary_reasons.append("no assessable group has any selection: impact ratios undefined")
 
@@ -266,12 +270,12 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
         too_small_groups=tuple(g.label for g in groups if g.too_small),
         most_selected_group=most,
         least_selected_group=least,
-        min_impact_ratio=finite(min(rates) / max_rate) if rates and max_rate else None,
-        demographic_parity_ratio=finite(min(rates) / max_rate) if rates and max_rate else None,
-        demographic_parity_difference=finite(max(rates) - min(rates)) if rates else None,
-        max_tpr_gap=finite(tpr_gap),
-        max_fpr_gap=finite(fpr_gap),
-        equalized_odds_difference=finite(eod),
+        min_impact_ratio=finite(min(rates) / max_rate) if comparable and max_rate else None,
+        demographic_parity_ratio=finite(min(rates) / max_rate) if comparable and max_rate else None,
+        demographic_parity_difference=finite(max(rates) - min(rates)) if comparable else None,
+        max_tpr_gap=finite(tpr_gap) if comparable else None,
+        max_fpr_gap=finite(fpr_gap) if comparable else None,
+        equalized_odds_difference=finite(eod) if comparable else None,
         reasons=tuple(summary_reasons),
     )
 

@@ -63,6 +63,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
+        sa.Column("latest_evaluation_id", sa.Integer(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_use_case"),
     )
     _registry("model_version", sa.Column("name", sa.String(), nullable=True),
