@@ -7,6 +7,7 @@ only warns and what concerns a gate beyond the target, so those rules live here 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import posixpath
 import re
@@ -117,6 +118,8 @@ def measured_text(measured: dict[str, Any], limit: int = 6) -> str:
     for key, value in measured.items():
         if isinstance(value, dict) or (isinstance(value, list) and not value):
             continue
+        if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+            continue  # per-group and per-feature tables: the JSON output and the report carry them
         parts.append(f"{key} = {fmt_value(value)}")
     if len(parts) > limit:
         parts = parts[:limit] + ["…"]

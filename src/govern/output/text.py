@@ -19,8 +19,14 @@ def _style(text: str, status: str, color: bool, bold: bool = False) -> str:
 
 
 def _measured(check: dict) -> str:
+    """Numbers worth a glance, those the condition reads first (`result.p99` before `n`)."""
+    import re
+
+    read = re.findall(r"result\.([A-Za-z_]\w*)", check.get("expected") or "")
+    items = sorted(check["measured"].items(), key=lambda kv: (kv[0] not in read and kv[0].split(".")[0] not in
+                                                               ("metrics", "champion", "model", "params"), ))
     shown = []
-    for key, value in check["measured"].items():
+    for key, value in items:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown.append(f"{key}={value:.4g}" if isinstance(value, float) else f"{key}={value}")
     return ", ".join(shown[:4])
