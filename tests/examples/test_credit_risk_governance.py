@@ -15,8 +15,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -249,22 +247,3 @@ def test_segment_auc_equals_sklearn(check_id, column, statistics, predictions):
         if rows["y_true"].nunique() == 2:
             assert group["value"] == pytest.approx(metrics_mod.roc_auc_score(rows["y_true"], rows["score"]),
                                                    abs=TOL)
-
-
-# --- the story --------------------------------------------------------------------------------
-
-
-@pytest.mark.slow
-def test_run_story_blocked_signed_waived_allowed(tmp_path):
-    """examples/credit-risk/run_story.sh: blocked -> signed -> waived -> allowed -> expired."""
-    govern = Path(sys.executable).with_name("govern")
-    if not govern.exists() or shutil.which("bash") is None:
-        pytest.skip("needs the govern console script and bash")
-    env = {**os.environ, "GOVERN": str(govern), "TMPDIR": str(tmp_path)}
-    done = subprocess.run(["bash", str(EXAMPLE / "run_story.sh")], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
-    if done.returncode == 3:
-        pytest.skip(done.stderr.strip())
-    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    assert "ALLOWED: consumer-credit-scoring may enter `production`" in done.stdout
-    assert "waived by rita until 2026-09-30" in done.stdout

@@ -10,7 +10,6 @@ sign-offs missing) or ``blocked`` (an upstream gate has not passed).
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import TYPE_CHECKING, Any
 
 from govern import __version__

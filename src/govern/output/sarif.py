@@ -28,9 +28,17 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from govern.output.common import (  # noqa: F401 - re-used names
+from govern.output.common import (
     FINGERPRINT_KEY,
-    parse_location, repo_root, in_repo, gate_scopes, signoff_id, check_level, signoff_level, scope_note, fmt_value, measured_text, check_summary, fingerprint,
+    parse_location,
+    repo_root,
+    gate_scopes,
+    signoff_id,
+    check_level,
+    signoff_level,
+    scope_note,
+    check_summary,
+    fingerprint,
 )
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

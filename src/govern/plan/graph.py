@@ -164,7 +164,6 @@ def compile_plan(policy: "Policy", use_case: "UseCase", classification: "Classif
     else:
         template = policy.templates[tier]
         env = environment(policy, use_case, classification.as_of)
-        index = {s.id: i for i, s in enumerate(template.stages)}
         for i, stage in enumerate(template.stages):
             gate = _gate(policy, tier, i, stage, template, env)
             plan.gates[gate.id] = gate
