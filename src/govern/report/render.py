@@ -77,7 +77,10 @@ def _data_uri(figure: Any) -> str:
 def render_html(template: str, data: dict[str, Any], *, templates: Path | str | None = None) -> str:
     dirs = template_dirs(templates)
     if not dirs:
-        raise FileNotFoundError("no report templates found (reports/ or govern/report/templates)")
+        from govern.errors import Diagnostic, InputError
+
+        raise InputError(Diagnostic("report-templates", "no report templates found",
+                                    hint="pass --templates DIR, or reinstall govern (they ship as govern/report/templates)"))
     return _environment(dirs).get_template(template).render(**data)
 
 
