@@ -299,9 +299,9 @@ def test_cli_writes_the_report_and_prints_its_digest(tmp_path, credit):
 
     out = tmp_path / "report.pdf"
     proc = _run(["report", str(USE_CASE), "-p", str(POLICY), "-e", str(EVIDENCE), "--as-of", AS_OF.isoformat(),
-                 "--target", "production", "-o", str(out)], tmp_path)
+                 "--target", "production", "-o", str(out), "--no-store"], tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert out.read_bytes() == credit.pdf  # same bytes as the in-process render
+    assert out.read_bytes() == credit.pdf  # same bytes as the in-process render (which has no store)
     assert f"sha256:{hashlib.sha256(out.read_bytes()).hexdigest()}" in proc.stdout
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
