@@ -30,8 +30,16 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot canonicalise {type(value).__name__}")
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
 def _clean(value: Any) -> Any:
     """Non-finite floats have no JSON form: spell them as strings so digests stay defined."""
+    kind = type(value)
+    if kind in _PLAIN:  # the common case first: digests walk large trees of strings
+        return value
+    if kind is dict:
+        return {k if type(k) is str else str(k): _clean(v) for k, v in value.items()}
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"

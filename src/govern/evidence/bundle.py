@@ -304,12 +304,14 @@ def _apply_manifest(root: Path, files: dict[str, EvidenceFile], manifest: Manife
     for i, entry in enumerate(manifest.files):
         span = doc.span(("files", i, "path"))
         line = doc.source_line(span.line)
-        target, problem = confine(root, entry.path, span=span)
-        if problem is not None:
-            problems.append(Diagnostic(problem.code, problem.message, span, problem.hint, line))
-            continue
         norm = normalise(entry.path)
-        assert norm is not None and target is not None
+        target: Path | None = None
+        if norm is None or norm not in files:  # the walk already confined every file it found
+            target, problem = confine(root, entry.path, span=span)
+            if problem is not None:
+                problems.append(Diagnostic(problem.code, problem.message, span, problem.hint, line))
+                continue
+        assert norm is not None
         if norm in seen:
             problems.append(Diagnostic("evidence-manifest-duplicate",
                                        f"`{norm}` is listed twice (first as files[{seen[norm]}])", span, None, line))
@@ -317,7 +319,7 @@ def _apply_manifest(root: Path, files: dict[str, EvidenceFile], manifest: Manife
         seen[norm] = i
         ef = files.get(norm)
         if ef is None:
-            what = "is a folder" if target.is_dir() else "does not exist"
+            what = "is a folder" if target is not None and target.is_dir() else "does not exist"
             problems.append(Diagnostic("evidence-file-missing", f"manifest lists `{norm}`, which {what}",
                                        span, None, line))
             continue
