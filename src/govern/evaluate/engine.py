@@ -32,14 +32,12 @@ def evaluate(ctx: "EvaluationContext", classification: "Classification", target:
     if target is None:
         target = plan.order[-1]
     results: dict[str, GateResult] = {}
-    assert plan.graph is not None
     for gate_id in plan.order:
         gate = plan.gates[gate_id]
         checks = [run_check(ctx, gate_id, req) for req in gate.checks]
         checks += [check_document(ctx, gate_id, req) for req in gate.documents]
         signoffs = [evaluate_signoff(ctx, gate_id, req) for req in gate.signoffs]
-        upstream = [p for p in sorted(plan.graph.predecessors(gate_id), key=plan.order.index)
-                    if not results[p].passing]
+        upstream = [p for p in plan.predecessors(gate_id) if not results[p].passing]
         results[gate_id] = _gate_result(gate, checks, signoffs, upstream)
     determining = _determining(plan, results, target)
     allowed = results[target].passing
@@ -227,9 +225,8 @@ def _gate_result(gate: "Gate", checks: list[CheckResult], signoffs: list[Signoff
 
 def _determining(plan, results: dict[str, GateResult], target: str) -> list[str]:
     """The qualified ids of what stands between the model and the target stage."""
-    import networkx as nx
-
-    gates = [g for g in plan.order if g in nx.ancestors(plan.graph, target) or g == target]
+    ancestors = plan.ancestors(target)
+    gates = [g for g in plan.order if g in ancestors or g == target]
     out: list[str] = []
     for gate_id in gates:
         result = results[gate_id]
@@ -244,9 +241,8 @@ def _verdict(ctx: "EvaluationContext", results: dict[str, GateResult], target: s
              allowed: bool) -> str:
     name = ctx.use_case.id
     if allowed:
-        import networkx as nx
-
-        path = [g for g in results if g == target or g in nx.ancestors(ctx.plan.graph, target)]
+        ancestors = ctx.plan.ancestors(target)
+        path = [g for g in results if g == target or g in ancestors]
         statuses = {results[g].status for g in path}
         suffix = " (with waivers in force)" if "waived" in statuses else (
             " (with warnings)" if "warned" in statuses else "")

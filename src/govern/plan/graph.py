@@ -122,8 +122,42 @@ class Plan:
     template_file: str | None
     gates: dict[str, Gate] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
-    graph: "nx.DiGraph | None" = field(default=None, repr=False)
     digest: str = ""
+    _graph: "nx.DiGraph | None" = field(default=None, repr=False, compare=False)
+
+    @property
+    def edges(self) -> list[tuple[str, str]]:
+        return sorted((before, gate.id) for gate in self.gates.values() for before in gate.after)
+
+    @property
+    def graph(self) -> "nx.DiGraph":
+        """The gate graph as a ``networkx.DiGraph`` (nodes carry their ``gate``), built on first use.
+
+        Evaluation walks ``order`` and ``after`` and never needs it, so `govern check` does not
+        pay networkx's ~80 ms import; diagrams, DOT output and API users get the real graph.
+        """
+        if self._graph is None:
+            import networkx as nx
+
+            g = nx.DiGraph()
+            for gate_id in self.order:
+                g.add_node(gate_id, gate=self.gates[gate_id])
+            g.add_edges_from(self.edges)
+            self._graph = g
+        return self._graph
+
+    def predecessors(self, gate_id: str) -> list[str]:
+        return [g for g in self.order if g in self.gates[gate_id].after]
+
+    def ancestors(self, gate_id: str) -> set[str]:
+        found: set[str] = set()
+        todo = list(self.gates[gate_id].after)
+        while todo:
+            current = todo.pop()
+            if current not in found:
+                found.add(current)
+                todo.extend(self.gates[current].after)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -138,21 +172,39 @@ class Plan:
         }
 
     def upstream(self, gate_id: str) -> list[str]:
-        import networkx as nx
+        ancestors = self.ancestors(gate_id)
+        return [g for g in self.order if g in ancestors]
 
-        assert self.graph is not None
-        return [g for g in self.order if g in nx.ancestors(self.graph, gate_id)]
+
+def _topological(gates: dict[str, Gate]) -> list[str]:
+    """Kahn's algorithm, ties broken by the order stages are written in: the same order everywhere."""
+    import heapq
+
+    position = {gate_id: i for i, gate_id in enumerate(gates)}
+    waiting = {gate_id: len(gate.after) for gate_id, gate in gates.items()}
+    following: dict[str, list[str]] = {gate_id: [] for gate_id in gates}
+    for gate in gates.values():
+        for before in gate.after:
+            following[before].append(gate.id)
+    ready = [(position[g], g) for g, n in waiting.items() if n == 0]
+    heapq.heapify(ready)
+    order = []
+    while ready:
+        _, gate_id = heapq.heappop(ready)
+        order.append(gate_id)
+        for nxt in following[gate_id]:
+            waiting[nxt] -= 1
+            if waiting[nxt] == 0:
+                heapq.heappush(ready, (position[nxt], nxt))
+    return order  # acyclic and complete: the pack loader has checked the stage order
 
 
 def compile_plan(policy: "Policy", use_case: "UseCase", classification: "Classification") -> Plan:
-    import networkx as nx
-
     from govern.classification import environment
 
     tier = classification.tier
     tier_def = next(t for t in policy.manifest.tiers if t.id == tier)
     plan = Plan(tier, use_case.id, policy.digest, use_case.digest, policy.template_files.get(tier))
-    g = nx.DiGraph()
     if tier_def.blocks_deployment:
         spec = CheckSpec(id="tier_prohibited", kind="prohibited", enforcement="block", waivable=False,
                          title=f"use cases of tier `{tier}` may not be deployed",
@@ -160,27 +212,19 @@ def compile_plan(policy: "Policy", use_case: "UseCase", classification: "Classif
         gate = Gate(PROHIBITED_GATE, f"Deployment (forbidden for tier {tier})", (), {},
                     checks=(Requirement("check", spec, plan.template_file or "policy.yaml", "always"),))
         plan.gates[gate.id] = gate
-        g.add_node(gate.id, gate=gate)
     else:
         template = policy.templates[tier]
         env = environment(policy, use_case, classification.as_of)
         for i, stage in enumerate(template.stages):
             gate = _gate(policy, tier, i, stage, template, env)
             plan.gates[gate.id] = gate
-            g.add_node(gate.id, gate=gate)
-        g.add_edges_from(stage_edges(template))
-    plan.order = list(nx.lexicographical_topological_sort(g, key=lambda s: f"{_position(plan, s):06d}"))
-    plan.graph = g
+    plan.order = _topological(plan.gates)
     plan.digest = digest({
         "policy_digest": policy.digest, "use_case_digest": use_case.digest, "tier": tier,
         "graph": {"order": plan.order, "gates": [plan.gates[x].to_dict() for x in plan.order],
-                  "edges": sorted([list(e) for e in g.edges])},
+                  "edges": [list(e) for e in plan.edges]},
     })
     return plan
-
-
-def _position(plan: Plan, stage: str) -> int:
-    return list(plan.gates).index(stage)
 
 
 def _gate(policy: "Policy", tier: str, index: int, stage: StageSpec, template: Template, env: dict) -> Gate:

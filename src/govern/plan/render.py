@@ -79,8 +79,7 @@ def to_dot(plan: Plan) -> str:
         rows += [f"document: {r.id}" for r in gate.documents]
         label = "\\l".join(x.replace("\\", "\\\\").replace('"', '\\"') for x in rows) + "\\l"
         out.append(f'  {_quote(gate_id)} [label="{label}"];')
-    assert plan.graph is not None
-    for a, b in sorted(plan.graph.edges):
+    for a, b in plan.edges:
         out.append(f"  {_quote(a)} -> {_quote(b)};")
     out.append("}")
     return "\n".join(out)

@@ -489,8 +489,8 @@ def _default_condition(kind: str) -> str:
 
 def _gate_edges(decision: dict[str, Any], policy: "Policy | None", plan: "Plan | None") -> list[tuple[str, str]]:
     ids = [g["id"] for g in decision.get("gates", [])]
-    if plan is not None and plan.graph is not None:
-        return sorted((a, b) for a, b in plan.graph.edges if a in ids and b in ids)
+    if plan is not None:
+        return [(a, b) for a, b in plan.edges if a in ids and b in ids]
     if policy is not None and decision.get("tier") in getattr(policy, "templates", {}):
         from govern.plan.graph import stage_edges
 
