@@ -3,6 +3,7 @@ tagged, deterministic, written atomically, and its heavy dependencies stay off `
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -383,3 +384,20 @@ def test_templates_can_be_overridden_file_by_file(tmp_path, credit):
                        templates=custom)
     assert "RESTYLED" in html and "Executive summary" in html
     assert (ROOT / "reports" / "report.css").is_file()
+
+
+def test_report_digest_joins_the_audit_trail(tmp_path):
+    env = {"GOVERN_DATABASE_URL": f"sqlite:///{tmp_path / 'govern.db'}"}
+    common = [str(USE_CASE), "-p", str(POLICY), "-e", str(EVIDENCE), "--as-of", AS_OF.isoformat(),
+              "--target", "production"]
+    assert _run(["check", *common], tmp_path, env).returncode in (0, 1)  # records, creating the store
+    out = tmp_path / "report.pdf"
+    proc = _run(["report", *common, "-o", str(out)], tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    assert "recorded as audit event #" in proc.stdout
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    exported = _run(["audit", "export", "--format", "jsonl"], tmp_path, env)
+    events = [json.loads(line) for line in exported.stdout.splitlines() if line.strip()]
+    reports = [e for e in events if e["kind"] == "report"]
+    assert reports and reports[-1]["payload"]["pdf_sha256"] == f"sha256:{digest}"
+    assert _run(["audit", "verify"], tmp_path, env).returncode == 0

@@ -100,7 +100,20 @@ def report(use_case_path: Path | None, policy_path: Path | None, evidence: Path 
                f"{verdict} for {decision['target']}, decision {decision['decision_digest'].split(':')[-1][:12]}")
     for note in data.get("notes", []):
         click.echo(f"note: {note}", err=True)
+    if not no_store and (evaluation_id is not None or _store_exists(database)):
+        from govern.record.store import Store
+
+        with Store.open(database) as store:  # the report's digest joins the tamper-evident trail
+            seq = store.record_report(decision["use_case"]["id"], decision["decision_digest"], f"sha256:{sha}",
+                                      output.name, evaluation_id)
+        click.echo(f"recorded as audit event #{seq}")
     click.echo(f"sha256:{sha}")
+
+
+def _store_exists(database: str | None) -> bool:
+    from govern.report.audit import store_exists
+
+    return store_exists(database)
 
 
 def _evaluate(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, as_of: _dt.date | None,

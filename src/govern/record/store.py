@@ -171,6 +171,18 @@ class Store:
         except SQLAlchemyError as exc:
             raise store_error(f"policy not registered in {redact(self.url)}: {_reason(exc)}") from None
 
+    def record_report(self, use_case_id: str, decision_digest: str, pdf_sha256: str, name: str,
+                      evaluation_id: int | None = None) -> int:
+        """Append a `report` event naming a rendered PDF by its sha256, so a report handed to an
+        auditor years later can be matched to the chain (the PDF itself is not stored)."""
+        try:
+            with write(self.engine) as conn:
+                return append_event(conn, "report", use_case_id, {
+                    "decision_digest": decision_digest, "pdf_sha256": pdf_sha256, "file": name,
+                    "evaluation": evaluation_id}, now())
+        except SQLAlchemyError as exc:
+            raise store_error(f"report not recorded in {redact(self.url)}: {_reason(exc)}") from None
+
     def add_signed(self, record: "SignedRecord", *, recorded_at: _dt.datetime | None = None) -> int:
         """Store a signed sign-off or waiver exactly as signed; adding the same record again returns its id."""
         from govern.record.signed import columns_of
