@@ -140,6 +140,14 @@ class DiagnosticSink:
             raise kind(self.items)
 
 
+def line_at(text: str | None, line: int) -> str | None:
+    """Line ``line`` (1-based) of a source text, for the caret display of a diagnostic."""
+    if text is None or line <= 0:
+        return None
+    lines = text.splitlines()
+    return lines[line - 1] if line <= len(lines) else None
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, as compilers do for typos."""
     import difflib

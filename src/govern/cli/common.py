@@ -47,15 +47,9 @@ def load(policy_path: Path, use_case_path: Path | None = None) -> "tuple[Policy,
 
 def shown(value: Any) -> str:
     """A value the way the rule language writes it."""
-    if isinstance(value, str):
-        return "<missing>" if value == "<missing>" else f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(shown(v) for v in value) + "]"
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    return str(value)
+    from govern.dsl.printer import value_text
+
+    return value_text(value)
 
 
 def styled(text: str, status: str) -> str:

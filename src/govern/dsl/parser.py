@@ -17,7 +17,7 @@ from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from govern.dsl import nodes as n
-from govern.errors import Diagnostic, GovernError, Span
+from govern.errors import Diagnostic, GovernError, Span, line_at
 
 
 class DslError(GovernError):
@@ -104,9 +104,7 @@ def _expected(exc: UnexpectedInput) -> str:
     return "expected " + ", ".join(names)
 
 
-def _line(text: str, line: int) -> str | None:
-    lines = text.splitlines()
-    return lines[line - 1] if 0 < line <= len(lines) else None
+_line = line_at
 
 
 def _context_line(text: str, line: int, line_offset: int, col_offset: int, source: str | None) -> str | None:

@@ -41,6 +41,24 @@ def literal_text(value: object) -> str:
     raise TypeError(f"no literal form for {value!r}")
 
 
+MISSING_TEXT = "<missing>"
+
+
+def value_text(value: object, number=str) -> str:
+    """A value read by a rule, the way the rule language writes it (`<missing>` for no answer)."""
+    if value is None or value == MISSING_TEXT:
+        return MISSING_TEXT
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(value_text(v, number) for v in value) + "]"
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    return number(value)
+
+
 def to_text(node: n.Expr) -> str:
     if isinstance(node, n.Literal):
         return literal_text(node.value)

@@ -18,7 +18,7 @@ from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
 from govern.dsl.parser import DslError, parse_expression, parse_rules
-from govern.errors import Diagnostic, DiagnosticSink, GovernError, PolicyError, Span, did_you_mean
+from govern.errors import Diagnostic, DiagnosticSink, GovernError, PolicyError, Span, did_you_mean, line_at
 from govern.load.safe_yaml import YamlDocument, load_yaml_file, read_text
 from govern.load.validation import validate_document
 from govern.policy.model import FactDef, FactsFile, Manifest, Template
@@ -63,11 +63,7 @@ class _PackReader:
         self.files[path.relative_to(self.root).as_posix()] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def source_line(self, span: Span) -> str | None:
-        text = self.sources.get(span.file)
-        if text is None or span.line <= 0:
-            return None
-        lines = text.splitlines()
-        return lines[span.line - 1] if span.line <= len(lines) else None
+        return line_at(self.sources.get(span.file), span.line)
 
 
 def find_manifest(root: Path) -> Path | None:

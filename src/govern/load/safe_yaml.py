@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from govern.errors import Diagnostic, InputError, Span
+from govern.errors import Diagnostic, InputError, Span, line_at
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ALIASES = 100
@@ -55,8 +55,7 @@ class YamlDocument:
             probe = probe[:-1]
 
     def source_line(self, line: int) -> str | None:
-        lines = self.text.splitlines()
-        return lines[line - 1] if 0 < line <= len(lines) else None
+        return line_at(self.text, line)
 
     def diagnostic(self, code: str, message: str, loc: Loc = (), hint: str | None = None,
                    *, key: bool = False) -> Diagnostic:

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from govern.dsl import nodes as n
 from govern.dsl import types as t
-from govern.errors import Span
+from govern.errors import Span, line_at
 from govern.policy.model import FactDef, Manifest, Template
 
 #: Roots a check condition may read besides the use case and the parameters; their shape
@@ -122,11 +122,7 @@ class Policy:
         return f"{relative}:{span.line}:{span.column}" if span.line > 0 else relative
 
     def source_line(self, span: Span) -> str | None:
-        text = self.sources.get(span.file)
-        if text is None or span.line <= 0:
-            return None
-        lines = text.splitlines()
-        return lines[span.line - 1] if span.line <= len(lines) else None
+        return line_at(self.sources.get(span.file), span.line)
 
     def summary(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "digest": self.digest}

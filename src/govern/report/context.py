@@ -373,15 +373,9 @@ def _classification(decision: dict[str, Any], policy: "Policy | None") -> dict[s
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, str):
-        return "<missing>" if value == "<missing>" else f'"{value}"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
-    if value is None:
-        return "<missing>"
-    return fmt(value)
+    from govern.dsl.printer import value_text
+
+    return value_text(value, fmt)
 
 
 # --------------------------------------------------------------------------- gates & checks

@@ -266,7 +266,7 @@ def _dot_quote(text: str) -> str:
 
 def to_dot(nodes: list[Node], edges: list[Edge]) -> str:
     lines = ["digraph G {", '  graph [rankdir=LR, nodesep=0.25, ranksep=0.45, margin=0.05, bgcolor="transparent"];',
-             f'  node [fontname="Liberation Sans", fontsize=9.5, margin="0.12,0.06"];',
+             '  node [fontname="Liberation Sans", fontsize=9.5, margin="0.12,0.06"];',
              '  edge [color="#555555", arrowsize=0.7];']
     for n in nodes:
         label = "\\n".join(n.lines + (["  ".join(n.badges)] if n.badges else []))
