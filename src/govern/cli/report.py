@@ -123,8 +123,14 @@ def _evaluate(use_case_path: Path, policy_path: Path, evidence: Path, target: st
 
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
-    decision_obj = run(policy, use_case, evidence, target=target, as_of=as_of)
     _need_report_extra()
+    if no_store or not _store_exists(database):
+        decision_obj = run(policy, use_case, evidence, target=target, as_of=as_of)
+    else:  # the same decision `govern check` makes: sign-offs and waivers from the store count too
+        from govern.record.store import Store
+
+        with Store.open(database) as store:
+            decision_obj = run(policy, use_case, evidence, target=target, as_of=as_of, store=store)
     from govern.classification import classify
     from govern.evidence.bundle import EvidenceBundle
     from govern.plan.graph import compile_plan
