@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from govern.record import chain
-from govern.record.store import EVALUATION, EVENT, POLICY, SIGNOFF, WAIVER
+from govern.record.tables import EVALUATION, EVENT, POLICY, SIGNOFF, WAIVER
 
 
 def verify_store(conn: Connection) -> chain.ChainReport:

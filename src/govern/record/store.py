@@ -18,9 +18,11 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from govern.record import chain
-from govern.record import tables as t
 from govern.record.config import redact, resolve_url, store_error
 from govern.record.engine import make_engine, read, write
+from govern.record.tables import (
+    APPROVAL, CHECK, EVALUATION, EVENT, GATE, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER,
+)
 
 if TYPE_CHECKING:
     from govern.evaluate.results import Decision
@@ -31,11 +33,6 @@ if TYPE_CHECKING:
 UTC = _dt.timezone.utc
 PASSING = ("passed", "warned", "waived")  # mirrors govern.evaluate.results.PASSING without importing it
 
-# the tables as Core objects (SQLModel classes are only the declaration)
-USE_CASE, MODEL, POLICY = t.UseCase.__table__, t.ModelVersion.__table__, t.PolicyVersion.__table__
-EVALUATION, GATE, CHECK = t.Evaluation.__table__, t.GateResultRow.__table__, t.CheckResultRow.__table__
-SIGNOFF_RESULT, APPROVAL = t.SignoffResultRow.__table__, t.ApprovalRow.__table__
-SIGNOFF, WAIVER, EVENT = t.SignoffRow.__table__, t.WaiverRow.__table__, t.AuditEvent.__table__
 
 
 def now() -> _dt.datetime:

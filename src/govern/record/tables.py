@@ -191,3 +191,10 @@ class AuditEvent(Table, table=True):
 
 __all__ = ["metadata", "Table", "UseCase", "ModelVersion", "PolicyVersion", "Evaluation", "GateResultRow",
            "CheckResultRow", "SignoffResultRow", "ApprovalRow", "SignoffRow", "WaiverRow", "AuditEvent"]
+
+
+# The tables as Core objects, which the store's queries use (SQLModel classes are only the declaration).
+USE_CASE, MODEL, POLICY = UseCase.__table__, ModelVersion.__table__, PolicyVersion.__table__
+EVALUATION, GATE, CHECK = Evaluation.__table__, GateResultRow.__table__, CheckResultRow.__table__
+SIGNOFF_RESULT, APPROVAL = SignoffResultRow.__table__, ApprovalRow.__table__
+SIGNOFF, WAIVER, EVENT = SignoffRow.__table__, WaiverRow.__table__, AuditEvent.__table__

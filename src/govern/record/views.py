@@ -16,10 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, select
 
 from govern.record.engine import read
-from govern.record.store import (
-    APPROVAL, CHECK, EVALUATION, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER, summary_of, summary_query,
-    as_utc,
-)
+from govern.record.store import as_utc, summary_of, summary_query
+from govern.record.tables import APPROVAL, CHECK, EVALUATION, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER
 
 if TYPE_CHECKING:
     from govern.record.store import Store
