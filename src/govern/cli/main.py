@@ -113,6 +113,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def emit_json(data: Any) -> None:
+    """Indented for a person at a terminal; compact when piped, where the C encoder is ~10x faster
+    on large outputs (an inventory of thousands of use cases) and tools such as jq re-indent anyway."""
     import json
 
-    click.echo(json.dumps(data, indent=2, sort_keys=False, ensure_ascii=False, default=str))
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, indent=indent, sort_keys=False, ensure_ascii=False, default=str))
