@@ -135,3 +135,24 @@ def test_malformed_csv_is_an_error_with_its_line(setup):
     (evidence / "data" / "predictions.csv").write_text('y_true,y_pred\n1,0\n0,"unterminated\n')
     fairness = results(check(policy, use_case, evidence, target="validation", as_of=AS_OF))["four_fifths"]
     assert fairness.status == "error"
+
+
+def test_unknown_attribute_values_are_reported_not_compared():
+    from govern.stats.fairness import fairness_report
+
+    frame = pd.DataFrame({"sex": ["f"] * 50 + ["m"] * 50 + [None] * 40,
+                          "pred": [1] * 40 + [0] * 10 + [1] * 45 + [0] * 5 + [0] * 40})
+    grouping = fairness_report(frame, y_pred="pred", sensitive=["sex"]).grouping("sex")
+    unknown = next(g for g in grouping.groups if g.label == "(missing)")
+    assert unknown.impact_ratio is None and any("not compared" in r for r in unknown.reasons)
+    assert grouping.min_impact_ratio == pytest.approx(0.8 / 0.9)  # f vs m only; the unknowns select nobody
+
+
+def test_unusable_band_edges_are_an_error_status_not_a_crash(setup):
+    policy, use_case, evidence, *_ = setup
+    manifest = evidence / "manifest.yaml"
+    data = yaml.safe_load(manifest.read_text())
+    data["columns"]["bands"]["age"] = [50, 35, 0]
+    manifest.write_text(yaml.safe_dump(data))
+    fairness = results(check(policy, use_case, evidence, target="validation", as_of=AS_OF))["four_fifths"]
+    assert fairness.status == "error" and "strictly increasing" in fairness.message

@@ -82,6 +82,9 @@ def run_check(ctx: "EvaluationContext", gate_id: str, req: "Requirement") -> Che
     except EvalError as exc:
         return CheckResult(status="error", message=f"condition could not be evaluated: {exc.message}",
                            expected=expected, **base)
+    except ValueError as exc:  # parameters or data the statistics cannot use (e.g. unordered band edges)
+        return CheckResult(status="error", message=f"`{spec.kind}` check could not run: {exc}",
+                           expected=expected, **base)
     evidence = tuple(measurement.evidence) + _condition_evidence(ctx, condition)
     result = CheckResult(status=status, message=message, expected=expected, measured=measured,
                          evidence=_unique(evidence), details=tuple(measurement.details), **base)

@@ -233,7 +233,9 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
         raw.append((" & ".join(values), dict(zip(attrs, values)), n_g, n_sel, _ratio(n_sel, n_g), pos, neg,
                     tpr, fpr, acc, n_g < min_group_size, reasons))
 
-    assessable = [r for r in raw if not r[10] and r[4] is not None]
+    # A group whose attribute is unknown is reported but not compared: it is nobody's category,
+    # and NYC LL144 audits leave unknown categories out of impact ratios.
+    assessable = [r for r in raw if not r[10] and r[4] is not None and MISSING not in r[1].values()]
     rates = [r[4] for r in assessable]
     max_rate = max(rates) if rates else None
     summary_reasons = []
@@ -248,7 +250,10 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
 
     groups = []
     for (label, group, n_g, n_sel, rate, pos, neg, tpr, fpr, acc, small, reasons) in raw:
-        impact = rate / max_rate if rate is not None and max_rate else None
+        unknown = MISSING in group.values()
+        if unknown:
+            reasons = reasons + ["attribute unknown: reported, not compared"]
+        impact = rate / max_rate if rate is not None and max_rate and not unknown else None
         groups.append(GroupFairness(label, group, n_g, n_sel, finite(rate), finite(impact),
                                     pos if has_truth else None, neg if has_truth else None,
                                     finite(tpr), finite(fpr), finite(acc), small, tuple(reasons)))
