@@ -78,6 +78,7 @@ class EvidenceBundle:
         self.manifest_doc = manifest_doc
         self._files = dict(sorted(files.items()))
         self._digest: str | None = None
+        self._by_role: dict[str, list[EvidenceFile]] | None = None
 
     # -- opening -------------------------------------------------------------------------
     @classmethod
@@ -141,10 +142,19 @@ class EvidenceBundle:
 
     def files_with_role(self, role: str) -> list[EvidenceFile]:
         """Files with a built-in role (ROLES) or a custom one the manifest gives (a policy's document roles)."""
-        return [f for f in self._files.values() if f.role == role]
+        return list(self._roles().get(role, ()))
 
     def is_role(self, name: str) -> bool:
-        return name in ROLES or any(f.role == name for f in self._files.values())
+        return name in ROLES or name in self._roles()
+
+    def _roles(self) -> dict[str, list[EvidenceFile]]:
+        """role → files, built once: checks ask for roles many times per evaluation."""
+        if self._by_role is None:
+            index: dict[str, list[EvidenceFile]] = {}
+            for f in self._files.values():
+                index.setdefault(f.role, []).append(f)
+            self._by_role = index
+        return self._by_role
 
     def get(self, role_or_path: str) -> EvidenceFile | None:
         """Like :meth:`file` but None when absent (unsafe paths and ambiguity still raise)."""
