@@ -77,8 +77,9 @@ def cli() -> None:
       govern classify examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
       govern plan examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
       govern test policies/eu-ai-act --min-coverage 100
-      govern check examples/credit-risk/use_case.yaml -p policies/eu-ai-act \
-          -e examples/credit-risk/evidence --target validation
+      govern check examples/credit-risk/use_case.yaml -p policies/eu-ai-act
+          -e examples/credit-risk/evidence --target production --explain
+      ./dev demo    (the whole story: keys, sign-offs, waiver, audit trail, PDF)
     """
 
 
