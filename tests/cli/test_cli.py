@@ -183,3 +183,11 @@ def test_classify_does_not_import_heavy_libraries():
             "print('HEAVY', heavy)") % (str(CREDIT), str(MINI))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stdout
+
+
+def test_unwritable_output_is_a_usage_error_before_anything_is_recorded(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = govern("check", str(CREDIT), "--policy", str(MINI), "--evidence",
+                    str(ROOT / "examples" / "credit-risk" / "evidence"), "-o", f"json={blocker / 'x.json'}")
+    assert result.returncode == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr

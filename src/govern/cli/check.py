@@ -69,6 +69,8 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
 
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
+    for _, path in outputs:  # an unwritable output is a usage error before anything is evaluated or recorded
+        _writable(path)
     store = None
     if not no_record:  # opened first: an unusable store is exit 2 before anything is evaluated or written
         from govern.record.store import Store
@@ -83,11 +85,31 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
             store.close()
     for out_fmt, path in outputs:
         text = render(decision, out_fmt, explain=explain)
-        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)  # never leave a half-written report behind
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)  # never leave a half-written report behind
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise _unwritable(path, exc) from None
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in __import__("os").environ
     click.echo(render(decision, fmt, color=color, explain=explain), nl=False)
     if not decision.allowed:
         raise SystemExit(EXIT_POLICY)
+
+
+def _unwritable(path: Path, exc: OSError):
+    from govern.errors import Diagnostic, InputError, Span
+
+    return InputError(Diagnostic("output-unwritable", f"cannot write {path}: {exc.strerror or exc}", Span(str(path))))
+
+
+def _writable(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(path, exc) from None
+    if path.is_dir():
+        from govern.errors import Diagnostic, InputError, Span
+
+        raise InputError(Diagnostic("output-unwritable", f"{path} is a folder; give a file name", Span(str(path))))
