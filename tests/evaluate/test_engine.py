@@ -224,3 +224,26 @@ def test_cli_exit_codes(tmp_path):
     assert blocked.returncode == 1 and "BLOCKED" in blocked.stdout
     bad = subprocess.run(base + ["-e", str(tmp_path / "absent")], capture_output=True, text=True)
     assert bad.returncode == 2 and "does not exist" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_a_suite_whose_tests_were_all_skipped_proves_nothing(policy, use_case, bundle):
+    junit = bundle / "junit" / "validation.xml"
+    junit.write_text('<testsuites><testsuite name="base_case" tests="2" skipped="2">'
+                     '<testcase name="a"><skipped/></testcase><testcase name="b"><skipped/></testcase></testsuite>'
+                     '<testsuite name="missing_values" tests="1"><testcase name="c"/></testsuite></testsuites>')
+    suites = next(c for c in check(policy, use_case, bundle, as_of=AS_OF).checks if c.id == "validation_suites")
+    assert suites.status == "failed" and "base_case" in suites.measured["missing"]
+
+
+def test_reproducibility_without_data_references_is_not_verified():
+    from types import SimpleNamespace
+
+    from govern.checks import reproducibility
+    from govern.policy.model import CheckSpec
+
+    card = SimpleNamespace(metadata={"name": "m"})
+    ctx = SimpleNamespace(model_card=lambda: card, bundle=SimpleNamespace(get=lambda path: None))
+    spec = CheckSpec(id="r", kind="reproducibility",
+                     params={"require_lock": False, "require_seeds": False, "verify_data_digests": True})
+    measurement = reproducibility.run(spec, ctx)
+    assert measurement.ok is False and "names no training or evaluation data" in measurement.message

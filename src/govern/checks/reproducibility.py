@@ -69,5 +69,8 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
         measured["data_references"] = len(references)
         measured["digest_mismatches"] = mismatches
         problems += [f"data digest mismatch: {m}" for m in mismatches]
+        if not references:  # nothing to verify is not verified
+            problems.append("the model card names no training or evaluation data with sha256 digests "
+                            "(metadata `training_data` / `evaluation_data` / `datasets`: path + sha256)")
     message = "; ".join(problems) if problems else "environment locked, seeds recorded, data digests match"
     return Measurement(measured=measured, ok=not problems, message=message, evidence=refs, details=problems)
