@@ -191,3 +191,16 @@ def test_unwritable_output_is_a_usage_error_before_anything_is_recorded(tmp_path
     result = govern("check", str(CREDIT), "--policy", str(MINI), "--evidence",
                     str(ROOT / "examples" / "credit-risk" / "evidence"), "-o", f"json={blocker / 'x.json'}")
     assert result.returncode == 2 and "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_check_without_data_checks_stays_lean():
+    """`govern check` on a plan without statistical or lineage checks imports none of the heavy libraries."""
+    evidence = ROOT / "examples" / "credit-risk" / "evidence"
+    code = ("import sys; from govern.cli.main import main\n"
+            "try:\n    main(['check', %r, '--policy', %r, '--evidence', %r, '--no-record', '-f', 'json'])\n"
+            "except SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pandas', 'numpy', 'networkx', 'sqlalchemy', 'cryptography', 'weasyprint',"
+            " 'matplotlib') if m in sys.modules]\n"
+            "print('HEAVY', heavy)") % (str(CREDIT), str(MINI), str(evidence))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in result.stdout, result.stdout[-500:] + result.stderr[-500:]
