@@ -103,3 +103,19 @@ def test_check_without_recording_stays_lean_and_recording_skips_alembic(tmp_path
     assert loaded("--no-record") == "LOADED []"
     assert loaded() == "LOADED ['alembic', 'sqlalchemy', 'sqlmodel']"  # first open: migrates
     assert loaded() == "LOADED ['sqlalchemy', 'sqlmodel']"  # at head: no Alembic, no psycopg
+
+
+def test_reading_commands_never_create_a_store(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GOVERN_DATABASE_URL"}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "govern", *args], cwd=tmp_path, env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=60)
+    status = run("status")
+    assert status.returncode == 0 and "no decisions recorded yet" in status.stdout
+    for args in (("audit", "verify"), ("audit", "export"), ("history", "anything")):
+        result = run(*args)
+        assert result.returncode == 2 and "no audit store" in result.stderr, args
+    assert not (tmp_path / ".govern").exists()

@@ -28,8 +28,11 @@ def audit() -> None:
 def verify(fmt: str, database: str | None) -> None:
     """Recompute the chain; name the first event altered, removed or reordered (exit 1)."""
     from govern.cli.main import emit_json
+    from govern.record.config import existing_store, no_store_error
     from govern.record.store import Store
 
+    if existing_store(database) is None:
+        raise no_store_error(database)
     with Store.open(database) as store:
         report = store.verify_chain()
     if fmt == "json":
@@ -52,8 +55,11 @@ def export(fmt: str, output: Path | None, database: str | None) -> None:
     """Every event, oldest first: seq, kind, subject, recorded_at, payload, payload_digest, prev_hash, hash."""
     import json
 
+    from govern.record.config import existing_store, no_store_error
     from govern.record.store import Store
 
+    if existing_store(database) is None:
+        raise no_store_error(database)
     with Store.open(database) as store:
         lines = (json.dumps(e, ensure_ascii=False, sort_keys=True) + "\n" for e in store.export_events())
         if output is None:

@@ -26,6 +26,10 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
     from govern.record.store import Store
     from govern.record.views import history as load_history
 
+    from govern.record.config import existing_store, no_store_error
+
+    if existing_store(database) is None:
+        raise no_store_error(database)
     with Store.open(database) as store:
         data = load_history(store, use_case_id)
         known = [] if data is not None else sorted(store.latest_decisions())

@@ -37,9 +37,13 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
     from govern.record.store import Store
     from govern.record.views import inventory
 
+    from govern.record.config import existing_store
+
     today = as_of or _dt.date.today()
-    with Store.open(database) as store:
-        items = inventory(store, today=today, expiring_within=days)
+    items = []
+    if existing_store(database) is not None:  # asking never creates an empty store
+        with Store.open(database) as store:
+            items = inventory(store, today=today, expiring_within=days)
     if fmt == "json":
         emit_json({"as_of": today.isoformat(), "expiring_within_days": days,
                    "use_cases": [i.to_dict() for i in items]})

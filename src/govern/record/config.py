@@ -73,3 +73,23 @@ def redact(url: str) -> str:
     if not at or ":" not in creds:
         return url
     return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
+
+
+def existing_store(explicit: str | None = None) -> str | None:
+    """The store URL if a store is configured or present, else None.
+
+    Reading commands (`status`, `history`, `audit`, `report`) must not create an empty
+    SQLite file as a side effect of asking; a server URL is taken as present.
+    """
+    url = resolve_url(explicit)
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return url if Path(url.removeprefix("sqlite:///")).is_file() else None
+    return url
+
+
+def no_store_error(explicit: str | None = None):
+    from govern.errors import Diagnostic, InputError
+
+    return InputError(Diagnostic("store-missing", f"no audit store at {redact(resolve_url(explicit))}",
+                                 hint="`govern check` records there by default; or pass --database / "
+                                      "GOVERN_DATABASE_URL"))

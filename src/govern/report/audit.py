@@ -7,7 +7,6 @@ Uses only the public store API (``Store.evaluations``, ``Store.decision``, ``Sto
 from __future__ import annotations
 
 import datetime as _dt
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,12 +17,9 @@ EXCERPT = 25
 
 def store_exists(database: str | None) -> bool:
     """Whether a store is configured or present — a report never creates one just to say it is empty."""
-    from govern.record.config import resolve_url
+    from govern.record.config import existing_store
 
-    url = resolve_url(database)
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return Path(url.removeprefix("sqlite:///")).is_file()
-    return True
+    return existing_store(database) is not None
 
 
 def _iso(value: Any) -> str:
