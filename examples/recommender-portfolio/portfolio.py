@@ -330,6 +330,8 @@ def _evaluate_chunk(root: str, ids: list[int]) -> list[dict[str, Any]]:
 
 def evaluate(root: Path, clients: int, workers: int, record: bool, progress: "Progress") -> list[dict[str, Any]]:
     _init_worker(record)  # load in the parent: forked workers inherit the compiled packs
+    if clients:  # and warm the evaluation path once (imports, lazily built models) before forking
+        _evaluate_chunk(str(root), [0])
     chunks = _chunks(range(clients), max(1, min(50, clients // (workers * 8) or 1)))
     rows: list[dict[str, Any]] = []
     progress.start("evaluate", clients)
