@@ -144,7 +144,7 @@ def test_failed_write_leaves_nothing(store, monkeypatch):
 
 
 def test_combined_sources_read_bundle_files_and_store(store, tmp_path):
-    from govern.record.store import combined_sources
+    from govern.record.sources import combined_sources
 
     class Bundle:  # the evaluator's view of an evidence bundle: no record files
         def files_with_role(self, role):

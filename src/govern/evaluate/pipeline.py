@@ -45,7 +45,7 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
     bundle = EvidenceBundle.open(Path(evidence))
     verifier = policy_verifier(policy)  # record files count only if signed by a key in the pack
     if store is not None and signoffs is None and waivers is None:
-        from govern.record.store import combined_sources
+        from govern.record.sources import combined_sources
 
         signoffs, waivers = combined_sources(store, bundle, verifier)
     ctx = EvaluationContext(policy, use_case, plan, bundle, as_of,

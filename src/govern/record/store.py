@@ -391,12 +391,4 @@ def _reason(exc: SQLAlchemyError) -> str:
     return str(orig or exc).strip().splitlines()[0]
 
 
-def combined_sources(store: Store, bundle: Any, verifier: "Verifier | None" = None
-                     ) -> "tuple[SignoffSource, WaiverSource]":
-    """Sign-offs and waivers from the evidence bundle's files *and* the store (see :mod:`govern.record.sources`)."""
-    from govern.record.sources import combined_sources as _combined
-
-    return _combined(store, bundle, verifier)
-
-
-__all__ = ["Store", "EvaluationSummary", "combined_sources", "furthest_stage", "append_event"]
+__all__ = ["Store", "EvaluationSummary", "furthest_stage", "append_event"]
