@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "golden" / "mini"
@@ -204,3 +205,30 @@ def test_check_without_data_checks_stays_lean():
             "print('HEAVY', heavy)") % (str(CREDIT), str(MINI), str(evidence))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stdout, result.stdout[-500:] + result.stderr[-500:]
+
+
+def test_init_asks_the_questionnaire_on_a_terminal(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    target = tmp_path / "uc.yaml"
+    child = pexpect.spawn(sys.executable, ["-m", "govern", "init", str(target), "--policy", str(MINI)],
+                          cwd=str(ROOT), encoding="utf-8", timeout=30, env={**os.environ, "NO_COLOR": "1"})
+    for prompt, answer in (("Use-case id", "churn"), ("Use-case name", "Churn model"), ("Owner", "crm")):
+        child.expect(prompt)
+        child.sendline(answer)
+    answers = {"domain": "marketing", "purpose": "recomendation", "audience": "public", "affects_individuals": "y",
+               "profiling": "n", "narrow_procedural_task": "", "impact_eur": "100", "data_categories": "personal",
+               "interacts_with_humans": "n", "launch_date": "2026-12-01"}
+    for fact, answer in answers.items():
+        child.expect(r"\[" + fact + r"\]")
+        child.expect("answer")
+        child.sendline(answer)
+        if fact == "purpose":  # a typo is caught with a suggestion, and the question asked again
+            child.expect("did you mean `recommendation`")
+            child.expect("answer")
+            child.sendline("recommendation")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    written = yaml.safe_load(target.read_text())
+    assert written["facts"]["purpose"] == "recommendation" and written["facts"]["narrow_procedural_task"] is None
+    assert govern("validate", str(target), "--policy", str(MINI)).returncode == 0
