@@ -412,11 +412,7 @@ def measured_text(check: dict[str, Any]) -> str:
             text += f"; missing suites: {', '.join(m['missing'])}"
         return text
     if kind == "documentation" and m:
-        missing, trivial = m.get("missing") or [], m.get("trivial") or []
-        if not missing and not trivial:
-            return "all required sections present"
-        return "; ".join(p for p in (f"missing: {', '.join(missing)}" if missing else "",
-                                     f"trivial: {', '.join(trivial)}" if trivial else "") if p)
+        return _problems(m, "missing", "trivial") or "all required sections present"
     if kind == "reproducibility" and m:
         return (f"{m.get('packages')} packages, {len(m.get('unpinned') or [])} unpinned; "
                 f"{len(m.get('seeds') or {})} seeds; {m.get('data_references')} data digests, "
@@ -425,11 +421,7 @@ def measured_text(check: dict[str, Any]) -> str:
         v = m.get("violations") or []
         return f"{len(v)} violation(s) of {', '.join(m.get('rules') or [])}"
     if kind == "artifact" and m:
-        miss, bad = m.get("missing") or [], m.get("mismatched") or []
-        if not miss and not bad:
-            return "all artifacts present, digests match"
-        return "; ".join(p for p in (f"missing: {', '.join(map(str, miss))}" if miss else "",
-                                     f"mismatched: {', '.join(map(str, bad))}" if bad else "") if p)
+        return _problems(m, "missing", "mismatched") or "all artifacts present, digests match"
     if kind == "stability" and m:
         return (f"max change {fmt(m.get('max_change'), 4)}, mean {fmt(m.get('mean_change'), 4)} "
                 f"(ε {fmt(m.get('epsilon'))}, {m.get('rows')} rows)")
@@ -962,3 +954,8 @@ def _read_columns(bundle: "EvidenceBundle", path: str | None, names: list[str]) 
             return cols
     except (OSError, StopIteration, UnicodeDecodeError, csv.Error):
         return None
+
+
+def _problems(measured: dict[str, Any], *keys: str) -> str:
+    """`missing: a, b; trivial: c` from the measured lists that are non-empty ('' when all are empty)."""
+    return "; ".join(f"{key}: {', '.join(map(str, measured[key]))}" for key in keys if measured.get(key))
