@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from govern.evaluate.pipeline import UsageError, check
-from govern.evidence.sources import InMemorySignoffSource, InMemoryWaiverSource, SignoffRecord, WaiverRecord
+from govern.sign.sources import InMemorySignoffSource, InMemoryWaiverSource, SignoffRecord, WaiverRecord
 from tests.evaluate.conftest import AS_OF, BLOCKED, EVIDENCE, MINI, ROOT
 
 UTC = dt.timezone.utc

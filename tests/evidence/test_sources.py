@@ -10,9 +10,10 @@ import pytest
 
 from govern.errors import InputError
 from govern.evidence.bundle import EvidenceBundle
-from govern.evidence.sources import (
-    UNSIGNED, FileSignoffSource, FileWaiverSource, InMemorySignoffSource, InMemoryWaiverSource, SignoffRecord,
-    SignoffSource, Verification, WaiverRecord, WaiverSource,
+from govern.evidence.sources import FileSignoffSource, FileWaiverSource
+from govern.sign.sources import (
+    UNSIGNED, InMemorySignoffSource, InMemoryWaiverSource, SignoffRecord, SignoffSource, Verification, WaiverRecord,
+    WaiverSource,
 )
 
 from .conftest import write_tree

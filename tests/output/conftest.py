@@ -69,7 +69,8 @@ def allowed(policy, use_case):
 def mixed(blocked):
     """Every status at once: warned, waived, blocking error (with nasty text), a non-blocking
     error, a passing sign-off, and a blocked gate that holds a failed check."""
-    from govern.evaluate.results import CheckResult, EvidenceRef, GateResult, SignoffResult
+    from govern.checks.base import EvidenceRef
+    from govern.evaluate.results import CheckResult, GateResult, SignoffResult
 
     validation = blocked.gate("validation")
     auc, no_drop, model_card = validation.checks

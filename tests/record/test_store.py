@@ -9,10 +9,11 @@ import stat
 import pytest
 from sqlalchemy import inspect, select, text
 
-from govern.evidence.sources import SignoffSource, Verification, WaiverSource
+from govern.sign.sources import SignoffSource, Verification, WaiverSource
 from govern.record import migrate
 from govern.record.config import StoreError, resolve_url
-from govern.record.sources import unsigned_verifier
+from govern.record.sources import StoreRecords
+from govern.sign.sources import unsigned_verifier
 from govern.record.store import Store, furthest_stage
 from govern.record.tables import metadata
 from tests.record import factory
@@ -100,22 +101,22 @@ def test_signed_records_round_trip_and_feed_the_evaluator(store):
         calls.append((name, raw, dict(data)))
         return Verification(True, None, "fp-verified")
 
-    source = store.signoff_source(verifier)
-    assert isinstance(source, SignoffSource) and isinstance(store.waiver_source(verifier), WaiverSource)
+    source = StoreRecords(store).signoff_source(verifier)
+    assert isinstance(source, SignoffSource) and isinstance(StoreRecords(store).waiver_source(verifier), WaiverSource)
     (got,) = source.signoffs("credit", "production", "validator")
     assert got.verified and got.signer == "alice" and got.key_fingerprint == "fp-verified"
     assert got.source == f"store:signoff/{sid}" and got.signed_at.tzinfo is not None
     name, raw, data = calls[0]
     assert raw == record.signed_bytes() and data["signature"] == record.signature  # exactly what was signed
     assert source.signoffs("credit", "production", "risk_officer") == []
-    (w,) = store.waiver_source(unsigned_verifier).waivers("credit", "validation.fria")
+    (w,) = StoreRecords(store).waiver_source(unsigned_verifier).waivers("credit", "validation.fria")
     assert not w.verified and w.problem == "unsigned record" and w.expires == dt.date(2026, 12, 31)
     assert w.source == f"store:waiver/{wid}"
 
     def crashing(name, raw, data):
         raise RuntimeError("boom")
 
-    (bad,) = store.signoff_source(crashing).signoffs("credit", "production", "validator")
+    (bad,) = StoreRecords(store).signoff_source(crashing).signoffs("credit", "production", "validator")
     assert not bad.verified and "verifier failed" in bad.problem
 
 
@@ -144,14 +145,19 @@ def test_failed_write_leaves_nothing(store, monkeypatch):
 
 
 def test_combined_sources_read_bundle_files_and_store(store, tmp_path):
-    from govern.record.sources import combined_sources
+    from govern.evidence.sources import FileSignoffSource, FileWaiverSource
+    from govern.sign.sources import CombinedSignoffSource, CombinedWaiverSource
 
     class Bundle:  # the evaluator's view of an evidence bundle: no record files
         def files_with_role(self, role):
             return []
 
     store.add_signed(factory.signoff())
-    signoffs, waivers = combined_sources(store, Bundle(), unsigned_verifier)
+    records = StoreRecords(store)
+    signoffs = CombinedSignoffSource(FileSignoffSource(Bundle(), unsigned_verifier),
+                                     records.signoff_source(unsigned_verifier))
+    waivers = CombinedWaiverSource(FileWaiverSource(Bundle(), unsigned_verifier),
+                                   records.waiver_source(unsigned_verifier))
     assert [r.signer for r in signoffs.signoffs("credit", "production", "validator")] == ["alice"]
     assert waivers.waivers("credit", "validation.fria") == []
 
@@ -159,7 +165,7 @@ def test_combined_sources_read_bundle_files_and_store(store, tmp_path):
 def test_real_pipeline_decision_records_valid_for_expiry(store):
     import govern
     from govern.evaluate.pipeline import check
-    from govern.evidence.sources import InMemorySignoffSource, SignoffRecord
+    from govern.sign.sources import InMemorySignoffSource, SignoffRecord
     from tests.evaluate.conftest import EVIDENCE, MINI
 
     policy = govern.load_policy(MINI)

@@ -497,16 +497,17 @@ def test_real_store_round_trip_verifies(sign, pack, tmp_path, monkeypatch):
     from dataclasses import replace
 
     from govern.load.pack import load_policy
+    from govern.record.sources import StoreRecords
     from govern.sign.verify import policy_verifier
 
     policy = load_policy(pack)
     store = store_module.Store.open(url)
-    (record,) = store.signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
+    (record,) = StoreRecords(store).signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
     assert record.verified and record.signer == "victor" and record.source.startswith("store:")
     (_, signed), = store.signed_records("signoff", "consumer-credit")
     forged = replace(signed, payload={**signed.payload, "decision": "reject", "signed_at": "2026-05-02T09:00:00Z"})
     store.add_signed(forged)
-    records = store.signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
+    records = StoreRecords(store).signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
     assert [(r.decision, r.verified, r.problem) for r in records] == [
         ("approve", True, None), ("reject", False, "signature does not verify (record altered after signing?)")]
 
@@ -526,3 +527,35 @@ def test_a_signoff_with_its_own_id_is_signed_by_that_id(sign, check, pack, evide
     challenge = next(s for s in gate_of(result)["signoffs"] if s["message"] == "approved by vera")
     assert challenge["role"] == "validator"
     assert (evidence / "signoffs" / "production-effective_challenge-vera-2026-05-01.yaml").is_file()
+
+
+def test_no_record_reads_the_store_and_no_store_ignores_it(pack, use_case, evidence, key_dir, tmp_path):
+    """`--no-record` is read-only: approvals held in the store count, nothing is written.
+    `--no-store` ignores the store, so the same check is blocked and says why."""
+    import sqlite3
+    import subprocess
+
+    db = tmp_path / "store.db"
+    env = {**os.environ, "GOVERN_KEY_DIR": str(key_dir), "NO_COLOR": "1", "GOVERN_DATABASE_URL": f"sqlite:///{db}"}
+    for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer")):
+        subprocess.run([sys.executable, "-m", "govern", "sign", str(use_case), "-p", str(pack), "-e", str(evidence),
+                        "-g", "production", "-r", role, "-d", "approve", "-k", signer, "-s", signer,
+                        "--at", "2026-05-01"], check=True, env=env, capture_output=True)
+
+    def run(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "govern", "check", str(use_case), "-p", str(pack), "-e",
+                               str(evidence), "--target", "production", "--as-of", AS_OF, *flags], env=env,
+                              capture_output=True, text=True)
+
+    def events() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT count(*) FROM audit_event").fetchone()[0]
+
+    before = events()
+    read_only = run("--no-record")
+    assert read_only.returncode == 0, read_only.stdout + read_only.stderr
+    assert "approved by vera, victor" in read_only.stdout and events() == before
+    ignored = run("--no-store")
+    assert ignored.returncode == 1 and events() == before
+    recorded = run()
+    assert recorded.returncode == 0 and events() > before  # the decision (and its policy, first time)

@@ -13,8 +13,8 @@ from govern.errors import Diagnostic, InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-    from govern.evaluate.context import EvaluationContext
-    from govern.evaluate.results import EvidenceRef
+    from govern.checks.context import EvaluationContext
+    from govern.checks.base import EvidenceRef
 
 
 def setting(params: dict[str, Any], ctx: "EvaluationContext", key: str, mapping_key: str | None = None,

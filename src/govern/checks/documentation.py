@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from govern.checks.base import Measurement, param_list
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 

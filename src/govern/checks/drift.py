@@ -9,7 +9,7 @@ from govern.checks.data_params import as_list, setting, table
 from govern.checks.progress import feature_progress
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 

@@ -11,7 +11,7 @@ from govern.checks.base import Measurement
 from govern.errors import Diagnostic, InputError, Span
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 

@@ -8,7 +8,7 @@ from govern.checks.base import Measurement, param_list
 from govern.errors import Diagnostic, PolicyError
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 RULES = {

@@ -9,7 +9,7 @@ from govern.checks.data_params import as_list, data_file, setting, table
 from govern.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 

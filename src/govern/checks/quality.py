@@ -8,7 +8,7 @@ from govern.checks.base import Measurement
 from govern.checks.data_params import as_list, data_file, setting, table
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 

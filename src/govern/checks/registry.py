@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from govern.checks.base import Measurement
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 Runner = Callable[["CheckSpec", "EvaluationContext"], "Measurement"]

@@ -8,7 +8,7 @@ from govern.checks.base import Measurement
 from govern.errors import GovernError
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 

@@ -13,7 +13,7 @@ from govern.checks.data_params import data_file, table
 from govern.errors import Diagnostic, InputError, Span
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")

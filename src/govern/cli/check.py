@@ -10,6 +10,7 @@ import click
 from govern.cli.common import as_of_option, load, policy_option
 from govern.cli.main import EXIT_POLICY
 from govern.cli.status import database_option
+from govern.record.config import existing_store
 from govern.output import FORMATS
 
 
@@ -37,10 +38,15 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
               "measured value vs condition → evidence file.")
 @as_of_option
 @click.option("--no-record", "no_record", is_flag=True,
-              help="Do not record the decision in the audit store (recorded by default).")
+              help="Read-only: sign-offs and waivers held in the audit store still count, but the decision "
+              "is not recorded (recorded by default).")
+@click.option("--no-store", "no_store", is_flag=True,
+              help="Ignore the audit store: only the bundle's record files count, nothing is recorded. "
+              "The output says so.")
 @database_option
 def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
-          outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, database: str | None) -> None:
+          outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, no_store: bool,
+          database: str | None) -> None:
     """Evaluate a use case's gate graph against an evidence bundle.
 
     \b
@@ -55,8 +61,12 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
     2 usage or input error (bad YAML, bad paths, invalid policy, store not writable).
 
     \b
-    The decision is recorded in the audit store (.govern/govern.db, or --database /
-    GOVERN_DATABASE_URL) in one transaction with its audit event; --no-record skips it.
+    Sign-offs and waivers count from the bundle's signoffs/ and waivers/ files and from
+    the audit store (.govern/govern.db, or --database / GOVERN_DATABASE_URL). The decision
+    is recorded there in one transaction with its audit event. --no-record reads the
+    store but writes nothing; --no-store neither reads nor writes it (the decision then
+    names its sources as `bundle`, so a verdict without the store's approvals is never
+    mistaken for one with them).
 
     \b
     Examples:
@@ -72,13 +82,20 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
     for _, path in outputs:  # an unwritable output is a usage error before anything is evaluated or recorded
         _writable(path)
     store = None
-    if not no_record:  # opened first: an unusable store is exit 2 before anything is evaluated or written
+    if not no_store and not (no_record and existing_store(database) is None):
+        # opened first: an unusable store is exit 2 before anything is evaluated or written;
+        # read-only runs never create an empty store just to read nothing from it
         from govern.record.store import Store
 
         store = Store.open(database)
     try:
-        decision = run(policy, use_case, evidence, target=target, as_of=as_of, store=store)
+        records = None
         if store is not None:
+            from govern.record.sources import StoreRecords
+
+            records = StoreRecords(store)
+        decision = run(policy, use_case, evidence, target=target, as_of=as_of, records=records)
+        if store is not None and not no_record:
             store.record_decision(decision, policy=policy)
     finally:
         if store is not None:

@@ -49,7 +49,7 @@ def diff(old_path: Path, new_path: Path, inventory: tuple[str, ...], fmt: str, a
     """
     from govern.cli.main import emit_json
     from govern.load.pack import load_policy
-    from govern.policy.diff import diff_policies, expand_inventory, render_text
+    from govern.diff import diff_policies, expand_inventory, render_text
 
     old, new = load_policy(old_path), load_policy(new_path)
     paths = expand_inventory(inventory) if inventory else None

@@ -129,8 +129,10 @@ def _evaluate(use_case_path: Path, policy_path: Path, evidence: Path, target: st
     else:  # the same decision `govern check` makes: sign-offs and waivers from the store count too
         from govern.record.store import Store
 
+        from govern.record.sources import StoreRecords
+
         with Store.open(database) as store:
-            decision_obj = run(policy, use_case, evidence, target=target, as_of=as_of, store=store)
+            decision_obj = run(policy, use_case, evidence, target=target, as_of=as_of, records=StoreRecords(store))
     from govern.classification import classify
     from govern.evidence.bundle import EvidenceBundle
     from govern.plan.graph import compile_plan

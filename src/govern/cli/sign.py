@@ -91,7 +91,7 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
       govern sign uc.yaml -p pack -e evidence/ -g production -r risk_officer -d reject \\
           -m "overlays undocumented" -k ~/.govern/keys/rita.key -s rita --no-store -o rita.yaml
     """
-    from govern.sign import issue
+    from govern.cli import signing as issue
     from govern.sign.payload import record_text, sign as sign_payload, signoff_payload, utc_timestamp
     from govern.sign.verify import verify_record
 

@@ -51,7 +51,7 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
           --reason "FRIA scheduled for Q3, interim controls in place" --expires 2026-09-30 \\
           --key rita --approver rita --into-evidence
     """
-    from govern.sign import issue
+    from govern.cli import signing as issue
     from govern.sign.payload import record_text, sign as sign_payload, utc_timestamp, waiver_payload
     from govern.sign.verify import verify_record
 

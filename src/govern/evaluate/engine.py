@@ -23,7 +23,7 @@ from govern.policy.model import CheckSpec, DocumentSpec
 
 if TYPE_CHECKING:
     from govern.classification import Classification
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.plan.graph import Gate, Requirement
 
 

@@ -10,8 +10,7 @@ from govern.errors import Diagnostic, GovernError, did_you_mean
 
 if TYPE_CHECKING:
     from govern.evaluate.results import Decision
-    from govern.evidence.sources import SignoffSource, WaiverSource
-    from govern.record.store import Store
+    from govern.sign.sources import RecordSources, SignoffSource, WaiverSource
     from govern.load.use_case import UseCase
     from govern.policy.pack import Policy
 
@@ -22,12 +21,12 @@ class UsageError(GovernError):
 
 def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target: str | None = None,
           as_of: _dt.date | None = None, signoffs: "SignoffSource | None" = None,
-          waivers: "WaiverSource | None" = None, store: "Store | None" = None) -> "Decision":
+          waivers: "WaiverSource | None" = None, records: "RecordSources | None" = None) -> "Decision":
     """Classify, plan and evaluate. Sign-offs and waivers come from the bundle's record files and,
-    with a ``store``, from the audit store too; either way they count only if signed by a key the
-    policy maps to the signer."""
+    with ``records`` (the audit store, handed in by the front end), from there too; either way they
+    count only if signed by a key the policy maps to the signer."""
     from govern.classification import classify
-    from govern.evaluate.context import EvaluationContext
+    from govern.checks.context import EvaluationContext
     from govern.evaluate.engine import evaluate
     from govern.evidence.bundle import EvidenceBundle
     from govern.evidence.sources import FileSignoffSource, FileWaiverSource
@@ -44,10 +43,11 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
 
     bundle = EvidenceBundle.open(Path(evidence))
     verifier = policy_verifier(policy)  # record files count only if signed by a key in the pack
-    if store is not None and signoffs is None and waivers is None:
-        from govern.record.sources import combined_sources
+    if records is not None and signoffs is None and waivers is None:
+        from govern.sign.sources import CombinedSignoffSource, CombinedWaiverSource
 
-        signoffs, waivers = combined_sources(store, bundle, verifier)
+        signoffs = CombinedSignoffSource(FileSignoffSource(bundle, verifier), records.signoff_source(verifier))
+        waivers = CombinedWaiverSource(FileWaiverSource(bundle, verifier), records.waiver_source(verifier))
     ctx = EvaluationContext(policy, use_case, plan, bundle, as_of,
                             signoffs if signoffs is not None else FileSignoffSource(bundle, verifier),
                             waivers if waivers is not None else FileWaiverSource(bundle, verifier))

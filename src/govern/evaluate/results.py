@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from govern.canonical import digest
+from govern.checks.base import EvidenceRef
 
 #: statuses a gate can be in that let a model through it
 PASSING = frozenset({"passed", "warned", "waived"})
@@ -32,15 +33,6 @@ def _round(value: Any) -> Any:
     if isinstance(value, _dt.timedelta):
         return f"{value.total_seconds() / 86400:g}d"
     return value
-
-
-@dataclass(frozen=True)
-class EvidenceRef:
-    path: str
-    sha256: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"path": self.path, "sha256": self.sha256}
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from govern.evaluate.results import SignoffResult
 from govern.policy.model import SignoffSpec, parse_duration
 
 if TYPE_CHECKING:
-    from govern.evaluate.context import EvaluationContext
-    from govern.evidence.sources import SignoffRecord
+    from govern.checks.context import EvaluationContext
+    from govern.sign.sources import SignoffRecord
     from govern.plan.graph import Requirement
 
 

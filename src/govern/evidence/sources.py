@@ -1,10 +1,11 @@
-"""Evaluator questions ("which sign-offs exist for gate G and role R?") → records.
+"""The bundle's ``signoffs/`` and ``waivers/`` files as a :class:`~govern.sign.sources.SignoffSource` /
+``WaiverSource``.
 
-The evaluator depends only on the :class:`SignoffSource` / :class:`WaiverSource`
-protocols, so where records live (memory, the bundle's ``signoffs/`` and ``waivers/``
-folders, later a signed audit store) does not change evaluation. Records that cannot be
-trusted are still *returned*, with ``verified=False`` and a ``problem``, so a report can
-say "a sign-off exists but is unsigned" instead of just "pending".
+The protocols and record types live in :mod:`govern.sign.sources`, below evidence, so the
+evaluator, the audit store and these files all speak one vocabulary; this module only knows how
+record *files* are laid out and validated. Records that cannot be trusted are still returned,
+with ``verified=False`` and a ``problem``, so a report can say "a sign-off exists but is
+unsigned" instead of just "pending".
 """
 
 from __future__ import annotations
@@ -21,108 +22,12 @@ from govern.evidence.jsondoc import load_json_text
 from govern.evidence.reading import read_bytes
 from govern.evidence.validation import validate
 from govern.load.safe_yaml import decode_utf8, load_yaml_text
-
-Decision = Literal["approve", "reject"]
-UNSIGNED = "unsigned record"
-
-
-@dataclass(frozen=True)
-class SignoffRecord:
-    signer: str
-    role: str
-    gate: str
-    decision: Decision
-    model_digest: str
-    evidence_digest: str | None
-    policy_digest: str | None
-    signed_at: _dt.datetime
-    key_fingerprint: str | None
-    comment: str | None
-    verified: bool
-    problem: str | None
-    use_case_id: str = ""
-    #: where the record came from (bundle-relative path), for reports
-    source: str | None = None
-
-
-@dataclass(frozen=True)
-class WaiverRecord:
-    check_id: str
-    reason: str
-    approver: str
-    role: str
-    expires: _dt.date
-    verified: bool
-    problem: str | None
-    use_case_id: str = ""
-    source: str | None = None
-
-    def active_on(self, day: _dt.date) -> bool:
-        """A waiver counts through its expiry day; the evaluator passes its (fixed) decision date."""
-        return day <= self.expires
-
-
-@runtime_checkable
-class SignoffSource(Protocol):
-    def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
-        """Every record for the gate and role, whatever model it names: the evaluator says which are stale."""
-        ...
-
-
-@runtime_checkable
-class WaiverSource(Protocol):
-    def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]: ...
-
-
-# -- in memory -------------------------------------------------------------------------------
-class InMemorySignoffSource:
-    """Records held in a list: for tests and for callers that fetched records elsewhere."""
-
-    def __init__(self, records: Iterable[SignoffRecord] = ()) -> None:
-        self.records = list(records)
-
-    def add(self, record: SignoffRecord) -> None:
-        self.records.append(record)
-
-    def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
-        return _sorted_signoffs(r for r in self.records if r.use_case_id == use_case_id and r.gate == gate
-                                and r.role == role)
-
-
-class InMemoryWaiverSource:
-    def __init__(self, records: Iterable[WaiverRecord] = ()) -> None:
-        self.records = list(records)
-
-    def add(self, record: WaiverRecord) -> None:
-        self.records.append(record)
-
-    def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
-        return _sorted_waivers(r for r in self.records if r.use_case_id == use_case_id and r.check_id == check_id)
-
-
-def _sorted_signoffs(records: Iterable[SignoffRecord]) -> list[SignoffRecord]:
-    return sorted(records, key=lambda r: (r.signed_at, r.signer, r.source or ""))
-
-
-def _sorted_waivers(records: Iterable[WaiverRecord]) -> list[WaiverRecord]:
-    return sorted(records, key=lambda r: (r.expires, r.approver, r.source or ""))
-
+from govern.sign.sources import (
+    UNSIGNED, Decision, InMemorySignoffSource, InMemoryWaiverSource, SignoffRecord, Verification, Verifier,
+    WaiverRecord,
+)
 
 # -- files in the bundle ---------------------------------------------------------------------
-@dataclass(frozen=True)
-class Verification:
-    """A verifier's answer; ``key_fingerprint`` replaces the record's claimed one when given."""
-
-    verified: bool
-    problem: str | None = None
-    key_fingerprint: str | None = None
-
-
-#: (bundle-relative path, the exact bytes of the record file, parsed data) → verdict. Injected so the
-#: signature scheme of the "Audit store" issue can plug in without changing this module.
-Verifier = Callable[[str, bytes, Mapping[str, Any]], Verification]
-
-
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     use_case: StrictStr = Field(min_length=1)
@@ -244,7 +149,4 @@ class FileWaiverSource(_FileRecords):
         return InMemoryWaiverSource(self._load()).waivers(use_case_id, check_id)
 
 
-__all__ = [
-    "SignoffRecord", "WaiverRecord", "SignoffSource", "WaiverSource", "InMemorySignoffSource",
-    "InMemoryWaiverSource", "FileSignoffSource", "FileWaiverSource", "Verification", "Verifier", "UNSIGNED",
-]
+__all__ = ["FileSignoffSource", "FileWaiverSource", "SignoffFile", "WaiverFile"]

@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 from govern.canonical import digest as canonical_digest
-from govern.checks.kinds import CHECK_KINDS, CHECK_PARAMS
+from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS
 from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
@@ -470,7 +470,7 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
                     if cond is not None:
                         conditions[(tier, stage.id, "document", document.id, "when")] = cond
         if first_visit:
-            from govern.plan.graph import stage_order_problems
+            from govern.policy.stages import stage_order_problems
 
             for message, i in stage_order_problems(template):
                 reader.sink.add(doc.diagnostic("stage-order", message, ("stages", i) if i is not None else ("stages",)))

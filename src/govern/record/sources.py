@@ -1,4 +1,8 @@
-"""The store as a :class:`SignoffSource` / :class:`WaiverSource`, and the store + bundle files combined.
+"""The audit store as a :class:`~govern.sign.sources.SignoffSource` / ``WaiverSource``.
+
+:class:`StoreRecords` is what a front end hands the evaluation pipeline (as its
+:class:`~govern.sign.sources.RecordSources`), which combines it with the bundle's record files;
+the store itself does not know this module, so the dependency runs one way.
 
 Like the file sources, every record is returned, verified or not: the injected verifier gets
 the record's source name (``store:signoff/<id>``), the exact bytes that were signed and the
@@ -11,19 +15,13 @@ from __future__ import annotations
 import datetime as _dt
 from typing import TYPE_CHECKING, Any, Iterable
 
-from govern.evidence.sources import (
-    UNSIGNED, FileSignoffSource, FileWaiverSource, SignoffRecord, Verification, Verifier, WaiverRecord,
-    _sorted_signoffs, _sorted_waivers,
+from govern.record.store import Store
+from govern.sign.sources import (
+    UNSIGNED, SignoffRecord, Verification, Verifier, WaiverRecord, sorted_signoffs, sorted_waivers,
 )
 
 if TYPE_CHECKING:
-    from govern.record.store import Store
     from govern.sign.records import SignedRecord
-
-
-def unsigned_verifier(name: str, raw: bytes, data: Any) -> Verification:
-    """Stand-in until `govern.sign.verify` exists: nothing is trusted."""
-    return Verification(False, UNSIGNED)
 
 
 def _verdict(verifier: Verifier | None, name: str, record: "SignedRecord") -> Verification:
@@ -36,7 +34,7 @@ def _verdict(verifier: Verifier | None, name: str, record: "SignedRecord") -> Ve
 
 
 class StoreSignoffSource:
-    def __init__(self, store: "Store", verifier: Verifier | None = None) -> None:
+    def __init__(self, store: Store, verifier: Verifier | None = None) -> None:
         self.store, self.verifier = store, verifier
 
     def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
@@ -51,11 +49,11 @@ class StoreSignoffSource:
                 key_fingerprint=verdict.key_fingerprint or p.get("key_fingerprint"), comment=p.get("comment"),
                 verified=verdict.verified, problem=None if verdict.verified else (verdict.problem or UNSIGNED),
                 use_case_id=p["use_case"], source=name))
-        return _sorted_signoffs(out)
+        return sorted_signoffs(out)
 
 
 class StoreWaiverSource:
-    def __init__(self, store: "Store", verifier: Verifier | None = None) -> None:
+    def __init__(self, store: Store, verifier: Verifier | None = None) -> None:
         self.store, self.verifier = store, verifier
 
     def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
@@ -68,50 +66,17 @@ class StoreWaiverSource:
                 expires=_dt.date.fromisoformat(p["expires"]), verified=verdict.verified,
                 problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=p["use_case"],
                 source=name))
-        return _sorted_waivers(out)
+        return sorted_waivers(out)
 
 
-def _dedupe(records: Iterable[Any], key: Any) -> list[Any]:
-    """A record exported to the bundle *and* stored is one record: keep one copy, a verified one if any."""
-    best: dict[Any, Any] = {}
-    for record in records:
-        k = key(record)
-        if k not in best or (record.verified and not best[k].verified):
-            best[k] = record
-    return list(best.values())
+class StoreRecords:
+    """The store's sign-offs and waivers, one verifier for both: a :class:`~govern.sign.sources.RecordSources`."""
 
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-def _signoff_key(r: SignoffRecord) -> tuple:
-    # the key fingerprint is part of identity: a copy signed with another key is a different record
-    # (a forgery to report), not a duplicate to drop
-    return (r.use_case_id, r.gate, r.role, r.signer, r.decision, r.model_digest, r.evidence_digest, r.signed_at,
-            r.key_fingerprint)
+    def signoff_source(self, verifier: Verifier | None = None) -> StoreSignoffSource:
+        return StoreSignoffSource(self.store, verifier)
 
-
-def _waiver_key(r: WaiverRecord) -> tuple:
-    return (r.use_case_id, r.check_id, r.role, r.approver, r.reason, r.expires)
-
-
-class CombinedSignoffSource:
-    def __init__(self, *sources: Any) -> None:
-        self.sources = sources
-
-    def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
-        found = [r for s in self.sources for r in s.signoffs(use_case_id, gate, role)]
-        return _sorted_signoffs(_dedupe(found, _signoff_key))
-
-
-class CombinedWaiverSource:
-    def __init__(self, *sources: Any) -> None:
-        self.sources = sources
-
-    def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
-        found = [r for s in self.sources for r in s.waivers(use_case_id, check_id)]
-        return _sorted_waivers(_dedupe(found, _waiver_key))
-
-
-def combined_sources(store: "Store", bundle: Any, verifier: Verifier | None = None
-                     ) -> tuple[CombinedSignoffSource, CombinedWaiverSource]:
-    """The bundle's ``signoffs/``/``waivers/`` files plus the store's records, one verifier for both."""
-    return (CombinedSignoffSource(FileSignoffSource(bundle, verifier), store.signoff_source(verifier)),
-            CombinedWaiverSource(FileWaiverSource(bundle, verifier), store.waiver_source(verifier)))
+    def waiver_source(self, verifier: Verifier | None = None) -> StoreWaiverSource:
+        return StoreWaiverSource(self.store, verifier)

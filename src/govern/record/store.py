@@ -26,7 +26,6 @@ from govern.record.tables import (
 
 if TYPE_CHECKING:
     from govern.evaluate.results import Decision
-    from govern.evidence.sources import SignoffSource, Verifier, WaiverSource
     from govern.policy.pack import Policy
     from govern.sign.records import SignedRecord
 
@@ -207,16 +206,6 @@ class Store:
             raise store_error(f"{record.kind} not recorded in {redact(self.url)}: {_reason(exc)}") from None
 
     # -- reading -----------------------------------------------------------------------------
-    def signoff_source(self, verifier: "Verifier | None" = None) -> "SignoffSource":
-        from govern.record.sources import StoreSignoffSource
-
-        return StoreSignoffSource(self, verifier)
-
-    def waiver_source(self, verifier: "Verifier | None" = None) -> "WaiverSource":
-        from govern.record.sources import StoreWaiverSource
-
-        return StoreWaiverSource(self, verifier)
-
     def signed_records(self, kind: str, use_case_id: str, **where: str) -> list[tuple[int, "SignedRecord"]]:
         """(row id, the record exactly as signed) for one use case, filtered by column equality."""
         from govern.sign.records import SignedRecord

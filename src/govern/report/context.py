@@ -478,7 +478,7 @@ def _gate_edges(decision: dict[str, Any], policy: "Policy | None", plan: "Plan |
     if plan is not None:
         return [(a, b) for a, b in plan.edges if a in ids and b in ids]
     if policy is not None and decision.get("tier") in getattr(policy, "templates", {}):
-        from govern.plan.graph import stage_edges
+        from govern.policy.stages import stage_edges
 
         return [(a, b) for a, b in stage_edges(policy.templates[decision["tier"]]) if a in ids and b in ids]
     edges = set()

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from govern.canonical import canonical_json
-from govern.evidence.sources import Verification, Verifier
+from govern.sign.sources import Verification, Verifier
 from govern.sign.payload import SIGNER_FIELD, MalformedRecord, decode_signature, payload_from_data
 
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def verify_data(keyring: Keyring, data: Mapping[str, Any], kind: str | None = No
     from cryptography.exceptions import InvalidSignature
 
     if not data.get("signature"):
-        from govern.evidence.sources import UNSIGNED
+        from govern.sign.sources import UNSIGNED
 
         return Verification(False, UNSIGNED)
     try:
@@ -116,7 +116,7 @@ def verify_data(keyring: Keyring, data: Mapping[str, Any], kind: str | None = No
 
 
 def policy_verifier(policy: "Policy") -> Verifier:
-    """The :data:`~govern.evidence.sources.Verifier` for ``FileSignoffSource``/``FileWaiverSource``
+    """The :data:`~govern.sign.sources.Verifier` for ``FileSignoffSource``/``FileWaiverSource``
     and the store: it judges the parsed data (``raw`` bytes are not needed, layout is not signed)."""
     keyring = Keyring(policy)
 

@@ -3,7 +3,7 @@
 Each evidence reader runs at most once per evaluation, and its failure is remembered, so
 ten checks reading a malformed metrics file report the same precise error ten times
 without parsing it ten times. Sign-offs and waivers come through the
-:class:`~govern.evidence.sources.SignoffSource`/``WaiverSource`` protocols, so evaluation
+:class:`~govern.sign.sources.SignoffSource`/``WaiverSource`` protocols, so evaluation
 does not care where they are stored.
 """
 
@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from govern.dsl.values import AS_OF_KEY
 from govern.errors import Diagnostic, GovernError, InputError, Span
-from govern.evaluate.results import EvidenceRef
+from govern.checks.base import EvidenceRef
 
 if TYPE_CHECKING:
     from govern.evidence.bundle import EvidenceBundle
     from govern.evidence.files import EvidenceFile
-    from govern.evidence.sources import SignoffSource, WaiverSource
+    from govern.sign.sources import SignoffSource, WaiverSource
     from govern.load.use_case import UseCase
     from govern.plan.graph import Plan
     from govern.policy.pack import Policy
