@@ -111,7 +111,7 @@ def test_unknown_target_is_a_usage_error(policy, use_case):
 def record(probe, **kw) -> SignoffRecord:
     base = dict(signer="victor", role="validator", gate="production", decision="approve",
                 model_digest=probe.model_digest, evidence_digest=probe.evidence_digest,
-                policy_digest=None, signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC), key_fingerprint="fp",
+                policy_digest=probe.policy["digest"], signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC), key_fingerprint="fp",
                 comment=None, verified=True, problem=None, use_case_id="consumer-credit")
     base.update(kw)
     return SignoffRecord(**base)
@@ -176,9 +176,10 @@ def test_author_may_not_approve(policy, use_case, bundle):
 
 # --- waivers ------------------------------------------------------------------------------
 
-def waiver(**kw) -> WaiverRecord:
+def waiver(policy_digest: str, **kw) -> WaiverRecord:
     base = dict(check_id="production.fria", reason="FRIA scheduled for Q3", approver="rita", role="risk_officer",
-                expires=dt.date(2026, 9, 30), verified=True, problem=None, use_case_id="consumer-credit")
+                expires=dt.date(2026, 9, 30), verified=True, problem=None, use_case_id="consumer-credit",
+                policy_digest=policy_digest)
     base.update(kw)
     return WaiverRecord(**base)
 
@@ -186,13 +187,13 @@ def waiver(**kw) -> WaiverRecord:
 def test_waiver_shows_waived_never_passed_and_expires(policy, use_case, bundle):
     probe = check(policy, use_case, bundle, as_of=AS_OF)
     people = [record(probe), record(probe, signer="vera"), record(probe, signer="rita", role="risk_officer")]
-    decision = production(policy, use_case, bundle, people, waivers=[waiver()])
+    decision = production(policy, use_case, bundle, people, waivers=[waiver(policy.digest)])
     fria = next(c for c in decision.checks if c.id == "fria")
     assert fria.status == "waived" and fria.waiver["approver"] == "rita"
     assert decision.allowed and decision.gate("production").status == "waived"
-    later = production(policy, use_case, bundle, people, as_of=dt.date(2026, 10, 1), waivers=[waiver()])
+    later = production(policy, use_case, bundle, people, as_of=dt.date(2026, 10, 1), waivers=[waiver(policy.digest)])
     assert next(c for c in later.checks if c.id == "fria").status == "failed"
-    wrong_role = production(policy, use_case, bundle, people, waivers=[waiver(approver="victor", role="validator")])
+    wrong_role = production(policy, use_case, bundle, people, waivers=[waiver(policy.digest, approver="victor", role="validator")])
     assert next(c for c in wrong_role.checks if c.id == "fria").status == "failed"
 
 

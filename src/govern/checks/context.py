@@ -34,7 +34,22 @@ class EvaluationContext:
     as_of: _dt.date
     signoffs: "SignoffSource"
     waivers: "WaiverSource"
+    #: who built the model according to the use case's signed registration (None: no registration)
+    registered_authors: frozenset[str] | None = None
     _cache: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
+
+    @property
+    def authors(self) -> frozenset[str]:
+        """Everyone segregation of duties keeps from approving this model.
+
+        The union of the registration's authors and the descriptor's: the descriptor is a file the
+        pipeline can edit, so it may only add names, never take away the ones the registration holds.
+        """
+        names = set(self.registered_authors or ())
+        model = self.use_case.model
+        if model is not None:
+            names |= {model.author, *model.developers}
+        return frozenset(n for n in names if n)
 
     # -- identity of what is being evaluated ----------------------------------------------
     @property

@@ -44,12 +44,25 @@ def validity(ctx: "EvaluationContext", spec: SignoffSpec) -> _dt.timedelta:
     return parse_duration(str(value))
 
 
-def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRecord") -> str | None:
-    """Why a record does not count, or None if it does."""
+def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRecord",
+                 gate: str | None = None) -> str | None:
+    """Why a record does not count, or None if it does.
+
+    Every field compared here is the verified payload's: where a record was found (a file name, a
+    store row's columns) never decides what it approves.
+    """
     if not record.verified:
         return record.problem or "signature not verified"
+    if record.use_case_id != ctx.use_case.id:
+        return f"sign-record-mismatch: signed for use case {record.use_case_id}, not {ctx.use_case.id}"
+    if gate is not None and (record.gate != gate or record.role != spec.key):
+        return (f"sign-record-mismatch: signed for {record.gate} / {record.role}, "
+                f"not {gate} / {spec.key}")
     if spec.role not in ctx.policy.roles_of(record.signer):
         return f"{record.signer} does not hold role `{spec.role}` in policy {ctx.policy.name}"
+    stale_policy = ctx.policy.signed_under(record.policy_digest, gate)
+    if stale_policy is not None:
+        return stale_policy
     if record.model_digest != ctx.model_digest:
         return (f"stale: signed for model {short(record.model_digest)}, the evidence now holds model "
                 f"{short(ctx.model_digest)} (re-approval needed after retraining)")
@@ -64,8 +77,7 @@ def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRe
         until = signed_on + valid_for
         if until < ctx.as_of:
             return f"expired on {until} (valid for {valid_for.days}d from {signed_on})"
-    model = ctx.use_case.model
-    if spec.not_author and model is not None and record.signer in ({model.author} | set(model.developers)):
+    if spec.not_author and record.signer in ctx.authors:
         return f"{record.signer} built this model and may not approve it (segregation of duties)"
     conflicts = sorted(set(spec.distinct_from) & set(ctx.policy.roles_of(record.signer)))
     if conflicts:
@@ -91,7 +103,7 @@ def evaluate_signoff(ctx: "EvaluationContext", gate_id: str, req: "Requirement")
     rejections: list[dict[str, Any]] = []
     counted: set[str] = set()
     for record in records:
-        problem = problem_with(ctx, spec, record)
+        problem = problem_with(ctx, spec, record, gate_id)
         if problem is None and record.signer in counted:
             problem = f"{record.signer} is already counted for this sign-off"
         if problem is not None:
@@ -129,7 +141,12 @@ def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> dict[s
     for record in candidates:
         if not record.verified or not record.active_on(ctx.as_of):
             continue
+        # what the waiver covers is read from its signed payload, never from where it was found
+        if record.use_case_id != ctx.use_case.id or record.check_id not in (f"{gate_id}.{check_id}", check_id):
+            continue
         if record.role not in allowed_roles or record.role not in ctx.policy.roles_of(record.approver):
+            continue
+        if ctx.policy.signed_under(record.policy_digest, gate_id) is not None:
             continue
         return {"approver": record.approver, "role": record.role, "reason": record.reason,
                 "expires": record.expires.isoformat(), "source": record.source}

@@ -143,7 +143,7 @@ class FileWaiverSource(_FileRecords):
             check_id=parsed.check, reason=parsed.reason, approver=parsed.approver, role=parsed.role,
             expires=parsed.expires, verified=verdict.verified,
             problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=parsed.use_case,
-            source=name)
+            source=name, policy_digest=parsed.policy_digest, signed_at=parsed.signed_at)
 
     def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
         return InMemoryWaiverSource(self._load()).waivers(use_case_id, check_id)

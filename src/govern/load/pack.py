@@ -147,10 +147,11 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
                 "missing-template", f"tier `{tier.id}` has no governance template", ("templates",),
                 "add `templates: {" + tier.id + ": templates/" + tier.id + ".yaml}` or mark the tier "
                 "`blocks_deployment: true`"))
-    for i, role in enumerate(manifest.waiver_roles):
-        if role not in manifest.roles:
-            reader.sink.add(doc.diagnostic("unknown-role", f"waiver role `{role}` is not a declared role",
-                                           ("waiver_roles", i), did_you_mean(role, manifest.roles)))
+    for key, what in (("waiver_roles", "waiver"), ("registration_roles", "registration")):
+        for i, role in enumerate(getattr(manifest, key)):
+            if role not in manifest.roles:
+                reader.sink.add(doc.diagnostic("unknown-role", f"{what} role `{role}` is not a declared role",
+                                               (key, i), did_you_mean(role, manifest.roles)))
     people_ids: set[str] = set()
     for i, person in enumerate(manifest.people):
         if person.id in people_ids:

@@ -80,6 +80,15 @@ class FactDef(Strict):
         return values
 
 
+class CompatibleVersion(Strict):
+    """An earlier digest of this pack whose sign-offs still count: an explicit, reviewable act in the
+    pack's history (a wording fix, a new test case), never implied by the version number."""
+
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    gates: list[str] | None = Field(None, description="Only these gates' sign-offs carry over (default: all).")
+    reason: str = Field(min_length=1, description="Why approvals given under that version still hold.")
+
+
 class Manifest(Strict):
     """`policy.yaml`: what the pack is and the vocabulary its files share."""
 
@@ -97,6 +106,13 @@ class Manifest(Strict):
                                        description="Thresholds and dates regulators may move.")
     waiver_roles: list[str] = Field(default_factory=list,
                                     description="Roles that may grant waivers; empty: no waivers are accepted.")
+    registration_roles: list[str] = Field(
+        default_factory=list,
+        description="Roles that approve a use case's intake (`govern register`): its descriptor, answers and "
+                    "tier under this pack. Non-empty: `govern check` requires a valid registration.")
+    compatible_with: list[CompatibleVersion] = Field(
+        default_factory=list,
+        description="Earlier digests of this pack under which sign-offs and waivers still count.")
     facts_file: str = "facts.yaml"
     rules: list[str] = Field(default_factory=lambda: ["rules/*.rules"], description="Glob patterns.")
     templates: dict[str, str] = Field(description="tier → template file.")

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 from govern.dsl import nodes as n
 from govern.dsl import types as t
+from govern.canonical import short
 from govern.errors import Span, line_at
 from govern.policy.model import FactDef, Manifest, Template
 
@@ -91,6 +92,22 @@ class Policy:
             if person.id == person_id:
                 return list(person.roles)
         return []
+
+    def signed_under(self, policy_digest: str | None, gate: str | None = None) -> str | None:
+        """Why a record signed under ``policy_digest`` does not count under this pack, or None if it does.
+
+        A record binds to the exact pack it was given under: same name and version with a lowered
+        threshold is another pack. Only the pack's own `compatible_with` list carries approvals over.
+        """
+        if policy_digest == self.digest:
+            return None
+        for entry in self.manifest.compatible_with:
+            if entry.digest == policy_digest and (entry.gates is None or gate is None or gate in entry.gates):
+                return None
+        if policy_digest is None:
+            return f"stale: signed under no policy digest; policy {self.name} is now {short(self.digest)}"
+        return (f"stale: signed under policy {short(policy_digest)}, the policy is now {self.name} "
+                f"{self.version} ({short(self.digest)}) and does not list that digest in `compatible_with`")
 
     def holders(self, role: str) -> list[str]:
         return [p.id for p in self.manifest.people if role in p.roles]

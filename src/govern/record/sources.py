@@ -13,15 +13,20 @@ evaluator, not this module, decides which records count (role, staleness, expiry
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 from typing import TYPE_CHECKING, Any, Iterable
 
 from govern.record.store import Store
+from govern.record.tables import SIGNOFF, WAIVER
 from govern.sign.sources import (
     UNSIGNED, SignoffRecord, Verification, Verifier, WaiverRecord, sorted_signoffs, sorted_waivers,
 )
 
 if TYPE_CHECKING:
     from govern.sign.records import SignedRecord
+
+
+MISMATCH = "sign-record-mismatch"
 
 
 def _verdict(verifier: Verifier | None, name: str, record: "SignedRecord") -> Verification:
@@ -33,40 +38,155 @@ def _verdict(verifier: Verifier | None, name: str, record: "SignedRecord") -> Ve
         return Verification(False, f"verifier failed: {type(exc).__name__}: {exc}")
 
 
-class StoreSignoffSource:
+def _same(stored: Any, signed: Any) -> bool:
+    if isinstance(stored, _dt.datetime) and isinstance(signed, _dt.datetime):
+        if stored.tzinfo is None:  # SQLite hands timestamps back without their (UTC) offset
+            stored = stored.replace(tzinfo=_dt.timezone.utc)
+        return stored == signed
+    return stored == signed
+
+
+def _mismatch(row: Any, record: "SignedRecord") -> str | None:
+    """Where the row's index columns disagree with its own signed payload, or None.
+
+    The columns only find rows; a column that no longer says what the payload says means
+    someone edited the row after it was stored, and the record is reported, never counted.
+    """
+    from govern.errors import GovernError
+    from govern.record.signed import columns_of
+
+    try:
+        signed = columns_of(record)
+    except GovernError as exc:
+        return f"{MISMATCH}: the stored payload is malformed ({exc.diagnostics[0].message})"
+    if row.payload_digest != "sha256:" + hashlib.sha256(record.signed_bytes()).hexdigest():
+        return f"{MISMATCH}: the stored payload digest is not the digest of the stored payload"
+    for column, value in signed.items():
+        stored = getattr(row, column)
+        if not _same(stored, value):
+            return (f"{MISMATCH}: column {column} = {stored!s} but the signed payload says {value!s} "
+                    "(the row was edited after it was stored)")
+    return None
+
+
+class _StoreRecords:
+    """Every stored record of one kind for one use case, read once per evaluation.
+
+    Rows are found by the ``use_case_id`` column *or* by the use case named inside the canonical
+    payload, so editing the column cannot hide a record (a rejection, say) from the use case it
+    was signed for. Which gate, role or check a record answers is then read from the payload.
+    """
+
+    kind: str
+    table: Any
+
     def __init__(self, store: Store, verifier: Verifier | None = None) -> None:
         self.store, self.verifier = store, verifier
+        self._cache: dict[str, list[tuple[Any, Any]]] = {}
+
+    def _load(self, use_case_id: str) -> list[tuple[Any, Any]]:
+        if use_case_id in self._cache:
+            return self._cache[use_case_id]
+        import json
+
+        from sqlalchemy import or_, select
+
+        from govern.record.engine import read
+        from govern.sign.records import SignedRecord
+
+        needle = json.dumps(use_case_id, ensure_ascii=False)
+        needle = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        t = self.table
+        query = select(t).where(or_(t.c.use_case_id == use_case_id,
+                                    t.c.canonical_payload.like(f'%"use_case":{needle}%', escape="\\"))
+                                ).order_by(t.c.id)
+        with read(self.store.engine) as conn:
+            rows = conn.execute(query).all()
+        out = []
+        for row in rows:
+            name = f"store:{self.kind}/{row.id}"
+            try:
+                payload = json.loads(row.canonical_payload)
+            except ValueError:
+                payload = None
+            if not isinstance(payload, dict):
+                out.append((row, self._broken(row, name, f"{MISMATCH}: the stored payload is not a JSON object")))
+                continue
+            record = SignedRecord(self.kind, payload, row.signature, source=name)  # type: ignore[arg-type]
+            problem = _mismatch(row, record)
+            verdict = Verification(False, problem) if problem else _verdict(self.verifier, name, record)
+            out.append((row, self._record(payload, verdict, name)))
+        self._cache[use_case_id] = out
+        return out
+
+    def _broken(self, row: Any, name: str, problem: str) -> Any:
+        raise NotImplementedError
+
+    def _record(self, payload: dict[str, Any], verdict: Verification, name: str) -> Any:
+        raise NotImplementedError
+
+
+def _timestamp(text: Any) -> _dt.datetime:
+    try:
+        value = _dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        return _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+
+
+def _date(text: Any) -> _dt.date:
+    try:
+        return _dt.date.fromisoformat(str(text))
+    except ValueError:
+        return _dt.date(1970, 1, 1)
+
+
+def _problem(verdict: Verification) -> str | None:
+    return None if verdict.verified else (verdict.problem or UNSIGNED)
+
+
+class StoreSignoffSource(_StoreRecords):
+    kind = "signoff"
+    table = SIGNOFF
+
+    def _record(self, p: dict[str, Any], verdict: Verification, name: str) -> SignoffRecord:
+        return SignoffRecord(
+            signer=str(p.get("signer")), role=str(p.get("role")), gate=str(p.get("gate")),
+            decision="approve" if p.get("decision") == "approve" else "reject",
+            model_digest=str(p.get("model_digest")), evidence_digest=p.get("evidence_digest"),
+            policy_digest=p.get("policy_digest"), signed_at=_timestamp(p.get("signed_at")),
+            key_fingerprint=verdict.key_fingerprint or p.get("key_fingerprint"), comment=p.get("comment"),
+            verified=verdict.verified, problem=_problem(verdict), use_case_id=str(p.get("use_case")), source=name)
+
+    def _broken(self, row: Any, name: str, problem: str) -> SignoffRecord:
+        return SignoffRecord(row.signer, row.role, row.gate, "reject", row.model_digest, row.evidence_digest,
+                             row.policy_digest, _timestamp(row.signed_at), row.key_fingerprint, row.comment,
+                             False, problem, row.use_case_id, name)
 
     def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
-        out = []
-        for row_id, record in self.store.signed_records("signoff", use_case_id, gate=gate, role=role):
-            p, name = record.payload, f"store:signoff/{row_id}"
-            verdict = _verdict(self.verifier, name, record)
-            out.append(SignoffRecord(
-                signer=p["signer"], role=p["role"], gate=p["gate"], decision=p["decision"],
-                model_digest=p["model_digest"], evidence_digest=p.get("evidence_digest"),
-                policy_digest=p.get("policy_digest"), signed_at=_dt.datetime.fromisoformat(p["signed_at"]),
-                key_fingerprint=verdict.key_fingerprint or p.get("key_fingerprint"), comment=p.get("comment"),
-                verified=verdict.verified, problem=None if verdict.verified else (verdict.problem or UNSIGNED),
-                use_case_id=p["use_case"], source=name))
-        return sorted_signoffs(out)
+        # the payload decides what a record answers; a row indexed here whose payload says otherwise
+        # is returned too, unverified, so the edit is reported where it was aimed
+        return sorted_signoffs(r for row, r in self._load(use_case_id)
+                               if (r.gate == gate and r.role == role) or (row.gate == gate and row.role == role))
 
 
-class StoreWaiverSource:
-    def __init__(self, store: Store, verifier: Verifier | None = None) -> None:
-        self.store, self.verifier = store, verifier
+class StoreWaiverSource(_StoreRecords):
+    kind = "waiver"
+    table = WAIVER
+
+    def _record(self, p: dict[str, Any], verdict: Verification, name: str) -> WaiverRecord:
+        return WaiverRecord(
+            check_id=str(p.get("check")), reason=str(p.get("reason")), approver=str(p.get("approver")),
+            role=str(p.get("role")), expires=_date(p.get("expires")), verified=verdict.verified,
+            problem=_problem(verdict), use_case_id=str(p.get("use_case")), source=name,
+            policy_digest=p.get("policy_digest"), signed_at=_timestamp(p.get("signed_at")))
+
+    def _broken(self, row: Any, name: str, problem: str) -> WaiverRecord:
+        return WaiverRecord(row.check_id, row.reason, row.approver, row.role, _date(row.expires), False, problem,
+                            row.use_case_id, name, row.policy_digest, _timestamp(row.signed_at))
 
     def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
-        out = []
-        for row_id, record in self.store.signed_records("waiver", use_case_id, check_id=check_id):
-            p, name = record.payload, f"store:waiver/{row_id}"
-            verdict = _verdict(self.verifier, name, record)
-            out.append(WaiverRecord(
-                check_id=p["check"], reason=p["reason"], approver=p["approver"], role=p["role"],
-                expires=_dt.date.fromisoformat(p["expires"]), verified=verdict.verified,
-                problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=p["use_case"],
-                source=name))
-        return sorted_waivers(out)
+        return sorted_waivers(r for row, r in self._load(use_case_id) if r.check_id == check_id or row.check_id == check_id)
 
 
 class StoreRecords:

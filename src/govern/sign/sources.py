@@ -48,6 +48,8 @@ class WaiverRecord:
     problem: str | None
     use_case_id: str = ""
     source: str | None = None
+    policy_digest: str | None = None
+    signed_at: _dt.datetime | None = None
 
     def active_on(self, day: _dt.date) -> bool:
         """A waiver counts through its expiry day; the evaluator passes its (fixed) decision date."""
