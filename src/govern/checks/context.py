@@ -20,7 +20,7 @@ from govern.checks.base import EvidenceRef
 if TYPE_CHECKING:
     from govern.evidence.bundle import EvidenceBundle
     from govern.evidence.files import EvidenceFile
-    from govern.sign.sources import SignoffSource, WaiverSource
+    from govern.sign.sources import RegistrationSource, SignoffSource, WaiverSource
     from govern.load.use_case import UseCase
     from govern.plan.graph import Plan
     from govern.policy.pack import Policy
@@ -34,6 +34,7 @@ class EvaluationContext:
     as_of: _dt.date
     signoffs: "SignoffSource"
     waivers: "WaiverSource"
+    registrations: "RegistrationSource | None" = None
     #: who built the model according to the use case's signed registration (None: no registration)
     registered_authors: frozenset[str] | None = None
     _cache: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from govern.cli.common import as_of_option, load, policy_option
+from govern.cli.common import load, parse_date, policy_option
 from govern.cli.main import EXIT_POLICY
 from govern.cli.status import database_option
 from govern.record.config import existing_store
@@ -36,7 +36,9 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Also write FORMAT to PATH (repeatable), e.g. -o junit=govern.xml -o sarif=govern.sarif")
 @click.option("--explain", is_flag=True, help="For each blocking item: tier → rule → template → gate → check → "
               "measured value vs condition → evidence file.")
-@as_of_option
+@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
+              help="Replay the decision as of another date (expiry, date rules). A replay is never "
+              "recorded and is labelled REPLAY everywhere: it needs --no-record or --no-store.")
 @click.option("--no-record", "no_record", is_flag=True,
               help="Read-only: sign-offs and waivers held in the audit store still count, but the decision "
               "is not recorded (recorded by default).")
@@ -77,6 +79,14 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
     from govern.evaluate.pipeline import check as run
     from govern.output import render
 
+    if as_of is not None and not (no_record or no_store):
+        from govern.errors import Diagnostic
+        from govern.evaluate.pipeline import UsageError
+
+        raise UsageError(Diagnostic(
+            "replay-recorded", f"--as-of {as_of} replays the decision at a chosen date; a replay is never recorded",
+            hint="add --no-record (the store's sign-offs still count) or --no-store; enforcement runs at "
+                 "today's date (UTC)"))
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
     for _, path in outputs:  # an unwritable output is a usage error before anything is evaluated or recorded

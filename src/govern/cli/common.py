@@ -22,7 +22,7 @@ def format_option(*choices: str, default: str = "text"):
                         show_default=True, help="Output format.")
 
 
-def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.date | None:
+def parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.date | None:
     if value is None:
         return None
     try:
@@ -32,7 +32,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 
 as_of_option = click.option(
-    "--as-of", "as_of", callback=_parse_date, metavar="YYYY-MM-DD",
+    "--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
     help="Evaluation date for date rules such as days_since() (default: today). Fix it for reproducible runs.")
 
 

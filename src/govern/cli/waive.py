@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from govern.cli.common import _parse_date, policy_option
+from govern.cli.common import parse_date, policy_option
 from govern.cli.sign import at_option, evidence_option, into_option, key_option, no_store_option, out_option
 
 
@@ -18,7 +18,7 @@ from govern.cli.sign import at_option, evidence_option, into_option, key_option,
 @click.option("--check", "-c", "check", required=True, metavar="GATE.CHECK",
               help="The check to waive, qualified by its gate, e.g. production.fria.")
 @click.option("--reason", required=True, help="Why the exception is acceptable, and until what is done.")
-@click.option("--expires", required=True, callback=_parse_date, metavar="YYYY-MM-DD",
+@click.option("--expires", required=True, callback=parse_date, metavar="YYYY-MM-DD",
               help="Last day the waiver applies (inclusive). Must not be in the past.")
 @key_option
 @click.option("--approver", "-a", required=True, metavar="PERSON_ID",

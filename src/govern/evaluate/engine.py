@@ -17,6 +17,7 @@ from govern.checks.base import Measurement
 from govern.dsl import nodes as n
 from govern.dsl.values import UNDETERMINED, EvalError, lookup
 from govern.errors import GovernError
+from govern.evaluate.registration import intake
 from govern.evaluate.results import CheckResult, Decision, GateResult, SignoffResult
 from govern.evaluate.signoffs import evaluate_signoff, find_waiver
 from govern.policy.model import CheckSpec, DocumentSpec
@@ -32,9 +33,14 @@ def evaluate(ctx: "EvaluationContext", classification: "Classification", target:
     if target is None:
         target = plan.order[-1]
     results: dict[str, GateResult] = {}
+    entry = plan.order[0]
+    registration, authors = intake(ctx, plan.tier, entry)  # before sign-offs: it says who built the model
+    if authors is not None:
+        ctx.registered_authors = authors
     for gate_id in plan.order:
         gate = plan.gates[gate_id]
-        checks = [run_check(ctx, gate_id, req) for req in gate.checks]
+        checks = [registration] if registration is not None and gate_id == entry else []
+        checks += [run_check(ctx, gate_id, req) for req in gate.checks]
         checks += [check_document(ctx, gate_id, req) for req in gate.documents]
         signoffs = [evaluate_signoff(ctx, gate_id, req) for req in gate.signoffs]
         upstream = [p for p in plan.predecessors(gate_id) if not results[p].passing]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -10,7 +11,7 @@ from govern.errors import Diagnostic, GovernError, did_you_mean
 
 if TYPE_CHECKING:
     from govern.evaluate.results import Decision
-    from govern.sign.sources import RecordSources, SignoffSource, WaiverSource
+    from govern.sign.sources import RecordSources, RegistrationSource, SignoffSource, WaiverSource
     from govern.load.use_case import UseCase
     from govern.policy.pack import Policy
 
@@ -21,18 +22,21 @@ class UsageError(GovernError):
 
 def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target: str | None = None,
           as_of: _dt.date | None = None, signoffs: "SignoffSource | None" = None,
-          waivers: "WaiverSource | None" = None, records: "RecordSources | None" = None) -> "Decision":
-    """Classify, plan and evaluate. Sign-offs and waivers come from the bundle's record files and,
+          waivers: "WaiverSource | None" = None, records: "RecordSources | None" = None,
+          registrations: "RegistrationSource | None" = None) -> "Decision":
+    """Classify, plan and evaluate, at today's date (UTC) unless ``as_of`` asks for a replay. Sign-offs and waivers come from the bundle's record files and,
     with ``records`` (the audit store, handed in by the front end), from there too; either way they
     count only if signed by a key the policy maps to the signer."""
     from govern.classification import classify
     from govern.checks.context import EvaluationContext
     from govern.evaluate.engine import evaluate
     from govern.evidence.bundle import EvidenceBundle
-    from govern.evidence.sources import FileSignoffSource, FileWaiverSource
+    from govern.evidence.sources import FileRegistrationSource, FileSignoffSource, FileWaiverSource
     from govern.plan.graph import compile_plan
 
-    as_of = as_of or _dt.date.today()
+    replay = as_of is not None
+    wall_clock = _dt.datetime.now(_dt.timezone.utc)
+    as_of = as_of or wall_clock.date()  # the honest clock: today in UTC, wherever CI runs
     classification = classify(policy, use_case, as_of)
     plan = compile_plan(policy, use_case, classification)
     if target is not None and target not in plan.gates:
@@ -43,12 +47,20 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
 
     bundle = EvidenceBundle.open(Path(evidence))
     verifier = policy_verifier(policy)  # record files count only if signed by a key in the pack
-    if records is not None and signoffs is None and waivers is None:
-        from govern.sign.sources import CombinedSignoffSource, CombinedWaiverSource
+    if registrations is None:
+        registrations = FileRegistrationSource(bundle, verifier)
+    if records is not None:
+        from govern.sign.sources import CombinedRegistrationSource, CombinedSignoffSource, CombinedWaiverSource
 
-        signoffs = CombinedSignoffSource(FileSignoffSource(bundle, verifier), records.signoff_source(verifier))
-        waivers = CombinedWaiverSource(FileWaiverSource(bundle, verifier), records.waiver_source(verifier))
+        if signoffs is None and waivers is None:
+            signoffs = CombinedSignoffSource(FileSignoffSource(bundle, verifier), records.signoff_source(verifier))
+            waivers = CombinedWaiverSource(FileWaiverSource(bundle, verifier), records.waiver_source(verifier))
+        registrations = CombinedRegistrationSource(registrations, records.registration_source(verifier))
     ctx = EvaluationContext(policy, use_case, plan, bundle, as_of,
                             signoffs if signoffs is not None else FileSignoffSource(bundle, verifier),
-                            waivers if waivers is not None else FileWaiverSource(bundle, verifier))
-    return evaluate(ctx, classification, target)
+                            waivers if waivers is not None else FileWaiverSource(bundle, verifier),
+                            registrations)
+    decision = evaluate(ctx, classification, target)
+    return replace(decision, replay=replay,
+                   evaluated_at=wall_clock.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+                   record_sources=("bundle", "store") if records is not None else ("bundle",))

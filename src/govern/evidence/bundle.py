@@ -48,6 +48,7 @@ CONVENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(p
     ("artifact", r"model/.+\.(?:skops|onnx)"),
     ("signoff", r"signoffs/[^/]+\.(?:yaml|yml|json)"),
     ("waiver", r"waivers/[^/]+\.(?:yaml|yml|json)"),
+    ("registration", r"registrations/[^/]+\.(?:yaml|yml|json)"),
 ))
 
 

@@ -10,14 +10,27 @@ from typing import TYPE_CHECKING
 
 from govern.canonical import digest
 
+from govern.evidence.bundle import conventional_role
+
 if TYPE_CHECKING:
     from govern.evidence.bundle import EvidenceBundle
+    from govern.evidence.files import EvidenceFile
 
-RECORD_ROLES = ("signoff", "waiver")
+RECORD_ROLES = ("signoff", "waiver", "registration")
+
+
+def is_record_file(f: "EvidenceFile") -> bool:
+    """A signed record in its own folder (``signoffs/``, ``waivers/``, ``registrations/``).
+
+    Only these are left out of the evidence digest. A role alone is not enough: a manifest that
+    labels a data file ``role: waiver`` must not take that file's bytes out of what approvals bind to.
+    """
+    return f.role in RECORD_ROLES and conventional_role(f.path) == f.role
 
 
 def evidence_digest(bundle: "EvidenceBundle") -> str:
-    return digest([[f.path, f.sha256] for f in bundle.files() if f.role not in RECORD_ROLES])
+    """Every byte of the bundle except its signed records: whatever a check reads is in here."""
+    return digest([[f.path, f.sha256] for f in bundle.files() if not is_record_file(f)])
 
 
 def model_digest(bundle: "EvidenceBundle") -> str:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Literal, Mapping, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr
 
@@ -23,8 +22,8 @@ from govern.evidence.reading import read_bytes
 from govern.evidence.validation import validate
 from govern.load.safe_yaml import decode_utf8, load_yaml_text
 from govern.sign.sources import (
-    UNSIGNED, Decision, InMemorySignoffSource, InMemoryWaiverSource, SignoffRecord, Verification, Verifier,
-    WaiverRecord,
+    UNSIGNED, Decision, InMemoryRegistrationSource, InMemorySignoffSource, InMemoryWaiverSource, RegistrationRecord,
+    SignoffRecord, Verification, Verifier, WaiverRecord,
 )
 
 # -- files in the bundle ---------------------------------------------------------------------
@@ -58,6 +57,21 @@ class WaiverFile(_Record):
     expires: _dt.date
     policy_digest: StrictStr | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
     signed_at: AwareDatetime | None = None
+    key_fingerprint: StrictStr | None = None
+    signature: StrictStr | None = None
+
+
+class RegistrationFile(_Record):
+    kind: Literal["registration"] = "registration"
+    descriptor_digest: StrictStr = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    policy_digest: StrictStr = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    tier: StrictStr = Field(min_length=1)
+    owner: StrictStr | None = None
+    authors: list[StrictStr] = Field(default_factory=list)
+    role: StrictStr = Field(min_length=1)
+    signer: StrictStr = Field(min_length=1)
+    comment: StrictStr | None = None
+    signed_at: AwareDatetime
     key_fingerprint: StrictStr | None = None
     signature: StrictStr | None = None
 
@@ -149,4 +163,24 @@ class FileWaiverSource(_FileRecords):
         return InMemoryWaiverSource(self._load()).waivers(use_case_id, check_id)
 
 
-__all__ = ["FileSignoffSource", "FileWaiverSource", "SignoffFile", "WaiverFile"]
+class FileRegistrationSource(_FileRecords):
+    """Registrations from the bundle's ``registrations/*.yaml|json``: signed, so a file is as good as a row."""
+
+    role = "registration"
+    model = RegistrationFile
+
+    def _record(self, parsed: RegistrationFile, verdict: Verification, name: str) -> RegistrationRecord:
+        return RegistrationRecord(
+            use_case_id=parsed.use_case, descriptor_digest=parsed.descriptor_digest,
+            policy_digest=parsed.policy_digest, tier=parsed.tier, owner=parsed.owner, authors=tuple(parsed.authors),
+            role=parsed.role, signer=parsed.signer, signed_at=parsed.signed_at,
+            key_fingerprint=verdict.key_fingerprint or parsed.key_fingerprint, comment=parsed.comment,
+            verified=verdict.verified, problem=None if verdict.verified else (verdict.problem or UNSIGNED),
+            source=name)
+
+    def registrations(self, use_case_id: str) -> list[RegistrationRecord]:
+        return InMemoryRegistrationSource(self._load()).registrations(use_case_id)
+
+
+__all__ = ["FileRegistrationSource", "FileSignoffSource", "FileWaiverSource", "RegistrationFile", "SignoffFile",
+           "WaiverFile"]

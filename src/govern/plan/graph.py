@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from govern.canonical import digest
 from govern.dsl.values import UNDETERMINED, EvalError
 from govern.policy.model import CheckSpec, DocumentSpec, SignoffSpec, StageSpec, Template
-from govern.policy.stages import stage_edges
 
 if TYPE_CHECKING:
     import networkx as nx

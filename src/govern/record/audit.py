@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from govern.record import chain
-from govern.record.tables import EVALUATION, EVENT, POLICY, SIGNOFF, WAIVER
+from govern.record.tables import EVALUATION, EVENT, POLICY, SIGNED_TABLES
 
 
 def verify_store(conn: Connection) -> chain.ChainReport:
@@ -50,7 +50,7 @@ def _records_problem(conn: Connection, written: dict[tuple[str, int], tuple[int,
                 or row.target != payload["target"] or row.tier != payload["tier"]):
             return f"evaluation {row.id} was altered after event {seq} recorded it", seq
 
-    for kind, table in (("signoff", SIGNOFF), ("waiver", WAIVER)):
+    for kind, table in SIGNED_TABLES.items():
         q = select(table.c.id, table.c.canonical_payload, table.c.payload_digest, table.c.signature)
         for row in conn.execution_options(yield_per=1000).execute(q.order_by(table.c.id)):
             seq, payload = written.get((kind, row.id), (None, None))

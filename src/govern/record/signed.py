@@ -44,7 +44,7 @@ def _timestamp(record: "SignedRecord") -> _dt.datetime:
 
 
 def columns_of(record: "SignedRecord") -> dict[str, Any]:
-    if record.kind not in ("signoff", "waiver"):
+    if record.kind not in ("signoff", "waiver", "registration"):
         raise _invalid(record, f"unknown kind {record.kind!r}")
     if record.payload.get("kind", record.kind) != record.kind:
         raise _invalid(record, f"payload kind {record.payload.get('kind')!r} does not match {record.kind!r}")
@@ -53,6 +53,9 @@ def columns_of(record: "SignedRecord") -> dict[str, Any]:
     common = {"use_case_id": _str(record, "use_case"), "role": _str(record, "role"),
               "policy_digest": _str(record, "policy_digest", False), "signed_at": _timestamp(record),
               "key_fingerprint": _str(record, "key_fingerprint", False)}
+    if record.kind == "registration":
+        return {**common, "descriptor_digest": _str(record, "descriptor_digest"), "tier": _str(record, "tier"),
+                "signer": _str(record, "signer")}
     if record.kind == "signoff":
         decision = _str(record, "decision")
         if decision not in ("approve", "reject"):

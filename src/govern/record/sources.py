@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from govern.record.store import Store
-from govern.record.tables import SIGNOFF, WAIVER
+from govern.record.tables import REGISTRATION, SIGNOFF, WAIVER
 from govern.sign.sources import (
-    UNSIGNED, SignoffRecord, Verification, Verifier, WaiverRecord, sorted_signoffs, sorted_waivers,
+    UNSIGNED, RegistrationRecord, SignoffRecord, Verification, Verifier, WaiverRecord, sorted_registrations,
+    sorted_signoffs, sorted_waivers,
 )
 
 if TYPE_CHECKING:
@@ -189,6 +190,29 @@ class StoreWaiverSource(_StoreRecords):
         return sorted_waivers(r for row, r in self._load(use_case_id) if r.check_id == check_id or row.check_id == check_id)
 
 
+class StoreRegistrationSource(_StoreRecords):
+    kind = "registration"
+    table = REGISTRATION
+
+    def _record(self, p: dict[str, Any], verdict: Verification, name: str) -> RegistrationRecord:
+        authors = p.get("authors")
+        return RegistrationRecord(
+            use_case_id=str(p.get("use_case")), descriptor_digest=str(p.get("descriptor_digest")),
+            policy_digest=p.get("policy_digest"), tier=str(p.get("tier")), owner=p.get("owner"),
+            authors=tuple(str(a) for a in authors) if isinstance(authors, list) else (),
+            role=str(p.get("role")), signer=str(p.get("signer")), signed_at=_timestamp(p.get("signed_at")),
+            key_fingerprint=verdict.key_fingerprint or p.get("key_fingerprint"), comment=p.get("comment"),
+            verified=verdict.verified, problem=_problem(verdict), source=name)
+
+    def _broken(self, row: Any, name: str, problem: str) -> RegistrationRecord:
+        return RegistrationRecord(row.use_case_id, row.descriptor_digest, row.policy_digest, row.tier, None, (),
+                                  row.role, row.signer, _timestamp(row.signed_at), row.key_fingerprint, None,
+                                  False, problem, name)
+
+    def registrations(self, use_case_id: str) -> list[RegistrationRecord]:
+        return sorted_registrations(r for _, r in self._load(use_case_id))
+
+
 class StoreRecords:
     """The store's sign-offs and waivers, one verifier for both: a :class:`~govern.sign.sources.RecordSources`."""
 
@@ -200,3 +224,6 @@ class StoreRecords:
 
     def waiver_source(self, verifier: Verifier | None = None) -> StoreWaiverSource:
         return StoreWaiverSource(self.store, verifier)
+
+    def registration_source(self, verifier: Verifier | None = None) -> StoreRegistrationSource:
+        return StoreRegistrationSource(self.store, verifier)

@@ -21,7 +21,7 @@ from govern.record import chain
 from govern.record.config import redact, resolve_url, store_error
 from govern.record.engine import make_engine, read, write
 from govern.record.tables import (
-    APPROVAL, CHECK, EVALUATION, EVENT, GATE, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER,
+    APPROVAL, CHECK, EVALUATION, EVENT, GATE, MODEL, POLICY, SIGNED_TABLES, SIGNOFF_RESULT, USE_CASE,
 )
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ class Store:
         """Store a signed sign-off or waiver exactly as signed; adding the same record again returns its id."""
         from govern.record.signed import columns_of
 
-        table = SIGNOFF if record.kind == "signoff" else WAIVER
+        table = SIGNED_TABLES[record.kind]
         canonical = record.signed_bytes()
         columns = columns_of(record)  # raises InputError for a malformed payload: nothing is written
         payload_digest = chain.sha256_text(canonical)
@@ -210,7 +210,7 @@ class Store:
         """(row id, the record exactly as signed) for one use case, filtered by column equality."""
         from govern.sign.records import SignedRecord
 
-        table = SIGNOFF if kind == "signoff" else WAIVER
+        table = SIGNED_TABLES[kind]
         query = select(table.c.id, table.c.canonical_payload, table.c.signature).where(
             table.c.use_case_id == use_case_id, *(table.c[k] == v for k, v in where.items())).order_by(table.c.id)
         with read(self.engine) as conn:

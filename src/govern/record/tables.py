@@ -175,6 +175,17 @@ class WaiverRow(_Signed, table=True):
     expires: _dt.date = Field(sa_type=Date)
 
 
+class RegistrationRow(_Signed, table=True):
+    """A signed intake approval (`govern register`): descriptor digest, tier and who built the model."""
+
+    __tablename__ = "registration"
+    __table_args__ = (UniqueConstraint("payload_digest", "signature"), Index(None, "use_case_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    descriptor_digest: str
+    tier: str
+    signer: str
+
+
 class AuditEvent(Table, table=True):
     """One link of the hash chain; ``recorded_at`` is kept as the exact text that was hashed."""
 
@@ -198,3 +209,6 @@ USE_CASE, MODEL, POLICY = UseCase.__table__, ModelVersion.__table__, PolicyVersi
 EVALUATION, GATE, CHECK = Evaluation.__table__, GateResultRow.__table__, CheckResultRow.__table__
 SIGNOFF_RESULT, APPROVAL = SignoffResultRow.__table__, ApprovalRow.__table__
 SIGNOFF, WAIVER, EVENT = SignoffRow.__table__, WaiverRow.__table__, AuditEvent.__table__
+REGISTRATION = RegistrationRow.__table__
+#: the table each kind of signed record is stored in
+SIGNED_TABLES = {"signoff": SIGNOFF, "waiver": WAIVER, "registration": REGISTRATION}

@@ -22,15 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from govern.canonical import canonical_json
-from govern.sign.records import SIGNOFF_FIELDS, WAIVER_FIELDS, Kind, SignedRecord
+from govern.sign.records import FIELDS, REGISTRATION_FIELDS, SIGNOFF_FIELDS, WAIVER_FIELDS, Kind, SignedRecord
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SIGNATURE_BYTES = 64
-FIELDS: dict[str, tuple[str, ...]] = {"signoff": SIGNOFF_FIELDS, "waiver": WAIVER_FIELDS}
 #: who a record says signed it: the person whose key must have made the signature
-SIGNER_FIELD = {"signoff": "signer", "waiver": "approver"}
+SIGNER_FIELD = {"signoff": "signer", "waiver": "approver", "registration": "signer"}
 
 
 class MalformedRecord(ValueError):
@@ -73,6 +72,17 @@ def waiver_payload(*, use_case: str, check: str, role: str, approver: str, reaso
                "reason": reason, "expires": expires.isoformat(), "policy_digest": policy_digest,
                "signed_at": signed_at, "key_fingerprint": key_fingerprint}
     assert tuple(payload) == WAIVER_FIELDS
+    return payload
+
+
+def registration_payload(*, use_case: str, descriptor_digest: str, policy_digest: str, tier: str, owner: str | None,
+                         authors: list[str], role: str, signer: str, comment: str | None, signed_at: str,
+                         key_fingerprint: str) -> dict[str, Any]:
+    payload = {"kind": "registration", "use_case": use_case, "descriptor_digest": descriptor_digest,
+               "policy_digest": policy_digest, "tier": tier, "owner": owner, "authors": sorted(set(authors)),
+               "role": role, "signer": signer, "comment": comment or None, "signed_at": signed_at,
+               "key_fingerprint": key_fingerprint}
+    assert tuple(payload) == REGISTRATION_FIELDS
     return payload
 
 
@@ -151,6 +161,8 @@ def record_filename(record: SignedRecord) -> str:
     day = str(p["signed_at"])[:10]
     if record.kind == "signoff":
         parts = (p["gate"], p["role"], p["signer"], day)
+    elif record.kind == "registration":
+        parts = (p["use_case"], p["signer"], day)
     else:
         parts = (str(p["check"]).replace(".", "-"), p["approver"], day)
     return "-".join(_slug(str(x)) for x in parts) + ".yaml"

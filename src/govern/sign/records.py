@@ -13,13 +13,19 @@ from typing import Any, Literal
 
 from govern.canonical import canonical_json
 
-Kind = Literal["signoff", "waiver"]
+Kind = Literal["signoff", "waiver", "registration"]
 
 #: Payload fields, in the order they are written to files (the signature does not depend on order).
 SIGNOFF_FIELDS = ("kind", "use_case", "gate", "role", "signer", "decision", "comment", "model_digest",
                   "evidence_digest", "policy_digest", "signed_at", "key_fingerprint")
 WAIVER_FIELDS = ("kind", "use_case", "check", "role", "approver", "reason", "expires", "policy_digest",
                  "signed_at", "key_fingerprint")
+#: A use case's intake approval: this descriptor (its answers), under this pack, is this tier, and
+#: these people built the model (segregation of duties reads them from here, not from the descriptor).
+REGISTRATION_FIELDS = ("kind", "use_case", "descriptor_digest", "policy_digest", "tier", "owner", "authors",
+                       "role", "signer", "comment", "signed_at", "key_fingerprint")
+FIELDS: dict[str, tuple[str, ...]] = {"signoff": SIGNOFF_FIELDS, "waiver": WAIVER_FIELDS,
+                                      "registration": REGISTRATION_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,7 @@ class SignedRecord:
         return canonical_json(self.payload)
 
     def to_data(self) -> dict[str, Any]:
-        fields = SIGNOFF_FIELDS if self.kind == "signoff" else WAIVER_FIELDS
+        fields = FIELDS[self.kind]
         ordered = {k: self.payload.get(k) for k in fields}
         ordered["signature"] = self.signature
         return ordered

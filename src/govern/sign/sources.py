@@ -56,6 +56,33 @@ class WaiverRecord:
         return day <= self.expires
 
 
+@dataclass(frozen=True)
+class RegistrationRecord:
+    """A signed intake approval: this descriptor under this pack is this tier, built by these people."""
+
+    use_case_id: str
+    descriptor_digest: str
+    policy_digest: str | None
+    tier: str
+    owner: str | None
+    authors: tuple[str, ...]
+    role: str
+    signer: str
+    signed_at: _dt.datetime
+    key_fingerprint: str | None
+    comment: str | None
+    verified: bool
+    problem: str | None
+    source: str | None = None
+
+
+@runtime_checkable
+class RegistrationSource(Protocol):
+    def registrations(self, use_case_id: str) -> list[RegistrationRecord]:
+        """Every registration naming the use case, newest last: the evaluator says which one counts."""
+        ...
+
+
 @runtime_checkable
 class SignoffSource(Protocol):
     def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
@@ -92,6 +119,18 @@ class InMemoryWaiverSource:
 
     def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
         return sorted_waivers(r for r in self.records if r.use_case_id == use_case_id and r.check_id == check_id)
+
+
+class InMemoryRegistrationSource:
+    def __init__(self, records: Iterable[RegistrationRecord] = ()) -> None:
+        self.records = list(records)
+
+    def registrations(self, use_case_id: str) -> list[RegistrationRecord]:
+        return sorted_registrations(r for r in self.records if r.use_case_id == use_case_id)
+
+
+def sorted_registrations(records: Iterable[RegistrationRecord]) -> list[RegistrationRecord]:
+    return sorted(records, key=lambda r: (r.signed_at, r.signer, r.source or ""))
 
 
 def sorted_signoffs(records: Iterable[SignoffRecord]) -> list[SignoffRecord]:
@@ -160,6 +199,16 @@ class CombinedWaiverSource:
         return sorted_waivers(_dedupe(found, _waiver_key))
 
 
+class CombinedRegistrationSource:
+    def __init__(self, *sources: Any) -> None:
+        self.sources = sources
+
+    def registrations(self, use_case_id: str) -> list[RegistrationRecord]:
+        found = [r for s in self.sources for r in s.registrations(use_case_id)]
+        return sorted_registrations(_dedupe(found, lambda r: (r.use_case_id, r.descriptor_digest, r.signer,
+                                                              r.signed_at, r.key_fingerprint)))
+
+
 @runtime_checkable
 class RecordSources(Protocol):
     """Somewhere besides the evidence bundle that keeps signed records (the audit store).
@@ -170,3 +219,5 @@ class RecordSources(Protocol):
     def signoff_source(self, verifier: Verifier | None = None) -> SignoffSource: ...
 
     def waiver_source(self, verifier: Verifier | None = None) -> WaiverSource: ...
+
+    def registration_source(self, verifier: Verifier | None = None) -> RegistrationSource: ...
