@@ -218,7 +218,7 @@ def test_decision_digest_is_deterministic_across_processes_and_byte_sensitive(bu
 
 def test_cli_exit_codes(tmp_path):
     base = [sys.executable, "-m", "govern", "check", str(MINI / "use_cases" / "credit.yaml"), "-p", str(MINI),
-            "--as-of", "2026-06-01"]
+            "--as-of", "2026-06-01", "--no-record"]
     ok = subprocess.run(base + ["-e", str(EVIDENCE), "--target", "validation"], capture_output=True, text=True)
     assert ok.returncode == 0 and "ALLOWED" in ok.stdout
     blocked = subprocess.run(base + ["-e", str(BLOCKED), "--target", "production"], capture_output=True, text=True)

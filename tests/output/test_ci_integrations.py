@@ -91,7 +91,7 @@ def test_action_step_blocked(action, tmp_path):
     code, outputs, stdout, summary = run_check_step(
         action, tmp_path, **{"use-case": CREDIT, "policy": MINI, "evidence": "examples/credit-risk/evidence-blocked",
                              "target": "production", "sarif-file": str(sarif), "junit-file": str(junit),
-                             "args": "--as-of 2026-06-01"})
+                             "args": "--as-of 2026-06-01 --no-record"})
     assert code == 1
     assert outputs == {"exit-code": "1", "allowed": "false"}
     assert stdout.startswith("::notice ")
@@ -109,7 +109,7 @@ def test_action_step_allowed_and_input_error(action, tmp_path):
     (tmp_path / "a").mkdir()
     code, outputs, _, summary = run_check_step(
         action, tmp_path / "a", **{"use-case": CREDIT, "policy": MINI, "evidence": "examples/credit-risk/evidence",
-                                   "target": "validation", "args": "--as-of 2026-06-01"})
+                                   "target": "validation", "args": "--as-of 2026-06-01 --no-record"})
     assert code == 0 and outputs == {"exit-code": "0", "allowed": "true"}
     assert summary.startswith("## ✅ ALLOWED")
     (tmp_path / "b").mkdir()

@@ -28,7 +28,7 @@ def govern(*args: str) -> subprocess.CompletedProcess:
 
 
 def check(evidence: str, target: str, *extra: str) -> subprocess.CompletedProcess:
-    return govern("check", str(CREDIT), "-p", str(MINI), "-e", str(EXAMPLE / evidence), "--as-of", "2026-06-01",
+    return govern("check", str(CREDIT), "-p", str(MINI), "-e", str(EXAMPLE / evidence), "--as-of", "2026-06-01", "--no-record",
                   "--target", target, *extra)
 
 

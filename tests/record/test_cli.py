@@ -25,7 +25,7 @@ def govern(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproce
 
 
 def check_args(evidence: Path = EVIDENCE, *extra: str) -> list[str]:
-    return ["check", str(CREDIT), "-p", str(MINI), "-e", str(evidence), "--as-of", "2026-06-01", "-f", "json", *extra]
+    return ["check", str(CREDIT), "-p", str(MINI), "-e", str(evidence), "-f", "json", *extra]  # today (UTC)
 
 
 def test_check_records_by_default_and_the_views_show_it(tmp_path):

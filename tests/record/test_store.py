@@ -163,7 +163,10 @@ def test_combined_sources_read_bundle_files_and_store(store, tmp_path):
 
 
 def test_real_pipeline_decision_records_valid_for_expiry(store):
+    from dataclasses import replace
+
     import govern
+    from govern.errors import InputError
     from govern.evaluate.pipeline import check
     from govern.sign.sources import InMemorySignoffSource, SignoffRecord
     from tests.evaluate.conftest import EVIDENCE, MINI
@@ -172,12 +175,15 @@ def test_real_pipeline_decision_records_valid_for_expiry(store):
     use_case = govern.load_use_case(MINI / "use_cases" / "credit.yaml", policy)
     probe = check(policy, use_case, EVIDENCE, target="validation", as_of=factory.AS_OF)
     validity = {(s.id, so.role): so.valid_for for s in policy.templates[probe.tier].stages for so in s.gate.signoffs}
-    records = [SignoffRecord(p.id, role, gate, "approve", probe.model_digest, probe.evidence_digest, None,
+    records = [SignoffRecord(p.id, role, gate, "approve", probe.model_digest, probe.evidence_digest, policy.digest,
                              dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc), None, None, True, None,
                              use_case.id)
                for (gate, role) in validity for p in policy.manifest.people if role in p.roles]
     decision = check(policy, use_case, EVIDENCE, target="validation", as_of=factory.AS_OF,
                      signoffs=InMemorySignoffSource(records))
+    with pytest.raises(InputError, match="replayed decision"):  # a decision at a chosen date is never recorded
+        store.record_decision(decision, policy=policy)
+    decision = replace(decision, replay=False)  # as if evaluated on AS_OF: the store's arithmetic is under test
     eid = store.record_decision(decision, policy=policy)
     assert store.decision(eid)["decision_digest"] == decision.digest
     from govern.record.store import APPROVAL

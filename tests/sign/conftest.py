@@ -123,7 +123,7 @@ def sign(pack, use_case, evidence):
 def check(pack, use_case, evidence):
     def run(as_of: str = AS_OF, uc: Path | None = None, ev: Path | None = None) -> Result:
         return govern("check", uc or use_case, "-p", pack, "-e", ev or evidence, "--target", "production",
-                      "--as-of", as_of, "-f", "json")
+                      "--as-of", as_of, "--no-record", "-f", "json")
 
     return run
 

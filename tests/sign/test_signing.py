@@ -245,7 +245,12 @@ def test_expired_signoff(sign, check):
 def test_author_may_not_approve_own_model(sign, check, use_case, tmp_path):
     authored = tmp_path / "authored.yaml"
     authored.write_text(use_case.read_text().replace("author: alice", "author: victor"))
-    assert sign("victor", uc=authored).code == 0 and sign("vera", uc=authored).code == 0
+    refused = sign("victor", uc=authored)  # refused at signing time, with evaluation's own words
+    assert refused.code == 2 and "sign-segregation-of-duties" in refused.err
+    assert "victor built this model and may not approve it (segregation of duties)" in refused.err
+    assert "holders of validator who did not build it: vera" in refused.err
+    # a record made anyway (copied from the unedited descriptor's signing) is refused by evaluation too
+    assert sign("victor").code == 0 and sign("vera", uc=authored).code == 0
     result = check(uc=authored)
     assert result.code == 1
     problems = list(_problems(result).values())
@@ -482,8 +487,8 @@ def test_cli_subprocess_sign_then_check(pack, use_case, evidence, key_dir):
                         "--into-evidence", "--no-store", "--at", "2026-05-01"], check=True, env=env,
                        capture_output=True)
     done = subprocess.run([sys.executable, "-m", "govern", "check", str(use_case), "-p", str(pack), "-e",
-                           str(evidence), "--target", "production", "--as-of", AS_OF], env=env, capture_output=True,
-                          text=True)
+                           str(evidence), "--target", "production", "--as-of", AS_OF, "--no-store"], env=env,
+                          capture_output=True, text=True)
     assert done.returncode == 0 and "approved by vera, victor" in done.stdout
 
 
@@ -537,14 +542,15 @@ def test_no_record_reads_the_store_and_no_store_ignores_it(pack, use_case, evide
 
     db = tmp_path / "store.db"
     env = {**os.environ, "GOVERN_KEY_DIR": str(key_dir), "NO_COLOR": "1", "GOVERN_DATABASE_URL": f"sqlite:///{db}"}
+    yesterday = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=1)).date().isoformat()
     for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer")):
         subprocess.run([sys.executable, "-m", "govern", "sign", str(use_case), "-p", str(pack), "-e", str(evidence),
                         "-g", "production", "-r", role, "-d", "approve", "-k", signer, "-s", signer,
-                        "--at", "2026-05-01"], check=True, env=env, capture_output=True)
+                        "--at", yesterday], check=True, env=env, capture_output=True)
 
-    def run(*flags: str) -> subprocess.CompletedProcess:
+    def run(*flags: str) -> subprocess.CompletedProcess:  # today's date: enforcement uses the real clock
         return subprocess.run([sys.executable, "-m", "govern", "check", str(use_case), "-p", str(pack), "-e",
-                               str(evidence), "--target", "production", "--as-of", AS_OF, *flags], env=env,
+                               str(evidence), "--target", "production", *flags], env=env,
                               capture_output=True, text=True)
 
     def events() -> int:

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("govern.cli.check", "check", "Evaluate the gates against evidence: the CI gate (exit 0/1/2)."),
     "explain": ("govern.cli.explain", "explain", "Explain, check by check, what blocks a stage and why."),
     "keys": ("govern.cli.keys", "keys", "Generate and inspect Ed25519 signing keys."),
+    "register": ("govern.cli.register", "register", "Approve a use case's intake: its answers and tier under a pack."),
     "sign": ("govern.cli.sign", "sign", "Sign off a gate for the current model and evidence."),
     "waive": ("govern.cli.waive", "waive", "Grant a signed, expiring exception for a failed check."),
     "status": ("govern.cli.status", "status", "The model inventory: tiers, stages, pending and expiring approvals."),

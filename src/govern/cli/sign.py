@@ -106,6 +106,25 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
         raise issue.refuse("sign-role-not-held", f"{signer} does not hold role `{held}` in policy {policy.name}",
                            f"{signer}'s roles: {', '.join(person.roles) or 'none'}; holders of {held}: "
                            f"{', '.join(policy.holders(held)) or 'nobody'}")
+    day = moment.astimezone(_dt.timezone.utc).date()
+    if store_cls is not None:
+        from govern.record.config import existing_store
+
+        store = store_cls.open() if existing_store(None) is not None else None
+    else:
+        store = None
+    try:
+        authors = subject.authors(day, store)
+    finally:
+        if store is not None:
+            store.close()
+    from govern.evaluate.signoffs import duty_problem
+
+    duty = duty_problem(policy, spec, signer, authors)
+    if duty is not None:  # the message evaluation would give, before anything is signed
+        raise issue.refuse("sign-segregation-of-duties", duty,
+                           f"holders of {held} who did not build it: "
+                           f"{', '.join(h for h in policy.holders(held) if h not in authors) or 'nobody'}")
     private_key, key_path, warning = issue.load_signing_key(key)
     if warning:
         click.echo(warning, err=True)

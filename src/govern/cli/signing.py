@@ -57,6 +57,28 @@ class Subject:
         bundle = EvidenceBundle.open(Path(evidence))
         return cls(policy, use_case, plan, bundle, evidence_digest(bundle), model_digest(bundle))
 
+    def authors(self, as_of: _dt.date, store: Any | None = None) -> frozenset[str]:
+        """Who built the model, as evaluation will see it: the descriptor's authors plus those of
+        the valid registration (bundle files, and the store when one is used)."""
+        from govern.checks.context import EvaluationContext
+        from govern.evaluate.registration import intake
+        from govern.evidence.sources import FileRegistrationSource
+        from govern.sign.sources import CombinedRegistrationSource, InMemorySignoffSource, InMemoryWaiverSource
+        from govern.sign.verify import policy_verifier
+
+        verifier = policy_verifier(self.policy)
+        registrations: Any = FileRegistrationSource(self.bundle, verifier)
+        if store is not None:
+            from govern.record.sources import StoreRecords
+
+            registrations = CombinedRegistrationSource(registrations,
+                                                       StoreRecords(store).registration_source(verifier))
+        ctx = EvaluationContext(self.policy, self.use_case, self.plan, self.bundle, as_of, InMemorySignoffSource(),
+                                InMemoryWaiverSource(), registrations)
+        _, registered = intake(ctx, self.plan.tier, self.plan.order[0])
+        ctx.registered_authors = registered
+        return ctx.authors
+
     # -- what may be signed -------------------------------------------------------------
     def gate_role(self, gate: str, role: str) -> Any:
         """The gate's sign-off requirement ``role`` names: its id (the role, unless the template gives

@@ -35,8 +35,7 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
     from govern.plan.graph import compile_plan
 
     replay = as_of is not None
-    wall_clock = _dt.datetime.now(_dt.timezone.utc)
-    as_of = as_of or wall_clock.date()  # the honest clock: today in UTC, wherever CI runs
+    as_of = as_of or _dt.datetime.now(_dt.timezone.utc).date()  # the honest clock: today in UTC, wherever CI runs
     classification = classify(policy, use_case, as_of)
     plan = compile_plan(policy, use_case, classification)
     if target is not None and target not in plan.gates:
@@ -61,6 +60,4 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
                             waivers if waivers is not None else FileWaiverSource(bundle, verifier),
                             registrations)
     decision = evaluate(ctx, classification, target)
-    return replace(decision, replay=replay,
-                   evaluated_at=wall_clock.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-                   record_sources=("bundle", "store") if records is not None else ("bundle",))
+    return replace(decision, replay=replay, record_sources=("bundle", "store") if records is not None else ("bundle",))

@@ -141,11 +141,9 @@ class Decision:
     classification: dict[str, Any]
     govern_version: str
     digest: str = ""
-    #: an evaluation at a date the caller chose (`--as-of`): never recorded, always labelled
+    #: an evaluation at a date the caller chose (`--as-of`): never recorded, always labelled. Not in
+    #: the digest, so a replay at a recorded decision's date reproduces that decision's digest exactly
     replay: bool = False
-    #: the wall clock (UTC, ISO) when the decision was made; not in the digest, so a replay of a
-    #: past decision reproduces its digest exactly
-    evaluated_at: str | None = None
     #: where signed records were read from: the bundle's files, and the audit store unless ignored
     record_sources: tuple[str, ...] = ("bundle",)
 
@@ -192,6 +190,5 @@ class Decision:
             "govern_version": self.govern_version,
             "decision_digest": self.digest,
             "replay": self.replay,
-            "evaluated_at": self.evaluated_at,
             "record_sources": list(self.record_sources),
         }

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from govern.checks.context import EvaluationContext
     from govern.sign.sources import SignoffRecord
     from govern.plan.graph import Requirement
+    from govern.policy.pack import Policy
 
 
 def _describe(record: "SignoffRecord", expires: _dt.date | None = None) -> dict[str, Any]:
@@ -77,11 +78,16 @@ def problem_with(ctx: "EvaluationContext", spec: SignoffSpec, record: "SignoffRe
         until = signed_on + valid_for
         if until < ctx.as_of:
             return f"expired on {until} (valid for {valid_for.days}d from {signed_on})"
-    if spec.not_author and record.signer in ctx.authors:
-        return f"{record.signer} built this model and may not approve it (segregation of duties)"
-    conflicts = sorted(set(spec.distinct_from) & set(ctx.policy.roles_of(record.signer)))
+    return duty_problem(ctx.policy, spec, record.signer, ctx.authors)
+
+
+def duty_problem(policy: "Policy", spec: SignoffSpec, signer: str, authors: frozenset[str]) -> str | None:
+    """Segregation of duties, in one place: `govern sign` refuses with the message evaluation would give."""
+    if spec.not_author and signer in authors:
+        return f"{signer} built this model and may not approve it (segregation of duties)"
+    conflicts = sorted(set(spec.distinct_from) & set(policy.roles_of(signer)))
     if conflicts:
-        return f"{record.signer} also holds {', '.join(conflicts)}; this sign-off needs someone independent"
+        return f"{signer} also holds {', '.join(conflicts)}; this sign-off needs someone independent"
     return None
 
 

@@ -123,6 +123,11 @@ class Store:
         ``policy`` (optional) supplies each sign-off's ``valid_for`` so the inventory can say when
         an approval expires; approvals that already carry an ``expires`` date use it instead.
         """
+        if decision.replay:  # a replay answers "what would it have been"; the record holds only what was
+            from govern.errors import Diagnostic, InputError
+
+            raise InputError(Diagnostic("replay-recorded", "a replayed decision (--as-of) is never recorded",
+                                        hint="evaluate at today's date to record; replay with --no-record"))
         data = decision.to_dict()
         validity = _validity(policy, decision.tier) if policy is not None else {}
         try:
