@@ -45,10 +45,13 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--no-store", "no_store", is_flag=True,
               help="Ignore the audit store: only the bundle's record files count, nothing is recorded. "
               "The output says so.")
+@click.option("--expect-policy-digest", "expect_digest", envvar="GOVERN_POLICY_DIGEST", metavar="sha256:…",
+              help="Fail closed (exit 2) unless the pack's digest is exactly this one: pin it in CI so a "
+              "weaker copy of the pack cannot be passed with --policy. Env: GOVERN_POLICY_DIGEST.")
 @database_option
 def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
           outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, no_store: bool,
-          database: str | None) -> None:
+          expect_digest: str | None, database: str | None) -> None:
     """Evaluate a use case's gate graph against an evidence bundle.
 
     \b
@@ -89,6 +92,8 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
                  "today's date (UTC)"))
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
+    if expect_digest:
+        pinned(policy, expect_digest)
     for _, path in outputs:  # an unwritable output is a usage error before anything is evaluated or recorded
         _writable(path)
     store = None
@@ -140,3 +145,19 @@ def _writable(path: Path) -> None:
         from govern.errors import Diagnostic, InputError, Span
 
         raise InputError(Diagnostic("output-unwritable", f"{path} is a folder; give a file name", Span(str(path))))
+
+
+def pinned(policy, expected: str) -> None:
+    """The pack must be exactly the pinned one: same name and version with another digest is another pack."""
+    if policy.digest == expected.strip():
+        return
+    from govern.errors import Diagnostic, InputError, Span
+
+    raise InputError(Diagnostic(
+        "policy-digest-mismatch",
+        f"policy {policy.name} {policy.version} at {policy.root} has digest {policy.digest}, "
+        f"not the pinned {expected.strip()}",
+        Span(str(policy.root)),
+        "the pack differs from the reviewed one; check out the pinned pack, or update the pin through review "
+        "(`govern validate PACK` prints the digest)"))
+
