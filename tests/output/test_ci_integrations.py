@@ -65,6 +65,10 @@ def run_check_step(action: dict, tmp_path: Path, **inputs: str) -> tuple[int, di
     if not (bin_dir / "govern").exists():
         pytest.skip("no govern console script beside this Python")
     values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    if "policy" in inputs and "unpinned-policy" not in inputs:  # the reviewed pack's digest, as docs/ci.md says
+        from govern.load.pack import load_policy
+
+        values["policy-digest"] = load_policy(ROOT / inputs["policy"]).digest
     values.update(inputs)
     the_step = step(action, "check")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path), "GITHUB_WORKSPACE": str(ROOT),
@@ -117,6 +121,21 @@ def test_action_step_allowed_and_input_error(action, tmp_path):
         action, tmp_path / "b", **{"use-case": CREDIT, "policy": MINI, "evidence": "no/such/bundle"})
     assert code == 2 and outputs == {"exit-code": "2", "allowed": "false"}
     assert summary == ""
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_action_pins_the_pack_by_default(action, tmp_path):
+    common = {"use-case": CREDIT, "policy": MINI, "evidence": "examples/credit-risk/evidence",
+              "target": "validation", "args": "--as-of 2026-06-01 --no-record"}
+    (tmp_path / "a").mkdir()
+    code, outputs, stdout, _ = run_check_step(action, tmp_path / "a", **common, **{"policy-digest": ""})
+    assert code == 2 and outputs["allowed"] == "false" and "pin the policy pack" in stdout
+    (tmp_path / "b").mkdir()
+    code, _, _, _ = run_check_step(action, tmp_path / "b", **common, **{"policy-digest": "sha256:" + "0" * 64})
+    assert code == 2
+    (tmp_path / "c").mkdir()
+    code, _, _, _ = run_check_step(action, tmp_path / "c", **common, **{"unpinned-policy": "true"})
+    assert code == 0
 
 
 # --- pre-commit ------------------------------------------------------------------------------
