@@ -56,6 +56,8 @@ class WaiverRecord:
     problem: str | None
     use_case_id: str = ""
     source: str | None = None
+    #: when it was signed; the evaluator bounds expires - signed_at by the pack's `max_waiver_days`
+    signed_at: _dt.datetime | None = None
 
     def active_on(self, day: _dt.date) -> bool:
         """A waiver counts through its expiry day; the evaluator passes its (fixed) decision date."""
@@ -238,7 +240,7 @@ class FileWaiverSource(_FileRecords):
             check_id=parsed.check, reason=parsed.reason, approver=parsed.approver, role=parsed.role,
             expires=parsed.expires, verified=verdict.verified,
             problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=parsed.use_case,
-            source=name)
+            source=name, signed_at=parsed.signed_at)
 
     def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
         return InMemoryWaiverSource(self._load()).waivers(use_case_id, check_id)

@@ -67,7 +67,7 @@ class StoreWaiverSource:
                 check_id=p["check"], reason=p["reason"], approver=p["approver"], role=p["role"],
                 expires=_dt.date.fromisoformat(p["expires"]), verified=verdict.verified,
                 problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=p["use_case"],
-                source=name))
+                source=name, signed_at=_dt.datetime.fromisoformat(p["signed_at"]) if p.get("signed_at") else None))
         return _sorted_waivers(out)
 
 
