@@ -1,0 +1,72 @@
+"""Pack-facing commands say exactly what is wrong and where: validate (with the pack's tests), schema --policy, plan -f dot."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import CREDIT, MINI, ROOT, govern
+
+
+@pytest.fixture
+def pack(tmp_path) -> Path:
+    target = tmp_path / "mini"
+    shutil.copytree(MINI, target)
+    return target
+
+
+BROKEN_TESTS = """\
+cases:
+  - name: a fact name with a typo
+    facts: {domian: credit, purpose: credit_scoring}
+    expect: {tier: high}
+  - name: expectations with typos
+    facts: {purpose: social_scoring}
+    expect: {tier: prohibitd, fired: [social-scorin], gates: [deploymnt]}
+"""
+
+
+def test_validate_reports_every_error_of_the_pack_tests(pack):
+    (pack / "tests" / "broken.yaml").write_text(BROKEN_TESTS)
+    result = govern("validate", str(pack), cwd=pack.parent)
+    assert result.returncode == 2, result.stdout
+    assert "mini/tests/broken.yaml:3:13: error[unknown-fact]: `domian` is not a fact" in result.stderr
+    assert "mini/tests/broken.yaml:7:20: error[unknown-tier]: expected tier `prohibitd`" in result.stderr
+    assert "mini/tests/broken.yaml:7:39: error[unknown-rule]: expected rule `social-scorin`" in result.stderr
+    assert "mini/tests/broken.yaml:7:63: error[unknown-stage]: expected gate `deploymnt`" in result.stderr
+    assert "did you mean `deployment`?" in result.stderr and "govern: 4 errors" in result.stderr
+    as_json = govern("validate", str(pack), "-f", "json", cwd=pack.parent)
+    assert as_json.returncode == 2 and len(json.loads(as_json.stdout)["errors"]) == 4
+
+
+def test_validate_reports_malformed_test_files_and_names_of_requirements(pack):
+    (pack / "tests" / "shape.yaml").write_text("cases:\n  - name: x\n    facts: {}\n    expected: {tier: high}\n")
+    (pack / "tests" / "names.yaml").write_text(
+        "cases:\n  - name: y\n    use_case: ../use_cases/credit.yaml\n"
+        "    expect: {tier: high, checks: [validation.acu], signoffs: [production.validatr], "
+        "documents: [validation.modelcard]}\n")
+    result = govern("validate", str(pack), cwd=pack.parent)
+    assert result.returncode == 2
+    assert "mini/tests/shape.yaml:4:5: error[unknown-key]: unknown key `expected`" in result.stderr
+    assert "error[unknown-check]: expected check `validation.acu`" in result.stderr
+    assert "did you mean `validation.auc`?" in result.stderr
+    assert "error[unknown-signoff]: expected sign-off `production.validatr`" in result.stderr
+    assert "error[unknown-document]: expected document `validation.modelcard`" in result.stderr
+
+
+def test_validate_counts_test_cases_and_a_pack_without_tests_is_still_valid(pack):
+    result = govern("validate", str(pack), "-f", "json")
+    assert result.returncode == 0 and json.loads(result.stdout)["test_cases"] == 6
+    shutil.rmtree(pack / "tests")
+    assert govern("validate", str(pack)).returncode == 0
+    assert govern("test", str(pack)).returncode == 2  # running tests needs some
+
+
+def test_shipped_packs_validate_with_their_tests():
+    for folder in sorted((ROOT / "policies").iterdir()):
+        result = govern("validate", str(folder), "-f", "json")
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["test_cases"] > 0
