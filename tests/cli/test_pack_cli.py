@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli.test_cli import CREDIT, MINI, ROOT, govern
 
@@ -70,3 +71,60 @@ def test_shipped_packs_validate_with_their_tests():
         result = govern("validate", str(folder), "-f", "json")
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["test_cases"] > 0
+
+
+def _load(path: Path):
+    return json.loads(json.dumps(yaml.safe_load(path.read_text()), default=str))
+
+
+@pytest.mark.parametrize("folder", sorted(p.name for p in (ROOT / "policies").iterdir()) + ["mini"])
+def test_schema_with_policy_accepts_the_pack_own_templates_and_tests(folder):
+    import jsonschema
+
+    root = MINI if folder == "mini" else ROOT / "policies" / folder
+    for kind, pattern in (("template", "templates/*.yaml"), ("tests", "tests/*.yaml")):
+        result = govern("schema", kind, "--policy", str(root))
+        assert result.returncode == 0, result.stderr
+        schema = json.loads(result.stdout)
+        jsonschema.Draft202012Validator.check_schema(schema)
+        for path in sorted(root.glob(pattern)):
+            jsonschema.validate(_load(path), schema)
+
+
+def _errors(schema: dict, data) -> list[str]:
+    import jsonschema
+
+    return sorted(f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+                  for e in jsonschema.Draft202012Validator(schema).iter_errors(data))
+
+
+def test_schema_with_policy_flags_misspelt_kinds_roles_stages_and_expectations():
+    template = json.loads(govern("schema", "template", "--policy", str(MINI)).stdout)
+    data = _load(MINI / "templates" / "high.yaml")
+    data["stages"][1]["gate"]["checks"][0]["kind"] = "fairnes"
+    data["stages"][2]["gate"]["signoffs"][0]["role"] = "validater"
+    data["stages"][2]["gate"]["signoffs"][0]["distinct_from"] = ["risk_oficer"]
+    data["stages"][2]["raci"]["buisness_owner"] = "A"
+    data["stages"][3]["after"] = ["productoin"]
+    errors = _errors(template, data)
+    assert len(errors) == 5, errors
+    assert any(e.startswith("stages/1/gate/checks/0/kind: 'fairnes' is not one of") for e in errors)
+    assert any(e.startswith("stages/2/gate/signoffs/0/role: 'validater' is not one of") for e in errors)
+    assert "stages/3/after: ['productoin'] is not valid under any of the given schemas" in errors
+
+    tests = json.loads(govern("schema", "tests", "--policy", str(MINI)).stdout)
+    case = {"name": "x", "facts": {"domian": "credit", "purpose": "social_scoring"},
+            "expect": {"tier": "prohibitd", "fired": ["social-scorin"], "checks": ["validation.acu"]}}
+    errors = _errors(tests, {"cases": [case]})
+    assert len(errors) == 4, errors
+    assert any("'domian' was unexpected" in e for e in errors)
+    assert any(e.startswith("cases/0/expect/tier: 'prohibitd' is not one of") for e in errors)
+
+
+def test_schema_without_policy_stays_generic():
+    template = json.loads(govern("schema", "template").stdout)
+    assert "enum" not in template["$defs"]["CheckSpec"]["properties"]["kind"]
+    tests = json.loads(govern("schema", "tests").stdout)
+    assert "enum" not in tests["$defs"]["Expectation"]["properties"]["tier"]
+    refused = govern("schema", "facts", "--policy", str(MINI))
+    assert refused.returncode == 2 and "--policy does not apply" in refused.stderr
