@@ -128,3 +128,23 @@ def test_schema_without_policy_stays_generic():
     assert "enum" not in tests["$defs"]["Expectation"]["properties"]["tier"]
     refused = govern("schema", "facts", "--policy", str(MINI))
     assert refused.returncode == 2 and "--policy does not apply" in refused.stderr
+
+
+def _dot_labels(dot: str) -> list[list[str]]:
+    import re
+
+    return [label.split("\\l")[:-1] for label in re.findall(r'\[label="((?:[^"\\]|\\.)*)"\]', dot)]
+
+
+def test_plan_dot_wraps_long_labels_and_lays_out_long_chains_top_to_bottom():
+    wide = govern("plan", str(ROOT / "examples" / "credit-risk" / "use_case.yaml"), "-p",
+                  str(ROOT / "policies" / "eu-ai-act"), "-f", "dot")
+    assert wide.returncode == 0, wide.stderr
+    assert "  rankdir=TB;" in wide.stdout  # five gates in a row
+    labels = _dot_labels(wide.stdout)
+    assert len(labels) == 5 and all(len(line) <= 48 for label in labels for line in label)
+    flat = " ".join(" ".join(line.strip() for line in label) for label in labels)
+    assert "model.retention_years >= params.documentation_retention_years and" in flat  # wrapped, not cut
+
+    narrow = govern("plan", str(CREDIT), "-p", str(MINI), "-f", "dot")
+    assert "  rankdir=LR;" in narrow.stdout  # four gates still fit left to right
