@@ -307,13 +307,22 @@ def test_policy_verifier_verdicts(pack, key_dir):
     assert verify("x", b"", missing).problem == "malformed record: missing signed field: evidence_digest"
     assert verify("x", b"", {**good, "signature": "AAAA"}).problem.startswith("malformed signature")
     assert verify("x", b"", {**good, "kind": "waiver"}).problem.startswith("malformed record")
-    # a key listed for two people identifies nobody
+    # a key listed for two people identifies nobody: the loader refuses such a pack, and the
+    # verifier does not rely on that (a Policy can be built without the loader)
+    from dataclasses import replace
+
+    from govern.errors import PolicyError
+
+    victor_key = next(p.public_key for p in policy.manifest.people if p.id == "victor")
+    people = [p.model_copy(update={"public_key": victor_key}) if p.id == "vera" else p for p in policy.manifest.people]
+    shared_policy = replace(policy, manifest=policy.manifest.model_copy(update={"people": people}))
+    shared = policy_verifier(shared_policy)("x", b"", good)
+    assert not shared.verified and "listed for several people (vera, victor)" in shared.problem
     text = (pack / "policy.yaml").read_text()
-    victor_key = re.search(r'id: victor,[^}]*public_key: "([^"]+)"', text).group(1)
     text = re.sub(r'(id: vera,[^}]*public_key: ")[^"]+"', lambda m: m.group(1) + victor_key + '"', text)
     (pack / "policy.yaml").write_text(text)
-    shared = policy_verifier(load_policy(pack))("x", b"", good)
-    assert not shared.verified and "listed for several people (vera, victor)" in shared.problem
+    with pytest.raises(PolicyError, match="duplicate-public-key"):
+        load_policy(pack)
 
 
 def test_unsigned_legacy_record_file_is_shown_not_counted(check, evidence, pack):
