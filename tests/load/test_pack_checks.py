@@ -51,9 +51,8 @@ def test_the_same_public_key_for_two_people_is_an_error_at_the_second(pack):
          f"  - id: rita\n    name: Rita Haddad\n    roles: [risk_officer]\n    public_key: |\n      {pem}")
     (only,) = problems(pack)  # the same key spelt as PEM is still the same key
     assert only.code == "duplicate-public-key"
-    assert only.message.startswith("`rita` has the same public_key as `alice` (")
+    assert only.message == "`rita` has the same public_key as `alice` (line 20)"
     assert located(only) == ("policy.yaml", 26, 17)
-    assert "policy.yaml:20:" in only.message  # where alice's key is
 
 
 def test_a_tier_without_template_is_reported_at_the_tier(pack):

@@ -176,9 +176,9 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
             # a key says who signed: two people sharing one key make every signature deniable
             first = None if problem else key_holders.setdefault(_raw_public_key(person.public_key), (person.id, i))
             if first is not None and first[0] != person.id:
-                where = doc.span(("people", first[1], "public_key"))
+                line = doc.span(("people", first[1], "public_key")).line
                 reader.sink.add(doc.diagnostic(
-                    "duplicate-public-key", f"`{person.id}` has the same public_key as `{first[0]}` ({where})",
+                    "duplicate-public-key", f"`{person.id}` has the same public_key as `{first[0]}` (line {line})",
                     ("people", i, "public_key"),
                     "each person signs with their own key: run `govern keys generate` for them"))
         for j, role in enumerate(person.roles):
@@ -515,9 +515,9 @@ def _cycle_closing_after(template: Template) -> tuple[tuple, set[str]] | None:
     """The `after:` entry that closes a cycle of stages, and the stages on that cycle.
 
     Implicit order (each stage after the previous one) only runs forwards, so every cycle goes
-    back through an explicit `after` naming a stage written at or below its own; the first such
-    entry whose stage the named one depends on is what the author wrote last and must fix --
-    a better place for the error than the top of a stage that is merely on the cycle.
+    back through an explicit `after` naming a stage written at or below its own that itself
+    (transitively) comes after this one. That entry is the one to change -- a better place for
+    the error than the top of some stage that is merely on the cycle.
     """
     from govern.plan.graph import stage_edges
 
