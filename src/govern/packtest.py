@@ -19,7 +19,7 @@ from govern.load.pack import _glob
 from govern.load.safe_yaml import YamlDocument, load_yaml_file
 from govern.load.use_case import UseCase, check_facts, load_use_case
 from govern.load.validation import validate_document
-from govern.plan.graph import compile_plan
+from govern.plan.graph import PROHIBITED_GATE, compile_plan
 from govern.policy.model import PackTestCase, PackTestFile
 from govern.policy.pack import Policy
 
@@ -73,12 +73,29 @@ class TestRun:
         }
 
 
-def run_pack_tests(policy: Policy) -> TestRun:
+@dataclass(frozen=True)
+class LoadedCase:
+    """A test case that parsed and names only things the pack has, ready to run."""
+
+    doc: YamlDocument
+    index: int
+    case: PackTestCase
+    use_case: UseCase
+
+
+def load_pack_tests(policy: Policy, *, require: bool = True) -> list[LoadedCase]:
+    """Every test case of the pack, statically checked against it.
+
+    Shared by `govern test` and `govern validate`, so a test file that `test` would refuse
+    never passes `validate` (the pre-commit hook) first. Raises :class:`PolicyError` with
+    every problem of every file; with ``require`` a pack without test files is one of them.
+    """
     paths = _glob(policy.root, policy.manifest.tests)
-    if not paths:
+    if not paths and require:
         raise PolicyError(_no_tests(policy))
     sink = DiagnosticSink()
-    loaded: list[tuple[YamlDocument, int, PackTestCase, UseCase]] = []
+    names = expectation_names(policy)
+    loaded: list[LoadedCase] = []
     for path in paths:
         try:
             doc = load_yaml_file(path, display=_display(path))
@@ -91,13 +108,17 @@ def run_pack_tests(policy: Policy) -> TestRun:
             continue
         for i, case in enumerate(model.cases):
             use_case = _case_use_case(policy, path, doc, i, case, sink)
-            _check_expectation_names(policy, doc, i, case, sink)
+            _check_expectation_names(names, doc, i, case, sink)
             if use_case is not None:
-                loaded.append((doc, i, case, use_case))
+                loaded.append(LoadedCase(doc, i, case, use_case))
     sink.raise_if_any(PolicyError)
+    return loaded
 
+
+def run_pack_tests(policy: Policy) -> TestRun:
     results, fired_rules = [], set()
-    for doc, i, case, use_case in loaded:
+    for loaded in load_pack_tests(policy):
+        case, use_case = loaded.case, loaded.use_case
         result = classify(policy, use_case, case.as_of or DEFAULT_AS_OF)
         fired = [o.rule_id for o in result.outcomes if o.status == "fired"]
         undetermined = [o.rule_id for o in result.outcomes if o.status in ("undetermined", "error")]
@@ -115,7 +136,7 @@ def run_pack_tests(policy: Policy) -> TestRun:
             for what, attr in (("checks", "checks"), ("sign-offs", "signoffs"), ("documents", "documents")):
                 required = [f"{g}.{r.id}" for g in plan.order for r in getattr(plan.gates[g], attr)]
                 _compare_sets(diffs, what, getattr(expect, attr), required)
-        span = doc.span(("cases", i))
+        span = loaded.doc.span(("cases", loaded.index))
         results.append(CaseResult(case.name, str(span), not diffs, result.tier, fired, diffs))
     return TestRun(policy, results, fired_rules)
 
@@ -170,15 +191,43 @@ def _missing(doc: YamlDocument, i: int, case: PackTestCase, sink: DiagnosticSink
     return None
 
 
-def _check_expectation_names(policy: Policy, doc: YamlDocument, i: int, case: PackTestCase,
+def expectation_names(policy: Policy) -> dict[str, list[str]]:
+    """What a test case may name in `expect`: tiers, rule ids, and the gates and `gate.id`
+    requirements any of the pack's templates can put into a plan.
+
+    One list for the whole pack (not per tier): a name no template has is a typo, while a
+    name of another tier's template is a real expectation that the case run will diff.
+    Also the enums of `govern schema tests --policy`, so the editor and `validate` agree.
+    """
+    gates: dict[str, None] = {}
+    required: dict[str, dict[str, None]] = {"checks": {}, "signoffs": {}, "documents": {}}
+    for template in policy.templates.values():
+        for stage in template.stages:
+            gates[stage.id] = None
+            required["checks"].update((f"{stage.id}.{c.id}", None) for c in stage.gate.checks)
+            required["signoffs"].update((f"{stage.id}.{s.key}", None) for s in stage.gate.signoffs)
+            required["documents"].update((f"{stage.id}.{d.id}", None) for d in stage.gate.documents)
+    if any(t.blocks_deployment for t in policy.manifest.tiers):  # the gate compile_plan makes for them
+        gates[PROHIBITED_GATE] = None
+        required["checks"][f"{PROHIBITED_GATE}.tier_prohibited"] = None
+    return {"tier": policy.tier_ids, "fired": [r.id for r in policy.rules], "undetermined": [r.id for r in policy.rules],
+            "gates": sorted(gates), **{k: sorted(v) for k, v in required.items()}}
+
+
+#: expectation key → (what it names, diagnostic code)
+_WHAT = {"tier": ("tier", "unknown-tier"), "fired": ("rule", "unknown-rule"), "undetermined": ("rule", "unknown-rule"),
+         "gates": ("gate", "unknown-stage"), "checks": ("check", "unknown-check"),
+         "signoffs": ("sign-off", "unknown-signoff"), "documents": ("document", "unknown-document")}
+
+
+def _check_expectation_names(names: dict[str, list[str]], doc: YamlDocument, i: int, case: PackTestCase,
                              sink: DiagnosticSink) -> None:
-    tiers = policy.tier_ids
-    if case.expect.tier not in tiers:
-        sink.add(doc.diagnostic("unknown-tier", f"expected tier `{case.expect.tier}` is not a tier of the pack",
-                                ("cases", i, "expect", "tier"), did_you_mean(case.expect.tier, tiers)))
-    rule_ids = [r.id for r in policy.rules]
-    for key in ("fired", "undetermined"):
-        for j, rule_id in enumerate(getattr(case.expect, key) or []):
-            if rule_id not in rule_ids:
-                sink.add(doc.diagnostic("unknown-rule", f"no rule `{rule_id}` in the pack",
-                                        ("cases", i, "expect", key, j), did_you_mean(rule_id, rule_ids)))
+    expect = case.expect
+    for key, (what, code) in _WHAT.items():
+        given = getattr(expect, key)
+        listed = [(given, ("cases", i, "expect", key))] if isinstance(given, str) else \
+            [(name, ("cases", i, "expect", key, j)) for j, name in enumerate(given or [])]
+        for name, loc in listed:
+            if name not in names[key]:
+                sink.add(doc.diagnostic(code, f"expected {what} `{name}` is not a {what} of the pack",
+                                        loc, did_you_mean(name, names[key])))

@@ -179,7 +179,7 @@ def test_author_may_not_approve(policy, use_case, bundle):
 def waiver(policy_digest: str, **kw) -> WaiverRecord:
     base = dict(check_id="production.fria", reason="FRIA scheduled for Q3", approver="rita", role="risk_officer",
                 expires=dt.date(2026, 9, 30), verified=True, problem=None, use_case_id="consumer-credit",
-                policy_digest=policy_digest)
+                policy_digest=policy_digest, signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC))
     base.update(kw)
     return WaiverRecord(**base)
 
@@ -195,6 +195,31 @@ def test_waiver_shows_waived_never_passed_and_expires(policy, use_case, bundle):
     assert next(c for c in later.checks if c.id == "fria").status == "failed"
     wrong_role = production(policy, use_case, bundle, people, waivers=[waiver(policy.digest, approver="victor", role="validator")])
     assert next(c for c in wrong_role.checks if c.id == "fria").status == "failed"
+
+
+def test_a_waiver_longer_than_max_waiver_days_does_not_count_and_says_why(policy, use_case, bundle):
+    from dataclasses import replace
+
+    probe = check(policy, use_case, bundle, as_of=AS_OF)
+    people = [record(probe), record(probe, signer="vera"), record(probe, signer="rita", role="risk_officer")]
+
+    def fria(pack, *waivers):
+        return next(c for c in production(pack, use_case, bundle, people, waivers=waivers).checks if c.id == "fria")
+
+    forever = fria(policy, waiver(expires=dt.date(2099, 12, 31)))  # default bound: 365 days
+    assert forever.status == "failed"
+    assert ("the waiver by rita does not count: expires 2099-12-31, 26907 days after it was signed on 2026-05-01; "
+            "policy mini allows waivers of at most 365 days (`max_waiver_days`)") in forever.message
+    assert fria(policy, waiver(expires=dt.date(2027, 5, 1))).status == "waived"  # exactly 365 days
+    assert fria(policy, waiver(expires=dt.date(2027, 5, 2))).status == "failed"
+
+    strict = replace(policy, manifest=policy.manifest.model_copy(
+        update={"parameters": {**policy.manifest.parameters, "max_waiver_days": 90}}))
+    assert fria(strict, waiver()).status == "failed"  # 152 days
+    assert fria(strict, waiver(), waiver(expires=dt.date(2026, 7, 30))).status == "waived"  # another one fits
+
+    undated = fria(policy, waiver(signed_at=None))
+    assert undated.status == "failed" and "no signing time" in undated.message
 
 
 # --- determinism ----------------------------------------------------------------------------

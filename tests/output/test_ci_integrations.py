@@ -163,7 +163,7 @@ def test_hooks(hooks):
     ("tests/golden/mini/rules/tiers.rules", True, True),
     ("policies/x/templates/high.yaml", True, True),
     ("policies/x/templates/sub/light.yml", True, True),
-    ("policies/x/tests/cases.yaml", False, True),
+    ("policies/x/tests/cases.yaml", True, True),  # validate checks the pack's test files too
     ("policy.yaml", True, True),
     ("README.md", False, False),
     ("src/govern/mypolicy.yaml", False, False),

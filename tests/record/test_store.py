@@ -111,7 +111,7 @@ def test_signed_records_round_trip_and_feed_the_evaluator(store):
     assert source.signoffs("credit", "production", "risk_officer") == []
     (w,) = StoreRecords(store).waiver_source(unsigned_verifier).waivers("credit", "validation.fria")
     assert not w.verified and w.problem == "unsigned record" and w.expires == dt.date(2026, 12, 31)
-    assert w.source == f"store:waiver/{wid}"
+    assert w.source == f"store:waiver/{wid}" and w.signed_at.tzinfo is not None  # bounds its term
 
     def crashing(name, raw, data):
         raise RuntimeError("boom")

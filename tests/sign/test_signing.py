@@ -312,13 +312,22 @@ def test_policy_verifier_verdicts(pack, key_dir):
     assert verify("x", b"", missing).problem == "malformed record: missing signed field: evidence_digest"
     assert verify("x", b"", {**good, "signature": "AAAA"}).problem.startswith("malformed signature")
     assert verify("x", b"", {**good, "kind": "waiver"}).problem.startswith("malformed record")
-    # a key listed for two people identifies nobody
+    # a key listed for two people identifies nobody: the loader refuses such a pack, and the
+    # verifier does not rely on that (a Policy can be built without the loader)
+    from dataclasses import replace
+
+    from govern.errors import PolicyError
+
+    victor_key = next(p.public_key for p in policy.manifest.people if p.id == "victor")
+    people = [p.model_copy(update={"public_key": victor_key}) if p.id == "vera" else p for p in policy.manifest.people]
+    shared_policy = replace(policy, manifest=policy.manifest.model_copy(update={"people": people}))
+    shared = policy_verifier(shared_policy)("x", b"", good)
+    assert not shared.verified and "listed for several people (vera, victor)" in shared.problem
     text = (pack / "policy.yaml").read_text()
-    victor_key = re.search(r'id: victor,[^}]*public_key: "([^"]+)"', text).group(1)
     text = re.sub(r'(id: vera,[^}]*public_key: ")[^"]+"', lambda m: m.group(1) + victor_key + '"', text)
     (pack / "policy.yaml").write_text(text)
-    shared = policy_verifier(load_policy(pack))("x", b"", good)
-    assert not shared.verified and "listed for several people (vera, victor)" in shared.problem
+    with pytest.raises(PolicyError, match="duplicate-public-key"):
+        load_policy(pack)
 
 
 def test_unsigned_legacy_record_file_is_shown_not_counted(check, evidence, pack):
@@ -398,9 +407,29 @@ def test_a_waiver_signed_by_a_role_that_may_not_waive_does_not_apply(pack, use_c
     assert check_of(check(ev=thin_evidence), "fria")["status"] == "failed"
 
 
+def test_a_signed_waiver_longer_than_max_waiver_days_does_not_apply(pack, use_case, thin_evidence, check, key_dir):
+    """Written by hand (govern waive refuses it): the evaluator reads signed_at from the record and says why."""
+    _sign_all(pack, use_case, thin_evidence)
+    from govern.sign.keys import fingerprint, load_private_key
+    from govern.sign.payload import record_text, sign as sign_payload, waiver_payload
+
+    private = load_private_key(key_dir / "rita.key")
+    record = sign_payload(private, waiver_payload(
+        use_case="consumer-credit", check="production.fria", role="risk_officer", approver="rita", reason="forever",
+        expires=dt.date(2099, 12, 31), policy_digest="sha256:" + "0" * 64, signed_at="2026-05-01T09:00:00Z",
+        key_fingerprint=fingerprint(private.public_key())))
+    (thin_evidence / "waivers").mkdir()
+    (thin_evidence / "waivers" / "rita.yaml").write_text(record_text(record))
+    fria = check_of(check(ev=thin_evidence), "fria")
+    assert fria["status"] == "failed"
+    assert "the waiver by rita does not count: expires 2099-12-31" in fria["message"]
+
+
 @pytest.mark.parametrize("kw, fragment", [
     ({"approver": "victor"}, "victor holds none of the waiver roles of policy mini (risk_officer)"),
     ({"expires": "2026-04-30"}, "is in the past"),
+    ({"expires": "2027-05-02"}, "expires 2027-05-02, 366 days after it was signed on 2026-05-01; policy mini "
+                                "allows waivers of at most 365 days (`max_waiver_days`)"),
     ({"check": "fria"}, "did you mean `production.fria`?"),
     ({"check": "production.friaa"}, "did you mean `production.fria`?"),
     ({"key": "vera"}, "it is vera's key"),

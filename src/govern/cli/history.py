@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from govern.cli.common import format_option
-from govern.cli.status import _model, database_option
+from govern.cli.status import _model, database_option, entry
 
 
 @click.command()
@@ -16,9 +16,11 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
     """Every recorded decision of one use case (by id), oldest first, with its approvals.
 
     \b
-    Each entry: when it was recorded, the model version (name, version, digest), the
-    policy version, the stage asked for and the answer, the furthest stage the model
-    may enter, and the sign-offs that counted, by gate: who, in which role, when.
+    Each entry: its audit event number (as `govern audit verify` and `audit export`
+    number events), when it was recorded, the evaluation id (for `govern report
+    --evaluation`), the model version (name, version, digest), the policy version, the
+    stage asked for and the answer, the furthest stage the model may enter, the
+    evaluation date, and the sign-offs that counted, by gate: who, in which role, when.
     Signed sign-offs and waivers held in the store are listed after the decisions.
     """
     from govern.cli.main import emit_json
@@ -45,9 +47,10 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
     lines = [f"{case['id']}: {case['name']}"]
     for e in data["evaluations"]:
         verdict = "allowed" if e["allowed"] else "blocked"
-        lines.append(f"#{e['id']}  {e['recorded_at'][:16].replace('T', ' ')} UTC  model {_model(e['model'])}  "
-                     f"policy {e['policy']['name']} {e['policy']['version']} ({e['policy']['digest'][7:19]})")
-        lines.append(f"    {e['target']}: {verdict}; may enter {e['furthest_stage'] or '(no stage)'}  [{e['tier']}]")
+        lines.append(f"{_event(e)}  recorded {e['recorded_at'][:16].replace('T', ' ')} UTC  evaluation {e['id']}  "
+                     f"model {_model(e['model'])}  policy {e['policy']['name']} {e['policy']['version']} "
+                     f"({e['policy']['digest'][7:19]})")
+        lines.append(f"    {e['target']}: {verdict}; {entry(e['furthest_stage'])}  [{e['tier']}]  as of {e['as_of']}")
         by_gate: dict[str, list[str]] = {}
         for a in e["approvals"]:
             word = "" if a["decision"] == "approve" else " (rejected)"
@@ -58,9 +61,14 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
         lines.append("signed records in the store:")
         for r in data["signed_records"]:
             if r["kind"] == "signoff":
-                lines.append(f"  {r['signed_at'][:10]}  sign-off {r['gate']}/{r['role']} by {r['signer']}: "
-                             f"{r['decision']} (model {r['model_digest'][7:19]})")
+                lines.append(f"  {_event(r)}  signed {r['signed_at'][:10]}  sign-off {r['gate']}/{r['role']} by "
+                             f"{r['signer']}: {r['decision']} (model {r['model_digest'][7:19]})")
             else:
-                lines.append(f"  {r['signed_at'][:10]}  waiver {r['check']} by {r['approver']} ({r['role']}) "
-                             f"until {r['expires']}: {r['reason']}")
+                lines.append(f"  {_event(r)}  signed {r['signed_at'][:10]}  waiver {r['check']} by {r['approver']} "
+                             f"({r['role']}) until {r['expires']}: {r['reason']}")
     click.echo("\n".join(lines))
+
+
+def _event(row: dict) -> str:
+    """Records are numbered by their audit event, as `audit verify` and `audit export` number them."""
+    return f"event #{row['event']}" if row.get("event") is not None else "event ?"

@@ -13,6 +13,11 @@ database_option = click.option("--database", "database", metavar="URL", envvar="
                                     "then sqlite .govern/govern.db).")
 
 
+def entry(furthest_stage: str | None) -> str:
+    """The furthest stage a decision lets the model enter, said plainly when there is none."""
+    return f"may enter {furthest_stage}" if furthest_stage else "no stage allowed"
+
+
 def _model(m: dict) -> str:
     name = " ".join(str(v) for v in (m.get("name"), m.get("version")) if v) or "model"
     return f"{name} ({m['digest'].split(':', 1)[-1][:12]})"
@@ -56,8 +61,8 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
         verdict = "allowed" if i.allowed else "blocked"
         lines.append(f"{i.use_case_id}  [{i.tier}]  {i.name}")
         lines.append(f"    model {_model(i.model)}  policy {i.policy['name']} {i.policy['version']}")
-        lines.append(f"    may enter: {i.furthest_stage or '(no stage)'}   last check: {i.target} {verdict} "
-                     f"on {i.recorded_at:%Y-%m-%d %H:%M} UTC")
+        lines.append(f"    {entry(i.furthest_stage)}   last check: {i.target} {verdict}, "
+                     f"recorded {i.recorded_at:%Y-%m-%d %H:%M} UTC")
         for p in i.pending:
             lines.append(f"    {p['status']}: {p['gate']} sign-off by {p['role']} ({p['approved']}/{p['required']})")
         for a in i.expiring_approvals:

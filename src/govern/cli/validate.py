@@ -21,7 +21,9 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
     \b
     Reports every problem with file:line:col, the source line and a caret: YAML
     structure, unknown keys, rule syntax, unknown fields/tiers/roles/check kinds,
-    type errors, cyclic or unreachable stages. Exit 0 if valid, 2 otherwise.
+    type errors, cyclic or unreachable stages, and in the pack's tests/*.yaml unknown
+    facts, values, tiers, rules, gates and checks (`govern test` runs the cases).
+    Exit 0 if valid, 2 otherwise.
 
     \b
     Examples:
@@ -31,6 +33,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
     from govern.errors import GovernError
     from govern.load.pack import load_policy
     from govern.load.use_case import load_use_case
+    from govern.packtest import load_pack_tests
 
     try:
         if policy_path is not None:
@@ -41,8 +44,11 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
             message = f"{target}: valid use case `{use_case.id}` for {policy.name} {policy.version}"
         else:
             policy = load_policy(target)
+            # the pack's own test files are part of the pack: the pre-commit hook must not pass a
+            # pack whose tests `govern test` would refuse (only their outcomes are left to `test`)
+            cases = load_pack_tests(policy, require=False)
             summary = {"valid": True, "policy": policy.summary(), "rules": len(policy.rules),
-                       "tiers": policy.tier_ids, "facts": len(policy.facts)}
+                       "tiers": policy.tier_ids, "facts": len(policy.facts), "test_cases": len(cases)}
             message = (f"{target}: valid pack {policy.name} {policy.version} — {len(policy.rules)} rules, "
                        f"{len(policy.facts)} facts, tiers {' > '.join(policy.tier_ids)} ({policy.digest[:19]}…)")
     except GovernError as exc:

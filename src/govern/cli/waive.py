@@ -19,7 +19,8 @@ from govern.cli.sign import at_option, evidence_option, into_option, key_option,
               help="The check to waive, qualified by its gate, e.g. production.fria.")
 @click.option("--reason", required=True, help="Why the exception is acceptable, and until what is done.")
 @click.option("--expires", required=True, callback=parse_date, metavar="YYYY-MM-DD",
-              help="Last day the waiver applies (inclusive). Must not be in the past.")
+              help="Last day the waiver applies (inclusive). Not in the past, and at most the pack's "
+                   "`max_waiver_days` (default 365) after signing.")
 @key_option
 @click.option("--approver", "-a", required=True, metavar="PERSON_ID",
               help="Your person id in the pack; must own --key and hold one of the policy's `waiver_roles`.")
@@ -42,8 +43,9 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
 
     \b
     Refused (exit 2): unknown checks (with did-you-mean), checks marked
-    `waivable: false`, the prohibited-tier check, an expiry in the past, an approver
-    without a waiver role, a key that is not the approver's.
+    `waivable: false`, the prohibited-tier check, an expiry in the past or more than
+    the pack's `max_waiver_days` (default 365) away, an approver without a waiver
+    role, a key that is not the approver's.
 
     \b
     Examples:
@@ -52,6 +54,7 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
           --key rita --approver rita --into-evidence
     """
     from govern.cli import signing as issue
+    from govern.evaluate.signoffs import waiver_term_problem
     from govern.sign.payload import record_text, sign as sign_payload, utc_timestamp, waiver_payload
     from govern.sign.verify import verify_record
 
@@ -64,6 +67,10 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
     subject = issue.Subject.load(policy_path, use_case_path, evidence, today)
     policy = subject.policy
     subject.waivable_check(check)
+    too_long = waiver_term_problem(policy, today, expires)
+    if too_long is not None:  # the evaluator would ignore it: refuse before anything is signed
+        raise issue.refuse("waive-too-long", too_long, "choose an earlier --expires; the pack sets the longest "
+                           "term with `parameters: {max_waiver_days: N}`")
     person = issue.person_or_refuse(policy, approver, "approver")
     allowed = list(policy.manifest.waiver_roles)
     if not allowed:

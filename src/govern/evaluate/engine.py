@@ -173,11 +173,13 @@ def _apply_enforcement(ctx: "EvaluationContext", spec: CheckSpec, result: CheckR
         return result
     # a waiver is a signed acceptance of a known failure; it applies to warnings as well, so the
     # record says the risk was accepted rather than merely shown
-    waiver = find_waiver(ctx, result.gate, spec.id) if spec.waivable else None
+    waiver, refused = find_waiver(ctx, result.gate, spec.id) if spec.waivable else (None, [])
     if waiver is not None:
         return replace(result, status="waived", waiver=waiver,
                        message=f"{result.message} — waived by {waiver['approver']} until {waiver['expires']}: "
                                f"{waiver['reason']}")
+    if refused:
+        result = replace(result, message=f"{result.message} — " + "; ".join(refused))
     if spec.enforcement == "warn":
         return replace(result, status="warned")
     return result

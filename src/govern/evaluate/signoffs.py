@@ -4,7 +4,8 @@ A sign-off counts only if the record is verified (signed), the signer holds the 
 policy, it names the current model and evidence (a retrained model makes it stale), it is
 not expired (`valid_for`) nor dated after the evaluation, segregation of duties holds
 (`not_author`, `distinct_from`), and the signer has not already been counted. Every record
-that does not count is reported with its reason.
+that does not count is reported with its reason. A waiver counts while it is signed, unexpired,
+granted by a holder of a `waiver_roles` role, and runs no longer than the pack's `max_waiver_days`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from govern.policy.model import SignoffSpec, parse_duration
 
 if TYPE_CHECKING:
     from govern.checks.context import EvaluationContext
-    from govern.sign.sources import SignoffRecord
+    from govern.sign.sources import SignoffRecord, WaiverRecord
     from govern.plan.graph import Requirement
     from govern.policy.pack import Policy
 
@@ -133,8 +134,30 @@ def evaluate_signoff(ctx: "EvaluationContext", gate_id: str, req: "Requirement")
                          req.location, spec.key, spec.title)
 
 
-def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> dict[str, Any] | None:
-    """The first valid waiver for a failed check (by `gate.check` or plain check id), as data."""
+def waiver_term_problem(policy: "Policy", signed_on: _dt.date, expires: _dt.date) -> str | None:
+    """Why a waiver runs longer than the pack's `max_waiver_days`, or None.
+
+    A waiver is a risk accepted for a while; without a bound, an expiry in 2099 would be a
+    permanent exemption that no one re-decides. `govern waive` refuses such a term up front and
+    the evaluator ignores records that carry one, with the same words.
+    """
+    limit = policy.manifest.max_waiver_days
+    days = (expires - signed_on).days
+    if days <= limit:
+        return None
+    return (f"expires {expires}, {days} days after it was signed on {signed_on}; policy {policy.name} allows "
+            f"waivers of at most {limit} days (`max_waiver_days`)")
+
+
+def _waiver_term(ctx: "EvaluationContext", record: "WaiverRecord") -> str | None:
+    if record.signed_at is None:
+        return "it has no signing time, so its term cannot be checked against `max_waiver_days`"
+    return waiver_term_problem(ctx.policy, record.signed_at.astimezone(_dt.timezone.utc).date(), record.expires)
+
+
+def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """The first valid waiver for a failed check (by `gate.check` or plain check id), as data, and
+    why signed, current waivers of an allowed approver still do not count (their term)."""
     from govern.errors import GovernError
 
     allowed_roles = set(ctx.policy.manifest.waiver_roles)
@@ -143,7 +166,8 @@ def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> dict[s
         for key in (f"{gate_id}.{check_id}", check_id):
             candidates += ctx.waivers.waivers(ctx.use_case.id, key)
     except GovernError:
-        return None
+        return None, []
+    refused: list[str] = []
     for record in candidates:
         if not record.verified or not record.active_on(ctx.as_of):
             continue
@@ -152,8 +176,14 @@ def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> dict[s
             continue
         if record.role not in allowed_roles or record.role not in ctx.policy.roles_of(record.approver):
             continue
-        if ctx.policy.signed_under(record.policy_digest, gate_id) is not None:
+        stale = ctx.policy.signed_under(record.policy_digest, gate_id)
+        if stale is not None:
+            refused.append(f"the waiver by {record.approver} does not count: {stale}")
+            continue
+        problem = _waiver_term(ctx, record)
+        if problem is not None:
+            refused.append(f"the waiver by {record.approver} does not count: {problem}")
             continue
         return {"approver": record.approver, "role": record.role, "reason": record.reason,
-                "expires": record.expires.isoformat(), "source": record.source}
-    return None
+                "expires": record.expires.isoformat(), "source": record.source}, refused
+    return None, refused

@@ -8,6 +8,7 @@ predicates. A pack that loads is a pack that can classify and plan.
 
 from __future__ import annotations
 
+import base64
 import glob
 import hashlib
 from pathlib import Path
@@ -21,7 +22,7 @@ from govern.dsl.parser import DslError, parse_expression, parse_rules
 from govern.errors import Diagnostic, DiagnosticSink, GovernError, PolicyError, Span, did_you_mean, line_at
 from govern.load.safe_yaml import YamlDocument, load_yaml_file, read_text
 from govern.load.validation import validate_document
-from govern.policy.model import FactDef, FactsFile, Manifest, Template
+from govern.policy.model import DEFAULT_MAX_WAIVER_DAYS, FactDef, FactsFile, Manifest, Template
 from govern.policy.pack import CompiledRule, Condition, Policy, classification_schema, condition_schema
 
 MANIFEST_NAMES = ("policy.yaml", "policy.yml")
@@ -97,7 +98,7 @@ def load_policy(path: str | Path) -> Policy:
     _check_manifest(manifest, doc, reader)
     facts = _load_facts(reader, manifest)
     rule_files = _load_rules(reader, manifest)
-    templates, template_docs = _load_templates(reader, manifest)
+    templates, template_docs = _load_templates(reader, manifest, doc)
     facts_ok = not any(d.span and d.span.file.endswith(manifest.facts_file) for d in reader.sink.items)
 
     # Keep going after structural errors so that one run reports every problem; only
@@ -141,18 +142,25 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
         if tier not in tiers:
             reader.sink.add(doc.diagnostic("unknown-tier", f"template for unknown tier `{tier}`", ("templates", tier),
                                            did_you_mean(tier, tiers), key=True))
-    for tier in manifest.tiers:
+    for i, tier in enumerate(manifest.tiers):
         if tier.id not in manifest.templates and not tier.blocks_deployment:
             reader.sink.add(doc.diagnostic(
-                "missing-template", f"tier `{tier.id}` has no governance template", ("templates",),
+                "missing-template", f"tier `{tier.id}` has no governance template", ("tiers", i),
                 "add `templates: {" + tier.id + ": templates/" + tier.id + ".yaml}` or mark the tier "
                 "`blocks_deployment: true`"))
+    waiver_days = manifest.parameters.get("max_waiver_days")
+    if waiver_days is not None and (not isinstance(waiver_days, int) or isinstance(waiver_days, bool)
+                                    or waiver_days < 1):
+        reader.sink.add(doc.diagnostic("invalid-value", f"`max_waiver_days` is {waiver_days!r}; it needs a whole "
+                                       "number of days, at least 1", ("parameters", "max_waiver_days"),
+                                       f"the default is {DEFAULT_MAX_WAIVER_DAYS}"))
     for key, what in (("waiver_roles", "waiver"), ("registration_roles", "registration")):
         for i, role in enumerate(getattr(manifest, key)):
             if role not in manifest.roles:
                 reader.sink.add(doc.diagnostic("unknown-role", f"{what} role `{role}` is not a declared role",
                                                (key, i), did_you_mean(role, manifest.roles)))
     people_ids: set[str] = set()
+    key_holders: dict[bytes, tuple[str, int]] = {}  # raw key → first holder and their index
     for i, person in enumerate(manifest.people):
         if person.id in people_ids:
             reader.sink.add(doc.diagnostic("duplicate-person", f"person `{person.id}` is listed twice",
@@ -166,10 +174,27 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
                 reader.sink.add(doc.diagnostic("invalid-public-key", f"public_key of `{person.id}` is {problem}",
                                                ("people", i, "public_key"),
                                                "paste the base64 line `govern keys generate` prints"))
+            # a key says who signed: two people sharing one key make every signature deniable
+            first = None if problem else key_holders.setdefault(_raw_public_key(person.public_key), (person.id, i))
+            if first is not None and first[0] != person.id:
+                line = doc.span(("people", first[1], "public_key")).line
+                reader.sink.add(doc.diagnostic(
+                    "duplicate-public-key", f"`{person.id}` has the same public_key as `{first[0]}` (line {line})",
+                    ("people", i, "public_key"),
+                    "each person signs with their own key: run `govern keys generate` for them"))
         for j, role in enumerate(person.roles):
             if role not in manifest.roles:
                 reader.sink.add(doc.diagnostic("unknown-role", f"person `{person.id}` holds unknown role `{role}`",
                                                ("people", i, "roles", j), did_you_mean(role, manifest.roles)))
+
+
+def _raw_public_key(text: str) -> bytes:
+    """The 32 key bytes of a ``public_key`` that passed ``public_key_problem`` (base64 or PEM),
+    so the same key is recognised in either spelling."""
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        return base64.b64decode("".join(text.splitlines()[1:-1]))[-32:]  # after the SPKI prefix
+    return base64.b64decode("".join(text.split()))
 
 
 def _load_facts(reader: _PackReader, manifest: Manifest) -> dict[str, FactDef]:
@@ -323,20 +348,23 @@ def _span_text(reader: _PackReader, span: Span) -> str:
 
 # --- templates ---------------------------------------------------------------------------
 
-def _load_templates(reader: _PackReader, manifest: Manifest) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
+def _load_templates(reader: _PackReader, manifest: Manifest,
+                    manifest_doc: YamlDocument) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
     templates: dict[str, Template] = {}
     docs: dict[str, YamlDocument] = {}
     cache: dict[Path, tuple[Template | None, YamlDocument | None]] = {}
     for tier, relative in manifest.templates.items():
         path = (reader.root / relative).resolve()
+        where = ("templates", tier)  # the entry naming the file: where the author fixes it
         if not path.is_relative_to(reader.root):
-            reader.sink.add(Diagnostic("path-escape", f"template path `{relative}` leaves the pack folder",
-                                       Span(reader.display(reader.root / "policy.yaml"))))
+            reader.sink.add(manifest_doc.diagnostic("path-escape", f"template path `{relative}` leaves the pack folder",
+                                                    where))
             continue
         if path not in cache:
             if not path.is_file():
-                reader.sink.add(Diagnostic("missing-template", f"template file not found: {relative} (tier `{tier}`)",
-                                           Span(reader.display(reader.root / "policy.yaml"))))
+                reader.sink.add(manifest_doc.diagnostic(
+                    "missing-template", f"template file not found: {relative} (tier `{tier}`)", where,
+                    "the path is relative to the pack folder"))
                 cache[path] = (None, None)
                 continue
             doc = reader.yaml(path)
@@ -473,10 +501,52 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
         if first_visit:
             from govern.policy.stages import stage_order_problems
 
+            closing = _cycle_closing_after(template)
             for message, i in stage_order_problems(template):
-                reader.sink.add(doc.diagnostic("stage-order", message, ("stages", i) if i is not None else ("stages",)))
+                loc: tuple = ("stages", i) if i is not None else ("stages",)
+                hint = None
+                if closing is not None and i is not None and template.stages[i].id in closing[1]:
+                    loc, hint = closing[0], "a stage may only come after stages that do not depend on it"
+                reader.sink.add(doc.diagnostic("stage-order", message, loc, hint))
     reader.sink.extend(_dedupe(checker.diagnostics + applicability.diagnostics))
     return conditions
+
+
+def _cycle_closing_after(template: Template) -> tuple[tuple, set[str]] | None:
+    """The `after:` entry that closes a cycle of stages, and the stages on that cycle.
+
+    Implicit order (each stage after the previous one) only runs forwards, so every cycle goes
+    back through an explicit `after` naming a stage written at or below its own that itself
+    (transitively) comes after this one. That entry is the one to change -- a better place for
+    the error than the top of some stage that is merely on the cycle.
+    """
+    from govern.policy.stages import stage_edges
+
+    position: dict[str, int] = {}
+    for i, stage in enumerate(template.stages):
+        position.setdefault(stage.id, i)
+    successors: dict[str, list[str]] = {}
+    for before, following in stage_edges(template):
+        successors.setdefault(before, []).append(following)
+    for i, stage in enumerate(template.stages):
+        for j, before in enumerate(stage.after or []):
+            if position.get(before, -1) < i:
+                continue  # a forward reference cannot close a cycle
+            came_from: dict[str, str | None] = {stage.id: None}
+            todo = [stage.id]
+            while todo and before not in came_from:
+                current = todo.pop()
+                for nxt in successors.get(current, []):
+                    if nxt not in came_from:
+                        came_from[nxt] = current
+                        todo.append(nxt)
+            if before in came_from:  # stage →…→ before, and stage comes after before: a cycle
+                cycle, node = set(), before
+                while node is not None:
+                    cycle.add(node)
+                    node = came_from[node]
+                return ("stages", i, "after", j), cycle
+    return None
 
 
 def _is_duration(value: Any) -> bool:

@@ -64,12 +64,33 @@ def to_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+#: label lines longer than this wrap: a check's condition can run to 150 characters
+LABEL_WIDTH = 48
+#: more gates than this in a row do not fit a page left to right; such plans are laid out top to bottom
+WIDE = 4
+
+
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _wrap(row: str) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(row, LABEL_WIDTH, subsequent_indent="    ", break_on_hyphens=False) or [row]
+
+
+def longest_chain(plan: Plan) -> int:
+    """How many gates a layered layout puts in a row: the gates on the longest path."""
+    depth: dict[str, int] = {}
+    for gate_id in plan.order:  # topological: every predecessor comes first
+        depth[gate_id] = 1 + max((depth[a] for a in plan.gates[gate_id].after), default=0)
+    return max(depth.values(), default=0)
+
+
 def to_dot(plan: Plan) -> str:
-    out = [f"digraph {_quote(plan.use_case_id)} {{", "  rankdir=LR;",
+    rankdir = "TB" if longest_chain(plan) > WIDE else "LR"
+    out = [f"digraph {_quote(plan.use_case_id)} {{", f"  rankdir={rankdir};",
            '  node [shape=box, style="rounded", fontname="Helvetica"];']
     for gate_id in plan.order:
         gate = plan.gates[gate_id]
@@ -77,7 +98,8 @@ def to_dot(plan: Plan) -> str:
         rows += [describe_check(r.spec) for r in gate.checks]  # type: ignore[arg-type]
         rows += ["sign-off: " + describe_signoff(r.spec) for r in gate.signoffs]  # type: ignore[arg-type]
         rows += [f"document: {r.id}" for r in gate.documents]
-        label = "\\l".join(x.replace("\\", "\\\\").replace('"', '\\"') for x in rows) + "\\l"
+        lines = [line for row in rows for line in _wrap(row)]
+        label = "\\l".join(x.replace("\\", "\\\\").replace('"', '\\"') for x in lines) + "\\l"
         out.append(f'  {_quote(gate_id)} [label="{label}"];')
     for a, b in plan.edges:
         out.append(f"  {_quote(a)} -> {_quote(b)};")

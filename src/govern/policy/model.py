@@ -13,6 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 IDENT = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
+#: the longest a waiver may run (expiry minus signing day) unless the pack's
+#: `parameters: {max_waiver_days: N}` says otherwise: an accepted risk is re-decided yearly
+DEFAULT_MAX_WAIVER_DAYS = 365
 DURATION_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([dhw])\s*$")
 
 
@@ -117,6 +120,12 @@ class Manifest(Strict):
     rules: list[str] = Field(default_factory=lambda: ["rules/*.rules"], description="Glob patterns.")
     templates: dict[str, str] = Field(description="tier → template file.")
     tests: list[str] = Field(default_factory=lambda: ["tests/*.yaml"], description="Glob patterns.")
+
+    @property
+    def max_waiver_days(self) -> int:
+        """The `max_waiver_days` parameter (checked by the pack loader to be a positive integer)."""
+        value = self.parameters.get("max_waiver_days", DEFAULT_MAX_WAIVER_DAYS)
+        return value if isinstance(value, int) and not isinstance(value, bool) else DEFAULT_MAX_WAIVER_DAYS
 
     @field_validator("tiers", mode="before")
     @classmethod

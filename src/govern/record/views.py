@@ -9,6 +9,7 @@ lookups per use case), independent of how many evaluations each has (benchmarks/
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -17,7 +18,8 @@ from sqlalchemy import and_, select
 
 from govern.record.engine import read
 from govern.record.store import as_utc, summary_of, summary_query
-from govern.record.tables import APPROVAL, CHECK, EVALUATION, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER
+from govern.record.tables import (APPROVAL, CHECK, EVALUATION, EVENT, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT,
+                                  USE_CASE, WAIVER)
 
 if TYPE_CHECKING:
     from govern.record.store import Store
@@ -125,5 +127,21 @@ def history(store: "Store", use_case_id: str) -> dict[str, Any] | None:
                                          .order_by(WAIVER.c.signed_at, WAIVER.c.id))]
         summaries = [summary_of(r) for r in conn.execute(
             summary_query().where(EVALUATION.c.use_case_id == use_case_id).order_by(EVALUATION.c.id))]
-    evaluations = [{**s.to_dict(), "approvals": approvals.get(s.id, [])} for s in summaries]
+        events = _event_numbers(conn, use_case_id)
+    for record in signed:
+        record["event"] = events.get((record["kind"], record["id"]))
+    evaluations = [{**s.to_dict(), "event": events.get(("evaluation", s.id)), "approvals": approvals.get(s.id, [])}
+                   for s in summaries]
     return {"use_case": {"id": case.id, "name": case.name}, "evaluations": evaluations, "signed_records": signed}
+
+
+def _event_numbers(conn: Any, use_case_id: str) -> dict[tuple[str, int], int]:
+    """(kind, row id) → the audit event that recorded the row.
+
+    Outputs number records by their event (`seq`): the one number `audit verify` names when the
+    chain breaks and `audit export` lists, rather than per-table row ids that look alike.
+    """
+    rows = conn.execute(select(EVENT.c.seq, EVENT.c.kind, EVENT.c.payload_json)
+                        .where(EVENT.c.subject == use_case_id,
+                               EVENT.c.kind.in_(("evaluation", "signoff", "waiver"))))
+    return {(r.kind, json.loads(r.payload_json).get("id")): r.seq for r in rows}
