@@ -26,6 +26,7 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
     """Classify, plan and evaluate. Sign-offs and waivers come from the bundle's record files and,
     with a ``store``, from the audit store too; either way they count only if signed by a key the
     policy maps to the signer."""
+    from govern.checks.registry import require_libraries
     from govern.classification import classify
     from govern.evaluate.context import EvaluationContext
     from govern.evaluate.engine import evaluate
@@ -40,6 +41,7 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
         raise UsageError(Diagnostic(
             "unknown-target", f"stage `{target}` is not in the {plan.tier} plan of {use_case.id}",
             hint=did_you_mean(target, plan.gates) or "stages: " + ", ".join(plan.order)))
+    require_libraries(policy, plan)  # a core install without the `stats` extra: exit 2, not a crash mid-way
     from govern.sign.verify import policy_verifier
 
     bundle = EvidenceBundle.open(Path(evidence))
