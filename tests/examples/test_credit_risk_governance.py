@@ -130,6 +130,10 @@ def test_blocked_bundle_is_blocked_by_named_real_failures():
             json.dumps(lineage)
     suites = checks["pre_production.robustness_suites"]
     assert suites["status"] == "failed" and "Input X contains NaN" in json.dumps(suites)
+    # measured on real applicants since personal_status_and_sex was restored from the UCI file
+    bias = checks["pre_production.bias_examination"]
+    assert bias["status"] == "failed" and "female & [0,35) vs female & [35,120)" in bias["message"]
+    assert bias["measured"]["min_impact_ratio"] < 0.8
     mrm = checks_by_id(check("use_case.bank-mrm.yaml", "policies/bank-mrm", BLOCKED))
     assert mrm["independent_validation.developer_testing"]["status"] == "failed"
     assert "limitations" in mrm["independent_validation.conceptual_soundness"]["message"]
