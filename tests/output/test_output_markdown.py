@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +49,9 @@ def test_blocked(blocked):
         assert f"- `{qid}`:" in what
     assert "| `production` **(target)** | Production | ❌ failed |" in text
     assert "| `validation_suites` | tests | ❌ failed | 3 failures and 0 errors in missing_values |" in text
-    assert "junit/validation.xml (`4c66dca8f3e9`)" in text
+    bundle = Path(__file__).resolve().parents[2] / "examples" / "credit-risk" / "evidence-blocked"
+    junit = hashlib.sha256((bundle / "junit" / "validation.xml").read_bytes()).hexdigest()[:12]
+    assert f"junit/validation.xml (`{junit}`)" in text
     assert "| `validator` | 2 | ⏳ pending |" in text
     assert "<details><summary>Digests" in text and blocked.digest in text
     assert blocked.policy["digest"] in text and blocked.evidence_digest in text

@@ -9,10 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Callable
 
+from govern.errors import Diagnostic, InputError
+
 if TYPE_CHECKING:
     from govern.checks.base import Measurement
     from govern.checks.context import EvaluationContext
+    from govern.plan.graph import Plan
     from govern.policy.model import CheckSpec
+    from govern.policy.pack import Policy
 
 Runner = Callable[["CheckSpec", "EvaluationContext"], "Measurement"]
 
@@ -37,6 +41,48 @@ DEFAULT_CONDITIONS: dict[str, str] = {
     "drift": "result.drifted_count == 0 and result.unassessed_count == 0",
     "data_quality": "result.problem_count == 0",
 }
+
+
+#: The modules a statistical kind imports when it runs; all of their third-party imports come
+#: from the `stats` extra (numpy, pandas, scipy, scikit-learn, skops).
+STATS_MODULES: dict[str, tuple[str, ...]] = {
+    "fairness": ("govern.stats.frames", "govern.stats.fairness"),
+    "performance_by_group": ("govern.stats.frames", "govern.stats.performance"),
+    "drift": ("govern.stats.frames", "govern.stats.drift"),
+    "data_quality": ("govern.stats.frames", "govern.stats.quality"),
+    "stability": ("govern.stats.frames", "skops.io"),
+}
+STATS_EXTRA_HINT = "pip install 'govern[stats]'"
+
+
+def require_libraries(policy: "Policy", plan: "Plan") -> None:
+    """Refuse, before anything is evaluated, a plan whose statistical checks cannot import their libraries.
+
+    On a core install (no `stats` extra) the first data check would die on ``import numpy``
+    half-way through an evaluation. That is the installation's problem, not the evidence's and
+    not a bug: a usage error (exit 2) naming the check, where the pack requires it, and the extra.
+    The modules imported here are the ones the checks import anyway, so a complete install pays
+    nothing extra.
+    """
+    for gate_id in plan.order:
+        for requirement in plan.gates[gate_id].checks:
+            spec = requirement.spec
+            modules = STATS_MODULES.get(spec.kind, ())
+            if spec.kind == "drift" and spec.params.get("domain_classifier"):
+                modules += ("govern.stats.domain_classifier",)
+            for module in modules:
+                try:
+                    importlib.import_module(module)
+                except ImportError as exc:
+                    if (exc.name or "").split(".")[0] == "govern":
+                        raise  # our own module failing to import is a bug, not a missing extra
+                    span = policy.locations.get((plan.tier, gate_id, "check", spec.id))
+                    raise InputError(Diagnostic(
+                        "stats-extra-missing",
+                        f"`{spec.kind}` check `{spec.id}` needs the `stats` extra, which is missing or "
+                        f"incomplete here: {exc}",
+                        span, STATS_EXTRA_HINT,
+                        policy.source_line(span) if span is not None else None)) from None
 
 
 def runner(kind: str) -> Runner:

@@ -1,4 +1,8 @@
-"""`tests` check: named JUnit suites exist in the evidence and have no failures or errors."""
+"""`tests` check: named JUnit suites exist in the evidence and have no failures or errors.
+
+Passed, failed, errored and skipped tests are counted separately: a suite with one test run
+and four skipped must not read as "5 tests passed" in a report a reviewer signs off on.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
         report = ctx.junit()
         files = ctx.bundle.files_with_role("junit")
     missing, details = [], []
-    failures = errors = skipped = total = 0
+    passed = failures = errors = skipped = total = 0
     per_suite = {}
     for name in suites:
         suite = report.suite(name)
@@ -35,11 +39,12 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
             missing.append(name)  # a suite whose every test was skipped proves nothing
             continue
         total += suite.tests
+        passed += suite.passed
         failures += suite.failures
         errors += suite.errors
         skipped += suite.skipped
-        per_suite[name] = {"tests": suite.tests, "failures": suite.failures, "errors": suite.errors,
-                           "skipped": suite.skipped}
+        per_suite[name] = {"tests": suite.tests, "passed": suite.passed, "failures": suite.failures,
+                           "errors": suite.errors, "skipped": suite.skipped}
         for case in suite.cases:
             if case.status in ("failed", "error") or (case.status == "skipped" and not allow_skipped):
                 first = (case.message or "").strip().splitlines()[:1]
@@ -53,8 +58,12 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
                      + ", ".join(n for n, s in per_suite.items() if s["failures"] or s["errors"]))
     if skipped and not allow_skipped:
         parts.append(f"{plural(skipped, 'skipped test')} (not allowed)")
-    message = "; ".join(parts) if parts else f"{plural(total, 'test')} passed in {', '.join(per_suite)}"
+    # with no failure to report, say how many ran and passed: "5 tests passed" when 4 were skipped
+    # would overstate what the evidence shows
+    message = "; ".join(parts) if parts else (f"{plural(total, 'test')} in {', '.join(per_suite)}: {passed} passed"
+                                              + (f", {skipped} skipped" if skipped else ""))
     return Measurement(
-        measured={"suites": per_suite, "missing": missing, "failures": failures, "errors": errors,
-                  "skipped": skipped, "tests": total},
+        measured={"suites": per_suite, "missing": missing, "passed": passed, "failures": failures,
+                  "errors": errors, "skipped": skipped, "tests": total},
         ok=ok, message=message, evidence=[ctx.ref(f) for f in files], details=details)
+

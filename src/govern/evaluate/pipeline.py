@@ -24,9 +24,12 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
           as_of: _dt.date | None = None, signoffs: "SignoffSource | None" = None,
           waivers: "WaiverSource | None" = None, records: "RecordSources | None" = None,
           registrations: "RegistrationSource | None" = None) -> "Decision":
-    """Classify, plan and evaluate, at today's date (UTC) unless ``as_of`` asks for a replay. Sign-offs and waivers come from the bundle's record files and,
+    """Classify, plan and evaluate, at today's date (UTC) unless ``as_of`` asks for a replay.
+
+    Sign-offs and waivers come from the bundle's record files and,
     with ``records`` (the audit store, handed in by the front end), from there too; either way they
     count only if signed by a key the policy maps to the signer."""
+    from govern.checks.registry import require_libraries
     from govern.classification import classify
     from govern.checks.context import EvaluationContext
     from govern.evaluate.engine import evaluate
@@ -42,6 +45,7 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
         raise UsageError(Diagnostic(
             "unknown-target", f"stage `{target}` is not in the {plan.tier} plan of {use_case.id}",
             hint=did_you_mean(target, plan.gates) or "stages: " + ", ".join(plan.order)))
+    require_libraries(policy, plan)  # a core install without the `stats` extra: exit 2, not a crash mid-way
     from govern.sign.verify import policy_verifier
 
     bundle = EvidenceBundle.open(Path(evidence))

@@ -3,6 +3,11 @@
 Metrics drive blocking decisions (``metrics.test.auc >= 0.75``), so a value that is
 NaN, infinite, or not a number where one is expected must be an error that points at
 the exact line -- never a comparison that quietly evaluates to False (NaN) or True.
+
+The same holds for a value its metric cannot take: an AUC of 1e35 (or an accuracy written
+as 85.3 per cent) clears every floor a pack sets, yet it measures nothing. Metrics whose
+range is fixed by their definition (:data:`METRIC_RANGES`, matched on the key's exact name)
+are checked when the file is read, so every condition reading the file is in ``error``.
 """
 
 from __future__ import annotations
@@ -61,8 +66,26 @@ class Metrics:
         return sorted(group) if isinstance(group, dict) else []
 
 
+#: Ranges that hold by definition for metrics under these key names (lower case, exact match:
+#: ``delta_auc`` or ``auc_gap`` are differences and are not checked). None is an open end.
+_PROPORTIONS = (
+    "auc", "roc_auc", "auroc", "pr_auc", "auprc", "average_precision", "accuracy", "balanced_accuracy",
+    "precision", "recall", "sensitivity", "specificity", "f1", "f1_score", "tpr", "fpr", "tnr", "fnr",
+    "ppv", "npv", "true_positive_rate", "false_positive_rate", "true_negative_rate", "false_negative_rate",
+    "selection_rate", "positive_rate", "approval_rate", "acceptance_rate", "bad_rate", "default_rate",
+    "error_rate", "miss_rate", "hit_rate", "ks", "brier",
+)
+METRIC_RANGES: dict[str, tuple[float | None, float | None]] = {
+    **{name: (0.0, 1.0) for name in _PROPORTIONS},
+    **{name: (-1.0, 1.0) for name in ("gini", "mcc", "matthews_corrcoef", "cohen_kappa")},
+    **{name: (0.0, None) for name in ("log_loss", "mse", "rmse", "mae", "mape")},
+    "r2": (None, 1.0),
+}
+
+
 def load_metrics(source: Source) -> Metrics:
-    """Parse a metrics file; the root must be an object, and no number may be NaN or infinite."""
+    """Parse a metrics file; the root must be an object, no number may be NaN or infinite, and no
+    metric of :data:`METRIC_RANGES` may lie outside its range."""
     text, name = read_text(source, "metrics")
     doc = load_json_text(text, name)
     if not isinstance(doc.data, dict):
@@ -77,7 +100,50 @@ def load_metrics(source: Source) -> Metrics:
         if bad:
             raise InputError([doc.diagnostic("metrics-bad-slices", f"slice `{name}` must be an object of metrics",
                                              ("slices", name)) for name in bad])
+    problems = [doc.diagnostic("metrics-out-of-range", message, loc, hint)
+                for loc, message, hint in out_of_range(doc.data)]
+    if problems:
+        raise InputError(problems)
     return Metrics(doc.data, doc)
+
+
+def out_of_range(data: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """(location, message, hint) for every value of a range-bound metric outside its range.
+
+    A metric's value may be a number or a list of numbers (per fold, a curve); each is checked.
+    """
+    found: list[tuple[tuple[str | int, ...], str, str]] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            bounds = METRIC_RANGES.get(str(key).lower())
+            if bounds is not None:
+                items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+                for index, item in items:
+                    if is_number(item) and not _within(item, bounds):
+                        where = loc + (key,) + (() if index is None else (index,))
+                        found.append((where, *_range_message(where, item, str(key), bounds)))
+            found += out_of_range(value, loc + (key,))
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            found += out_of_range(item, loc + (index,))
+    return found
+
+
+def _within(value: float, bounds: tuple[float | None, float | None]) -> bool:
+    low, high = bounds
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _range_message(where: tuple[str | int, ...], value: float, name: str,
+                   bounds: tuple[float | None, float | None]) -> tuple[str, str]:
+    low, high = bounds
+    shown = f"[{'-∞' if low is None else f'{low:g}'}, {'∞' if high is None else f'{high:g}'}]"
+    message = f"`{_show(where)}` is {value:g}, outside {shown}: no {name} can take that value"
+    if bounds == (0.0, 1.0) and 1.0 < value <= 100.0:
+        hint = f"write proportions, not percentages ({value / 100:g}, not {value:g})"
+    else:
+        hint = "the metrics file is wrong: fix the pipeline that wrote it"
+    return message, hint
 
 
 _SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"|([^.]+)')
@@ -167,4 +233,6 @@ def _loc(data: Any, parts: tuple[str | int, ...]) -> tuple[str | int, ...]:
 
 
 def _show(path: str | tuple[str | int, ...]) -> str:
-    return path if isinstance(path, str) else ".".join(str(p) for p in path)
+    if isinstance(path, str):
+        return path
+    return ".".join(f'"{p}"' if isinstance(p, str) and "." in p else str(p) for p in path)

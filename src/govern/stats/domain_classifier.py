@@ -20,7 +20,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from threadpoolctl import threadpool_limits
 
-from govern.stats.values import ToDict, finite
+from govern.stats.values import ToDict, category_codes, finite
 
 # HistGradientBoosting's native categorical support is limited to this many categories.
 _MAX_NATIVE_CATEGORIES = 250
@@ -52,7 +52,8 @@ def _design(ref: pd.DataFrame, cur: pd.DataFrame, columns: list[str]) -> tuple[n
         col = stacked[name]
         is_cat = not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype)
         if is_cat:
-            codes, uniques = pd.factorize(col.astype(object).map(lambda v: v if pd.isna(v) else str(v)), sort=True)
+            # canonical labels: code 1 in one sample and 1.0 in the other is one category
+            codes, uniques = category_codes(col, sort=True)
             values = codes.astype(np.float64)
             values[codes < 0] = np.nan
             matrix[:, j] = values

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from govern.stats.values import ToDict, finite
+from govern.stats.values import ToDict, category_codes, category_labels, finite
 
 # scipy.stats.ks_2samp(method="auto") is exact up to this sample size, asymptotic above it.
 _SCIPY_EXACT_KS_MAX_N = 10_000
@@ -299,17 +299,16 @@ def numeric_drift(reference: Any, current: Any, *, bins: int = 10, psi_floor: fl
 
 
 def _counts_by_label(values: Any) -> tuple[dict[str, int], int]:
-    """Category label → count, and the number of missing values (factorize + bincount)."""
+    """Canonical category label → count, and the number of missing values.
+
+    Labels are canonical (:func:`~govern.stats.values.category_label`) so that integer codes
+    read as floats in one sample (one blank cell) meet the same codes read as integers in the other.
+    """
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    codes, labels = category_codes(series)
+    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
     missing = int(codes.size - counts.sum())
-    labels: dict[str, int] = {}
-    for label, count in zip(uniques, counts.tolist()):
-        if count:
-            key = str(label)
-            labels[key] = labels.get(key, 0) + int(count)
-    return labels, missing
+    return {label: int(count) for label, count in zip(labels, counts.tolist()) if count}, missing
 
 
 def categorical_drift(reference: Any, current: Any, *, psi_floor: float = 1e-4) -> CategoricalDrift:
@@ -409,10 +408,6 @@ def _features(reference_df: pd.DataFrame, current_df: pd.DataFrame, kinds: dict[
     return tuple(features)
 
 
-def _segment_label(value: Any) -> str:
-    return "(missing)" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
 def dataset_drift(
     reference_df: pd.DataFrame,
     current_df: pd.DataFrame,
@@ -482,7 +477,8 @@ def _segments(reference_df: pd.DataFrame, current_df: pd.DataFrame, kinds: dict[
             raise KeyError(f"segment column(s) {absent} not in the {side} table")
 
     def index(frame: pd.DataFrame) -> dict[tuple[str, ...], np.ndarray]:
-        keys = [frame[c].astype(object).map(_segment_label) for c in segment_cols]
+        # canonical labels: a segment code read as 3 in one table and 3.0 in the other is one segment
+        keys = [category_labels(frame[c]).fillna("(missing)") for c in segment_cols]
         grouped = pd.DataFrame({c: k for c, k in zip(segment_cols, keys)}).groupby(segment_cols, sort=False)
         return {tuple(k if isinstance(k, tuple) else (k,)): v for k, v in grouped.indices.items()}
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from govern.stats.values import ToDict, finite
+from govern.stats.values import ToDict, category_codes, category_label, finite
 
 MISSING = "(missing)"
 OUTSIDE_BANDS = "(outside bands)"
@@ -129,14 +129,12 @@ def _banded_codes(values: pd.Series, edges: Sequence[float]) -> tuple[np.ndarray
 
 
 def _attribute_codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Values → dense codes 0..k-1 and labels; declared categories are kept even when empty."""
+    """Values → dense codes 0..k-1 and canonical labels; declared categories are kept even when empty."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes = values.cat.codes.to_numpy().astype(np.int64)
-        labels = [str(c) for c in values.cat.categories]
+        labels = [category_label(c) for c in values.cat.categories]
     else:
-        codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
-        codes = codes.astype(np.int64)
-        labels = [str(u) for u in uniques]
+        codes, labels = category_codes(values, sort=True)
     if np.any(codes < 0):
         codes = np.where(codes < 0, len(labels), codes)
         labels.append(MISSING)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-from govern.stats.values import ToDict, finite
+from govern.stats.values import ToDict, category_labels, finite
 
 _MISSING = "(missing)"
 
@@ -142,7 +142,8 @@ def _value(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> tuple[f
 
 
 def _group_index(df: pd.DataFrame, group_by: list[str]) -> list[tuple[tuple[str, ...], np.ndarray]]:
-    keys = pd.DataFrame({c: df[c].astype(object).where(df[c].notna(), _MISSING).map(str) for c in group_by})
+    # canonical labels: segment code 3 is one group whether a file holds it as 3 or as 3.0
+    keys = pd.DataFrame({c: category_labels(df[c]).fillna(_MISSING) for c in group_by})
     indices = keys.groupby(group_by, sort=True).indices
     return [((k if isinstance(k, tuple) else (k,)), v) for k, v in indices.items()]
 

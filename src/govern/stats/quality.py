@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from govern.stats.values import ToDict, finite
+from govern.stats.values import ToDict, category_labels, finite
 
 TYPE_NAMES = ("number", "integer", "string", "category", "bool", "datetime")
 
@@ -197,8 +197,9 @@ def data_quality(
             issues.append(f"column `{name}` has a range but is not numeric")
         if (reference_df is not None and name in reference_df.columns and values is None
                 and simple_type(series) in ("string", "category", "bool")):
-            known = set(reference_df[name].dropna().astype(str).unique())
-            current = series.dropna().astype(str)
+            # canonical labels: a reference code 1.0 (float column with a gap) is the category "1"
+            known = set(category_labels(reference_df[name]).dropna())
+            current = category_labels(series).dropna()
             is_unseen = ~current.isin(known)
             n_unseen = int(is_unseen.sum())
             share_unseen = n_unseen / n_rows if n_rows else None
