@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -11,7 +12,7 @@ EVIDENCE = ROOT / "examples" / "credit-risk" / "evidence"
 
 
 def _check(database: str, use_case: Path, *extra: str) -> None:
-    result = govern("check", str(use_case), "-p", str(MINI), "-e", str(EVIDENCE), "--as-of", "2026-06-01",
+    result = govern("check", str(use_case), "-p", str(MINI), "-e", str(EVIDENCE),  # today (UTC): recorded
                     "--database", database, *extra)
     assert result.returncode in (0, 1), result.stderr
 
@@ -34,7 +35,9 @@ def test_history_and_status_number_records_by_audit_event_and_say_when_nothing_m
     assert history.returncode == 0, history.stderr
     lines = history.stdout.splitlines()
     assert lines[1].startswith("event #2  recorded 20") and "  evaluation 1  model " in lines[1]
-    assert lines[2] == "    validation: allowed; may enter validation  [high]  as of 2026-06-01"
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    assert lines[2] in {f"    validation: allowed; may enter validation  [high]  as of {day}"
+                        for day in (today, (dt.date.fromisoformat(today) - dt.timedelta(days=1)).isoformat())}
     assert "  event #3  signed 2026-05-30  sign-off production/validator by alice: approve" in history.stdout
     data = json.loads(govern("history", "consumer-credit", "-f", "json", "--database", database).stdout)
     assert data["evaluations"][0]["event"] == 2 and data["signed_records"][0]["event"] == 3

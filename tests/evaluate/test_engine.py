@@ -206,19 +206,19 @@ def test_a_waiver_longer_than_max_waiver_days_does_not_count_and_says_why(policy
     def fria(pack, *waivers):
         return next(c for c in production(pack, use_case, bundle, people, waivers=waivers).checks if c.id == "fria")
 
-    forever = fria(policy, waiver(expires=dt.date(2099, 12, 31)))  # default bound: 365 days
+    forever = fria(policy, waiver(policy.digest, expires=dt.date(2099, 12, 31)))  # default bound: 365 days
     assert forever.status == "failed"
     assert ("the waiver by rita does not count: expires 2099-12-31, 26907 days after it was signed on 2026-05-01; "
             "policy mini allows waivers of at most 365 days (`max_waiver_days`)") in forever.message
-    assert fria(policy, waiver(expires=dt.date(2027, 5, 1))).status == "waived"  # exactly 365 days
-    assert fria(policy, waiver(expires=dt.date(2027, 5, 2))).status == "failed"
+    assert fria(policy, waiver(policy.digest, expires=dt.date(2027, 5, 1))).status == "waived"  # exactly 365 days
+    assert fria(policy, waiver(policy.digest, expires=dt.date(2027, 5, 2))).status == "failed"
 
     strict = replace(policy, manifest=policy.manifest.model_copy(
         update={"parameters": {**policy.manifest.parameters, "max_waiver_days": 90}}))
-    assert fria(strict, waiver()).status == "failed"  # 152 days
-    assert fria(strict, waiver(), waiver(expires=dt.date(2026, 7, 30))).status == "waived"  # another one fits
+    assert fria(strict, waiver(policy.digest)).status == "failed"  # 152 days
+    assert fria(strict, waiver(policy.digest), waiver(policy.digest, expires=dt.date(2026, 7, 30))).status == "waived"  # another one fits
 
-    undated = fria(policy, waiver(signed_at=None))
+    undated = fria(policy, waiver(policy.digest, signed_at=None))
     assert undated.status == "failed" and "no signing time" in undated.message
 
 

@@ -410,13 +410,14 @@ def test_a_waiver_signed_by_a_role_that_may_not_waive_does_not_apply(pack, use_c
 def test_a_signed_waiver_longer_than_max_waiver_days_does_not_apply(pack, use_case, thin_evidence, check, key_dir):
     """Written by hand (govern waive refuses it): the evaluator reads signed_at from the record and says why."""
     _sign_all(pack, use_case, thin_evidence)
+    from govern.load.pack import load_policy
     from govern.sign.keys import fingerprint, load_private_key
     from govern.sign.payload import record_text, sign as sign_payload, waiver_payload
 
     private = load_private_key(key_dir / "rita.key")
     record = sign_payload(private, waiver_payload(
         use_case="consumer-credit", check="production.fria", role="risk_officer", approver="rita", reason="forever",
-        expires=dt.date(2099, 12, 31), policy_digest="sha256:" + "0" * 64, signed_at="2026-05-01T09:00:00Z",
+        expires=dt.date(2099, 12, 31), policy_digest=load_policy(pack).digest, signed_at="2026-05-01T09:00:00Z",
         key_fingerprint=fingerprint(private.public_key())))
     (thin_evidence / "waivers").mkdir()
     (thin_evidence / "waivers" / "rita.yaml").write_text(record_text(record))
