@@ -80,12 +80,15 @@ def test_categories_are_the_laws(bundles):
 
 def test_ll144_outcome(ll144):
     assert ll144.tier == "aedt"
-    assert not ll144.allowed  # only because the independent auditor has not signed
-    # the auditor's missing sign-off, and the later gate's own sign-offs that still stand in the way
-    assert list(ll144.determining)[0] == "publication.signoff:independent_auditor"
-    assert all(".signoff:" in item for item in ll144.determining)
+    assert not ll144.allowed  # only because people have not acted yet: nothing in the evidence blocks
+    # legal/compliance has not registered the tool as an AEDT, the independent auditor has not signed,
+    # and the later gate's own sign-offs still stand in the way
+    assert list(ll144.determining)[:2] == ["intake.registration", "publication.signoff:independent_auditor"]
+    assert all(".signoff:" in item or item.endswith(".registration") for item in ll144.determining)
     gates = {g["id"]: g["status"] for g in ll144.to_dict()["gates"]}
-    assert gates == {"intake": "passed", "bias_audit": "passed", "publication": "pending", "use": "blocked"}
+    assert gates == {"intake": "error", "bias_audit": "blocked", "publication": "blocked", "use": "blocked"}
+    registration = ll144.to_dict()["gates"][0]["checks"][0]
+    assert registration["status"] == "error" and "legal_compliance" in registration["message"]
     status = {k: v["status"] for k, v in _checks(ll144).items()}
     assert status["publication.impact_ratios_selection_rate"] == "passed"
     assert status["publication.impact_ratios_scoring_rate"] == "passed"
