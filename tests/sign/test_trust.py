@@ -247,6 +247,17 @@ def test_a_legitimate_re_registration_by_someone_independent(trusted, use_case, 
     assert result.code == 0, result.out
 
 
+def test_history_shows_a_tier_change_and_who_approved_it(trusted, use_case, evidence, db):
+    assert register(trusted, use_case).code == 0
+    use_case.write_text(use_case.read_text().replace("purpose: credit_scoring", "purpose: fraud_detection"))
+    assert register(trusted, use_case, "rita", "--comment", "fraud screening only, no credit decision").code == 0
+    history = govern("history", "consumer-credit")
+    assert history.code == 0, history.err
+    lines = [line for line in history.out.splitlines() if "registration:" in line]
+    assert len(lines) == 2 and "registration: tier high, approved by rita (risk_officer)" in lines[0]
+    assert "registration: tier high → limited, approved by rita (risk_officer)" in lines[1]
+
+
 # -- also: a file that drops out of the evidence digest -------------------------------------------
 
 def test_a_data_file_labelled_as_a_record_is_still_in_the_evidence_digest(trusted, use_case, evidence, db):

@@ -21,7 +21,8 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
     --evaluation`), the model version (name, version, digest), the policy version, the
     stage asked for and the answer, the furthest stage the model may enter, the
     evaluation date, and the sign-offs that counted, by gate: who, in which role, when.
-    Signed sign-offs and waivers held in the store are listed after the decisions.
+    Signed registrations (with tier changes and who approved them), sign-offs and waivers
+    held in the store are listed after the decisions.
     """
     from govern.cli.main import emit_json
     from govern.errors import Diagnostic, InputError
@@ -63,6 +64,11 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
             if r["kind"] == "signoff":
                 lines.append(f"  {_event(r)}  signed {r['signed_at'][:10]}  sign-off {r['gate']}/{r['role']} by "
                              f"{r['signer']}: {r['decision']} (model {r['model_digest'][7:19]})")
+            elif r["kind"] == "registration":
+                change = (f"tier {r['previous_tier']} → {r['tier']}" if r["previous_tier"] not in (None, r["tier"])
+                          else f"tier {r['tier']}")
+                lines.append(f"  {_event(r)}  signed {r['signed_at'][:10]}  registration: {change}, approved by "
+                             f"{r['signer']} ({r['role']}) (descriptor {r['descriptor_digest'][7:19]})")
             else:
                 lines.append(f"  {_event(r)}  signed {r['signed_at'][:10]}  waiver {r['check']} by {r['approver']} "
                              f"({r['role']}) until {r['expires']}: {r['reason']}")

@@ -18,8 +18,8 @@ from sqlalchemy import and_, select
 
 from govern.record.engine import read
 from govern.record.store import as_utc, summary_of, summary_query
-from govern.record.tables import (APPROVAL, CHECK, EVALUATION, EVENT, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT,
-                                  USE_CASE, WAIVER)
+from govern.record.tables import (APPROVAL, CHECK, EVALUATION, EVENT, MODEL, POLICY, REGISTRATION, SIGNOFF,
+                                  SIGNOFF_RESULT, USE_CASE, WAIVER)
 
 if TYPE_CHECKING:
     from govern.record.store import Store
@@ -125,6 +125,16 @@ def history(store: "Store", use_case_id: str) -> dict[str, Any] | None:
                     "signed_at": as_utc(r.signed_at).isoformat()}
                    for r in conn.execute(select(WAIVER).where(WAIVER.c.use_case_id == use_case_id)
                                          .order_by(WAIVER.c.signed_at, WAIVER.c.id))]
+        registrations = [{"kind": "registration", "id": r.id, "tier": r.tier, "role": r.role, "signer": r.signer,
+                          "descriptor_digest": r.descriptor_digest, "policy_digest": r.policy_digest,
+                          "signed_at": as_utc(r.signed_at).isoformat()}
+                         for r in conn.execute(select(REGISTRATION).where(REGISTRATION.c.use_case_id == use_case_id)
+                                               .order_by(REGISTRATION.c.signed_at, REGISTRATION.c.id))]
+        previous = None
+        for record in registrations:  # a tier change is only ever someone's signed act: say whose
+            record["previous_tier"] = previous
+            previous = record["tier"]
+        signed += registrations
         summaries = [summary_of(r) for r in conn.execute(
             summary_query().where(EVALUATION.c.use_case_id == use_case_id).order_by(EVALUATION.c.id))]
         events = _event_numbers(conn, use_case_id)
@@ -143,5 +153,5 @@ def _event_numbers(conn: Any, use_case_id: str) -> dict[tuple[str, int], int]:
     """
     rows = conn.execute(select(EVENT.c.seq, EVENT.c.kind, EVENT.c.payload_json)
                         .where(EVENT.c.subject == use_case_id,
-                               EVENT.c.kind.in_(("evaluation", "signoff", "waiver"))))
+                               EVENT.c.kind.in_(("evaluation", "signoff", "waiver", "registration"))))
     return {(r.kind, json.loads(r.payload_json).get("id")): r.seq for r in rows}
