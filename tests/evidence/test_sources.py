@@ -88,13 +88,15 @@ def test_malformed_records_are_positioned_errors(tmp_path: Path) -> None:
         "waivers/w.yaml": "use_case: u\ncheck: c\nreason: r\napprover: a\nrole: r\nexpires: soon\nextra: 1\n",
     })
     bundle = EvidenceBundle.open(root)
-    with pytest.raises(InputError) as exc:
-        FileSignoffSource(bundle).signoffs("u", "g", "r")
-    found = sorted((d.span.file, d.span.line, d.code) for d in exc.value.diagnostics)
+    source = FileSignoffSource(bundle)
+    # reported and skipped: each malformed file is an unverified record naming its first problem
+    broken = source.signoffs("u", "g", "r")
+    assert [(r.source, r.verified) for r in broken] == [("signoffs/a.yaml", False), ("signoffs/b.json", False)]
+    assert broken[0].problem.startswith("malformed record file: signoffs/a.yaml:5:")
+    found = sorted((d.span.file, d.span.line, d.code) for d in source.problems)
     assert found == [("signoffs/a.yaml", 5, "signoff-invalid"),   # decision
                      ("signoffs/a.yaml", 7, "signoff-invalid"),   # naive timestamp
                      ("signoffs/b.json", 1, "json-syntax")]
-    with pytest.raises(InputError) as exc:
-        FileWaiverSource(bundle).waivers("u", "c")
-    assert sorted((d.span.line, d.code) for d in exc.value.diagnostics) == [(6, "waiver-invalid"),
-                                                                            (7, "waiver-invalid")]
+    waivers = FileWaiverSource(bundle)
+    assert [w.verified for w in waivers.waivers("u", "c")] == [False]
+    assert sorted((d.span.line, d.code) for d in waivers.problems) == [(6, "waiver-invalid"), (7, "waiver-invalid")]

@@ -289,7 +289,19 @@ def test_unknown_keys_in_a_record_file_are_refused(sign, check, evidence):
     path = next((evidence / "signoffs").iterdir())
     path.write_text(path.read_text() + "count_twice: true\n")
     validator = signoff_of(check())
-    assert validator["status"] == "pending" and "unreadable" in validator["message"]
+    assert validator["status"] == "pending" and not validator["approvals"]
+    (problem,) = [r["problem"] for r in validator["rejected"]]
+    assert problem.startswith(f"malformed record file: signoffs/{path.name}:") and "count_twice" in problem
+
+
+def test_one_malformed_record_file_does_not_take_the_others_down(sign, check, evidence):
+    for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer")):
+        assert sign(signer, role).code == 0
+    (evidence / "signoffs" / "zz-broken.yaml").write_text("use_case: [unclosed\n")
+    result = check()
+    assert result.code == 0, result.out  # the others still count
+    assert any(r["problem"].startswith("malformed record file: signoffs/zz-broken.yaml:")
+               for r in signoff_of(result)["rejected"])
 
 
 # --- verifier, in isolation -------------------------------------------------------------------------

@@ -76,12 +76,20 @@ class RegistrationFile(_Record):
     signature: StrictStr | None = None
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
 class _BundleLike(Protocol):
     def files_with_role(self, role: str) -> list[Any]: ...
 
 
 class _FileRecords(ABC):
-    """Loads every record file of one role once, on first use; malformed files raise InputError."""
+    """Loads every record file of one role once, on first use.
+
+    A malformed file is reported and skipped, never fatal: it comes back as an unverified record
+    whose problem carries the file's ``file:line:col`` diagnostics, so one broken file neither
+    counts nor takes every other record of the bundle down with it.
+    """
 
     role: str
     model: type[_Record]
@@ -90,21 +98,28 @@ class _FileRecords(ABC):
         self.bundle = bundle
         self.verifier = verifier
         self._records: list[Any] | None = None
+        self.broken: list[Any] = []  # the malformed files, as unverified records
+        self.problems: list[Diagnostic] = []  # every diagnostic of the malformed files, positioned
 
     def _load(self) -> list[Any]:
         if self._records is not None:
             return self._records
-        problems: list[Diagnostic] = []
         records: list[Any] = []
         for ef in self.bundle.files_with_role(self.role):
             try:
                 records.append(self._read(ef))
             except GovernError as exc:
-                problems.extend(exc.diagnostics)
-        if problems:
-            raise InputError(problems)
+                self.problems.extend(exc.diagnostics)
+                first = exc.diagnostics[0]
+                where = f"{first.span.file}:{first.span.line}:{first.span.column}: " if first.span else ""
+                more = f" (+{len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
+                self.broken.append(self._malformed(f"malformed record file: {where}{first.message}{more}", ef.path))
         self._records = records
         return records
+
+    @abstractmethod
+    def _malformed(self, problem: str, name: str) -> Any:
+        """An unverified record standing for a file that could not be read: reported wherever it is asked for."""
 
     def _read(self, ef: Any) -> Any:
         raw, name = read_bytes(ef, self.role)
@@ -142,8 +157,13 @@ class FileSignoffSource(_FileRecords):
             verified=verdict.verified, problem=None if verdict.verified else (verdict.problem or UNSIGNED),
             use_case_id=parsed.use_case, source=name)
 
+    def _malformed(self, problem: str, name: str) -> SignoffRecord:
+        return SignoffRecord(signer="?", role="", gate="", decision="reject", model_digest="", evidence_digest=None,
+                             policy_digest=None, signed_at=_EPOCH, key_fingerprint=None, comment=None,
+                             verified=False, problem=problem, use_case_id="", source=name)
+
     def signoffs(self, use_case_id: str, gate: str, role: str) -> list[SignoffRecord]:
-        return InMemorySignoffSource(self._load()).signoffs(use_case_id, gate, role)
+        return InMemorySignoffSource(self._load()).signoffs(use_case_id, gate, role) + self.broken
 
 
 class FileWaiverSource(_FileRecords):
@@ -159,8 +179,12 @@ class FileWaiverSource(_FileRecords):
             problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=parsed.use_case,
             source=name, policy_digest=parsed.policy_digest, signed_at=parsed.signed_at)
 
+    def _malformed(self, problem: str, name: str) -> WaiverRecord:
+        return WaiverRecord(check_id="", reason="", approver="?", role="", expires=_EPOCH.date(), verified=False,
+                            problem=problem, use_case_id="", source=name)
+
     def waivers(self, use_case_id: str, check_id: str) -> list[WaiverRecord]:
-        return InMemoryWaiverSource(self._load()).waivers(use_case_id, check_id)
+        return InMemoryWaiverSource(self._load()).waivers(use_case_id, check_id) + self.broken
 
 
 class FileRegistrationSource(_FileRecords):
@@ -178,8 +202,13 @@ class FileRegistrationSource(_FileRecords):
             verified=verdict.verified, problem=None if verdict.verified else (verdict.problem or UNSIGNED),
             source=name)
 
+    def _malformed(self, problem: str, name: str) -> RegistrationRecord:
+        return RegistrationRecord(use_case_id="", descriptor_digest="", policy_digest=None, tier="", owner=None,
+                                  authors=(), role="", signer="?", signed_at=_EPOCH, key_fingerprint=None,
+                                  comment=None, verified=False, problem=problem, source=name)
+
     def registrations(self, use_case_id: str) -> list[RegistrationRecord]:
-        return InMemoryRegistrationSource(self._load()).registrations(use_case_id)
+        return InMemoryRegistrationSource(self._load()).registrations(use_case_id) + self.broken
 
 
 __all__ = ["FileRegistrationSource", "FileSignoffSource", "FileWaiverSource", "RegistrationFile", "SignoffFile",
