@@ -8,7 +8,6 @@ from typing import Any, Mapping
 
 import pytest
 
-from govern.errors import InputError
 from govern.evidence.bundle import EvidenceBundle
 from govern.evidence.sources import FileSignoffSource, FileWaiverSource
 from govern.sign.sources import (
