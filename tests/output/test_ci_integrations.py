@@ -180,3 +180,14 @@ def test_hook_entries_run_on_a_pack(hooks):
         result = subprocess.run([sys.executable, "-m", "govern", *args], cwd=ROOT, capture_output=True, text=True,
                                 timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_digest_docs_ci_pins_is_the_shipped_packs():
+    """docs/ci.md shows a pinned eu-ai-act digest: it must be the real one, or users copy a pin that fails."""
+    import re
+
+    from govern.load.pack import load_policy
+
+    digest = load_policy(ROOT / "policies" / "eu-ai-act").digest
+    quoted = set(re.findall(r"sha256:[0-9a-f]{64}", (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")))
+    assert quoted == {digest}

@@ -159,5 +159,5 @@ def pinned(policy, expected: str) -> None:
         f"not the pinned {expected.strip()}",
         Span(str(policy.root)),
         "the pack differs from the reviewed one; check out the pinned pack, or update the pin through review "
-        "(`govern validate PACK` prints the digest)"))
+        "(`govern validate PACK -f json` prints the digest)"))
 
