@@ -58,13 +58,13 @@ def load_theme(dirs: list[Path]) -> dict[str, Any]:
 def _environment(dirs: list[Path]) -> Any:
     import jinja2
 
-    from govern.report import context as c
+    from govern.report import formatting as f
 
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=jinja2.select_autoescape(["html", "j2", "xml"], default_for_string=True),
         undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters.update(fmt=c.fmt, pct=c.pct, short=c.short, when=c.when, pvalue=c.pvalue,
+    env.filters.update(fmt=f.fmt, pct=f.pct, short=f.short, when=f.when, pvalue=f.pvalue,
                        data_uri=_data_uri, status_word=lambda s: str(s or "").upper())
     return env
 
