@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from typing import Any
 
 
@@ -97,3 +98,42 @@ def human_size(n: int) -> str:
             return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024  # type: ignore[assignment]
     return str(n)
+
+
+# C0 and C1 controls (tab, newline and carriage return are whitespace and stay), lone surrogates
+# (possible in JSON from the store) and the two non-characters XML forbids.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every character HTML, SVG or the PDF cannot carry replaced by U+FFFD.
+
+    Names, labels and messages come from untrusted policy and evidence files. A control
+    character would make the diagrams' SVG invalid XML (the figure silently disappears) and
+    is not allowed in HTML; replacing it with the replacement character, which the shipped
+    font has, keeps it visible instead of dropping it. Returns ``text`` itself when there is
+    nothing to replace.
+    """
+    return _UNPRINTABLE.sub("\ufffd", text) if _UNPRINTABLE.search(text) else text
+
+
+#: a run of this many characters without a space is not a word: no name, path or digest the
+#: report prints (a ``sha256:`` digest is 71 characters) is that long unless it is hostile
+LONG_RUN = 80
+_LONG = re.compile(r"[^\s\u200b]{%d,}" % LONG_RUN)
+_EVERY_10 = re.compile(r"(.{10})(?=.)", re.S)
+
+
+def breakable(text: str) -> str:
+    """``text`` with a zero-width space every 10 characters inside runs of :data:`LONG_RUN` or more.
+
+    CSS ``overflow-wrap: break-word`` wraps such a run in a paragraph, but a table sizes a
+    column to fit its longest unbreakable run, so a 300-character name without spaces would
+    push a table off the page; ``overflow-wrap: anywhere`` would fix that only by letting
+    every table break ordinary words too. The zero-width space is a break opportunity that
+    draws nothing and is not in the PDF's text (copying the name copies the name). Shorter
+    runs are left alone, so ordinary content lays out exactly as before.
+    """
+    if len(text) < LONG_RUN or not _LONG.search(text):
+        return text
+    return _LONG.sub(lambda m: _EVERY_10.sub("\\1\u200b", m.group(0)), text)
