@@ -133,6 +133,21 @@ def decision_json(decision: dict[str, Any]) -> str:
     return json.dumps(decision, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
+def load_weasyprint() -> Any:
+    """WeasyPrint, quiet: its logs go only as far as errors, and its import-time warning that
+    fontconfig has no fonts does not apply — the report brings its own (:mod:`govern.report.fonts`)."""
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No fonts configured in FontConfig")
+        warnings.filterwarnings("ignore", message="FontConfig cannot load default config file")
+        import weasyprint
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return weasyprint
+
+
 def _template_fetcher(dirs: list[Path]) -> Any:
     """A WeasyPrint URL fetcher that reads relative URLs from the template folders, file by file.
 
@@ -143,6 +158,7 @@ def _template_fetcher(dirs: list[Path]) -> Any:
     """
     from urllib.parse import unquote, urlsplit
 
+    load_weasyprint()
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     from govern.report.fonts import find
@@ -190,21 +206,16 @@ def layout(html: str, *, templates: Path | str | None = None, **options: Any) ->
     ``options`` are WeasyPrint's rendering options; the PDF variant and tags are the report's
     unless given, since both change the layout.
     """
-    import logging
-
-    from weasyprint import HTML
-
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    weasyprint = load_weasyprint()
     fetcher, base = _template_fetcher(_existing_template_dirs(templates))
     options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, **options}
-    return HTML(string=html, base_url=base, url_fetcher=fetcher).render(**options)
+    return weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(**options)
 
 
 def html_to_pdf(html: str, *, moment: _dt.datetime, attachments: list[tuple[str, str, str, str]] = (),
                 templates: Path | str | None = None, tagged: bool = True) -> bytes:
     """HTML → PDF/A-3b bytes; ``attachments`` are (name, text, description, relationship)."""
-    from weasyprint import Attachment
+    Attachment = load_weasyprint().Attachment
 
     files = [Attachment(string=text, name=name, description=description, created=moment, modified=moment,
                         relationship=relationship)
