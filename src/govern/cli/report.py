@@ -23,15 +23,18 @@ def _need_report_extra() -> None:
     try:
         import jinja2  # noqa: F401
         import matplotlib  # noqa: F401
-        import weasyprint  # noqa: F401
+
+        from govern.report.render import load_weasyprint
+
+        load_weasyprint()
     except ImportError as exc:
         raise InputError(Diagnostic("report-deps-missing", f"govern report needs the `report` extra: {exc}",
                                     hint="pip install 'govern[report]'")) from None
     except OSError as exc:  # WeasyPrint found, Pango/HarfBuzz not
         raise InputError(Diagnostic(
             "report-deps-missing", f"WeasyPrint cannot load its system libraries: {exc}",
-            hint="install Pango and fonts, e.g. apt-get install libpango-1.0-0 libpangoft2-1.0-0 "
-                 "libharfbuzz-subset0 fonts-liberation2 fonts-dejavu-core")) from None
+            hint="install Pango (the report ships its own fonts), e.g. apt-get install libpango-1.0-0 "
+                 "libpangoft2-1.0-0 libharfbuzz-subset0")) from None
 
 
 @click.command()

@@ -4,8 +4,13 @@ Modules, one job each:
 
 * :mod:`~govern.report.context` — the report's view-model: plain dicts and lists built from
   ``Decision.to_dict()`` and, where available, the ``Policy``, the ``Plan``, the evidence
-  bundle and the audit store. Templates only format what is here.
+  bundle and the audit store. Templates only format what is here. It composes
+  :mod:`~govern.report.sections` (one module per section of the PDF), with the value
+  formatters in :mod:`~govern.report.formatting`.
+* :mod:`~govern.report.figures` — which figures a report gets, and the data they are drawn from.
 * :mod:`~govern.report.charts` — matplotlib figures as deterministic SVG (headless ``Agg``).
+* :mod:`~govern.report.fonts` — the DejaVu fonts shipped in ``reports/fonts/``: the PDF, the
+  charts and the diagrams never take a font from the machine.
 * :mod:`~govern.report.diagrams` — the gate graph and the lineage graph as SVG (graphviz
   ``dot`` when installed, otherwise a pure-Python layered layout).
 * :mod:`~govern.report.render` — Jinja2 templates from ``reports/`` → HTML → WeasyPrint PDF,

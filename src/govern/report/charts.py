@@ -1,9 +1,13 @@
 """matplotlib figures for the report, as deterministic SVG.
 
 Headless (``Agg``; pyplot is never imported, figures are plain :class:`~matplotlib.figure.Figure`
-objects), text drawn as paths so a chart looks the same on every machine, a fixed
-``svg.hashsalt`` so clip-path ids do not change between runs, and no date in the metadata:
-the same numbers give the same bytes. Colours come from the report theme
+objects), a fixed ``svg.hashsalt`` so clip-path ids do not change between runs, and no date
+in the metadata: the same numbers give the same bytes. Text stays text (selectable in the
+PDF, and small): labels are measured with govern's shipped DejaVu files and name their
+family (:data:`govern.report.fonts.SANS`), which the report's stylesheet maps to the same
+files — so a chart looks the same on every machine whatever fonts it has. Labels from
+evidence are shown literally: no mathtext for a ``$`` in a group name, no control
+characters. Colours come from the report theme
 (``reports/theme.toml``); every series also differs by hatch or line style, so charts
 read in black and white.
 """
@@ -14,6 +18,8 @@ import io
 import math
 from dataclasses import dataclass
 from typing import Any, Sequence
+
+from govern.report.formatting import printable
 
 MM = 1 / 25.4  # inches per mm
 
@@ -33,10 +39,14 @@ def _mpl() -> Any:
     import matplotlib
 
     if not _configured:
+        from govern.report.fonts import SANS, register_with_matplotlib
+
         matplotlib.use("Agg", force=True)
+        register_with_matplotlib()
         matplotlib.rcParams.update({
             "svg.hashsalt": "govern-report", "svg.fonttype": "none", "svg.image_inline": True,
-            "font.family": "DejaVu Sans", "font.size": 7.5, "axes.titlesize": 8, "axes.labelsize": 7.5,
+            "text.parse_math": False, "font.family": [SANS],
+            "font.size": 7.5, "axes.titlesize": 8, "axes.labelsize": 7.5,
             "xtick.labelsize": 7, "ytick.labelsize": 7, "legend.fontsize": 7, "axes.linewidth": 0.6,
             "xtick.major.width": 0.5, "ytick.major.width": 0.5, "axes.spines.top": False,
             "axes.spines.right": False, "hatch.linewidth": 0.5, "path.simplify": False,
@@ -61,6 +71,8 @@ def _svg(fig: Any, width_mm: float, alt: str) -> Chart:
 
 
 def _short(label: str, n: int = 28) -> str:
+    """A label from the evidence, printable and cut to ``n`` characters."""
+    label = printable(label)
     return label if len(label) <= n else label[: n - 1] + "…"
 
 
@@ -111,7 +123,8 @@ def fairness_chart(groupings: Sequence[dict[str, Any]], theme: dict[str, Any], *
         ax.set_ylim(len(groups) - 0.5, -1.05)
         ax.set_xlim(0, 1.18)
         ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0], ["0%", "20%", "40%", "60%", "80%", "100%"])
-        ax.set_title(f"Selection rate by {' × '.join(panel['attributes'])}", loc="left", fontweight="bold")
+        attributes = " × ".join(map(str, panel["attributes"]))
+        ax.set_title(printable(f"Selection rate by {attributes}"), loc="left", fontweight="bold")
         ax.grid(axis="x", color="#dddddd", linewidth=0.4)
         ax.set_axisbelow(True)
     return _svg(fig, width, alt)
@@ -171,8 +184,8 @@ def drift_chart(panels: Sequence[dict[str, Any]], theme: dict[str, Any], *, alt:
             ax.invert_yaxis()
             ax.set_xlabel("share of rows")
         ax.set_title(_short(panel["name"], 60), loc="left", fontweight="bold", fontsize=7.5, pad=11)
-        ax.text(0.0, 1.02, panel.get("caption", ""), transform=ax.transAxes, fontsize=6.2, color="#333333",
-                va="bottom")
+        ax.text(0.0, 1.02, printable(panel.get("caption", "")), transform=ax.transAxes, fontsize=6.2,
+                color="#333333", va="bottom")
         ax.grid(axis="y" if panel["kind"] == "numeric" else "x", color="#e2e2e2", linewidth=0.4)
         ax.set_axisbelow(True)
     from matplotlib.lines import Line2D
@@ -216,7 +229,7 @@ def performance_chart(groups: Sequence[dict[str, Any]], overall: float | None, f
     ax.set_yticks(range(len(shown)), [f"{_short(str(g['label']))}  (n={g['n']})" for g in shown])
     ax.invert_yaxis()
     ax.set_xlim(0, 1.12 if metric in ("auc", "accuracy", "precision", "recall", "f1") else None)
-    ax.set_xlabel(metric.upper() if len(metric) <= 4 else metric)
+    ax.set_xlabel(printable(metric.upper() if len(metric) <= 4 else metric))
     ax.grid(axis="x", color="#e2e2e2", linewidth=0.4)
     ax.set_axisbelow(True)
     return _svg(fig, width, alt)

@@ -18,9 +18,15 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any, Iterable
 
+from govern.report.fonts import SANS_STACK
+from govern.report.formatting import printable
+
 #: px → mm at 96 dpi: the SVG user unit WeasyPrint assumes
 PX_MM = 25.4 / 96
-FONT = "Liberation Sans, DejaVu Sans, Arial, sans-serif"
+#: the report's shipped font (its stylesheet maps the family to the files in reports/fonts/)
+FONT = SANS_STACK
+#: what graphviz measures labels with (its own font lookup); the SVG it writes names FONT instead
+DOT_FONT = "DejaVu Sans"
 
 
 @dataclass
@@ -253,7 +259,7 @@ def _builtin(nodes: list[Node], edges: list[Edge]) -> tuple[str, float]:
         for k, (line, bold) in enumerate(texts):
             weight = ' font-weight="bold"' if bold else ""
             out.append(f'<text x="{cx:.1f}" y="{top + k * LINE_H:.1f}" text-anchor="middle" fill="{n.text}"'
-                       f'{weight}>{escape(line)}</text>')
+                       f'{weight}>{escape(printable(line))}</text>')
     out.append("</svg>")
     return "\n".join(out), width
 
@@ -261,12 +267,12 @@ def _builtin(nodes: list[Node], edges: list[Edge]) -> tuple[str, float]:
 # --------------------------------------------------------------------------- graphviz
 
 def _dot_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + printable(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def to_dot(nodes: list[Node], edges: list[Edge]) -> str:
     lines = ["digraph G {", '  graph [rankdir=LR, nodesep=0.25, ranksep=0.45, margin=0.05, bgcolor="transparent"];',
-             '  node [fontname="Liberation Sans", fontsize=9.5, margin="0.12,0.06"];',
+             f'  node [fontname="{DOT_FONT}", fontsize=9.5, margin="0.12,0.06"];',
              '  edge [color="#555555", arrowsize=0.7];']
     for n in nodes:
         label = "\\n".join(n.lines + (["  ".join(n.badges)] if n.badges else []))
@@ -291,6 +297,7 @@ def _dot(nodes: list[Node], edges: list[Edge]) -> str | None:
     if proc.returncode != 0:
         return None
     svg = proc.stdout.decode("utf-8", "replace")
+    svg = svg.replace(f'font-family="{DOT_FONT}"', f'font-family="{escape(FONT)}"')
     start = svg.find("<svg")
     return svg[start:] if start >= 0 else None
 

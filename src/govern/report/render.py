@@ -4,22 +4,30 @@ Templates are looked up in this order, file by file, so a risk team can override
 stylesheet or one section: ``--templates DIR`` / ``GOVERN_REPORT_TEMPLATES``, then the copy
 shipped inside the wheel (``govern/report/templates``), then ``reports/`` of a source checkout.
 
+Stylesheets, fonts and images the templates refer to by relative URL are looked up the
+same way (``report.css`` finds ``fonts/DejaVuSans.ttf`` in the first folder that has it);
+nothing outside the template folders is read and nothing is fetched from the network.
+
 Determinism: the PDF's creation and modification dates and those of its attachments are the
 evaluation date (``as_of``, midnight UTC), the file identifier is the hash of the content
 (WeasyPrint's ``pdf_identifier=True`` under PDF/A), charts and diagrams are deterministic
-SVG, and nothing reads the clock — so the same evaluation renders the same bytes, and the
-report's own sha256 can be recorded in the audit trail.
+SVG, the fonts are the shipped ones (:mod:`govern.report.fonts`), and nothing reads the
+clock: the subsetted fonts' own ``head.modified`` stamp, which fontTools would take from the
+clock, is the evaluation date too (see :func:`_fixed_font_timestamps`). So the same evaluation
+renders the same bytes with the same WeasyPrint, Pango and HarfBuzz, and the report's own
+sha256 can be recorded in the audit trail.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as _dt
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 PDF_VARIANT = "pdf/a-3b"
 DECISION_ATTACHMENT = "decision.json"
@@ -29,18 +37,13 @@ MANIFEST_ATTACHMENT = "evidence-manifest.json"
 # --------------------------------------------------------------------------- templates
 
 def template_dirs(custom: Path | str | None = None) -> list[Path]:
+    from govern.report.fonts import builtin_template_dirs
+
     dirs: list[Path] = []
     for candidate in (custom, os.environ.get("GOVERN_REPORT_TEMPLATES") or None):
         if candidate:
             dirs.append(Path(candidate))
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"  # force-included into the wheel from reports/
-    if packaged.is_dir():
-        dirs.append(packaged)
-    checkout = here.parents[2] / "reports"  # src/govern/report → repo root
-    if checkout.is_dir():
-        dirs.append(checkout)
-    return dirs
+    return dirs + builtin_template_dirs()
 
 
 def load_theme(dirs: list[Path]) -> dict[str, Any]:
@@ -58,30 +61,57 @@ def load_theme(dirs: list[Path]) -> dict[str, Any]:
 def _environment(dirs: list[Path]) -> Any:
     import jinja2
 
-    from govern.report import context as c
+    from govern.report import formatting as f
 
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=jinja2.select_autoescape(["html", "j2", "xml"], default_for_string=True),
-        undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
-    env.filters.update(fmt=c.fmt, pct=c.pct, short=c.short, when=c.when, pvalue=c.pvalue,
+        undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
+        finalize=_finalize)
+    env.filters.update(fmt=f.fmt, pct=f.pct, short=f.short, when=f.when, pvalue=f.pvalue,
                        data_uri=_data_uri, status_word=lambda s: str(s or "").upper())
     return env
 
 
-def _data_uri(figure: Any) -> str:
+def _finalize(value: Any) -> Any:
+    """Every ``{{ value }}`` printable and breakable before it is escaped.
+
+    Names and messages come from untrusted files: a control character is not allowed in HTML
+    and a 300-character name without spaces would push a table off the page (see
+    :func:`~govern.report.formatting.printable` and :func:`~govern.report.formatting.breakable`).
+    Markup (macro output, figures' data URIs) is left alone: its parts were finalized already.
+    """
+    if isinstance(value, str):
+        from markupsafe import Markup
+
+        if isinstance(value, Markup):
+            return value
+        from govern.report.formatting import breakable, printable
+
+        return breakable(printable(value))
+    return value
+
+
+def _data_uri(figure: Any) -> Any:
+    from markupsafe import Markup
+
     svg = figure.svg if hasattr(figure, "svg") else str(figure)
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    # Markup: base64 needs no escaping, and must not get break opportunities
+    return Markup("data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii"))
 
 
-def render_html(template: str, data: dict[str, Any], *, templates: Path | str | None = None) -> str:
-    dirs = template_dirs(templates)
+def _existing_template_dirs(custom: Path | str | None) -> list[Path]:
+    dirs = template_dirs(custom)
     if not dirs:
         from govern.errors import Diagnostic, InputError
 
         raise InputError(Diagnostic("report-templates", "no report templates found",
                                     hint="pass --templates DIR, or reinstall govern (they ship as govern/report/templates)"))
-    return _environment(dirs).get_template(template).render(**data)
+    return dirs
+
+
+def render_html(template: str, data: dict[str, Any], *, templates: Path | str | None = None) -> str:
+    return _environment(_existing_template_dirs(templates)).get_template(template).render(**data)
 
 
 # --------------------------------------------------------------------------- PDF
@@ -103,21 +133,98 @@ def decision_json(decision: dict[str, Any]) -> str:
     return json.dumps(decision, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
-def html_to_pdf(html: str, *, moment: _dt.datetime, attachments: list[tuple[str, str, str, str]] = (),
-                base_url: str | None = None, tagged: bool = True) -> bytes:
-    """HTML → PDF/A-3b bytes; ``attachments`` are (name, text, description, relationship)."""
+def load_weasyprint() -> Any:
+    """WeasyPrint, quiet: its logs go only as far as errors, and its import-time warning that
+    fontconfig has no fonts does not apply — the report brings its own (:mod:`govern.report.fonts`)."""
     import logging
+    import warnings
 
-    from weasyprint import HTML, Attachment
-
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="No fonts configured in FontConfig")
+        warnings.filterwarnings("ignore", message="FontConfig cannot load default config file")
+        import weasyprint
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
+    return weasyprint
+
+
+def _template_fetcher(dirs: list[Path]) -> Any:
+    """A WeasyPrint URL fetcher that reads relative URLs from the template folders, file by file.
+
+    The base URL is the first folder; a ``file:`` URL under it is looked up in each folder in
+    turn, like the templates themselves. ``data:`` URLs (the charts and diagrams) are read as
+    usual; anything else — another file, the network — is refused, because the report must
+    not depend on, or reveal, what the rendering machine can reach.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    load_weasyprint()
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    from govern.report.fonts import find
+
+    base = dirs[0].resolve().as_uri() + "/"
+
+    class TemplateFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith(base):
+                found = find(unquote(urlsplit(url).path[len(urlsplit(base).path):]), dirs)
+                if found is not None:
+                    return URLFetcherResponse(found.as_uri(), found.read_bytes(), status=200)
+                raise ValueError(f"not in the report templates: {url}")
+            raise ValueError(f"the report reads only its template folders and data: URLs, not {url}")
+
+    return TemplateFetcher(allowed_protocols=("file", "data")), base
+
+
+@contextlib.contextmanager
+def _fixed_font_timestamps(moment: _dt.datetime) -> Iterator[None]:
+    """Subsetted fonts stamped with the evaluation date instead of the clock.
+
+    When WeasyPrint cannot use HarfBuzz's subsetter (libharfbuzz-subset is not installed
+    everywhere) it subsets with fontTools, which writes the current time into each embedded
+    font's ``head.modified`` — so two renders a second apart differed inside the font
+    streams. fontTools reads SOURCE_DATE_EPOCH (the reproducible-builds convention) instead
+    of the clock when it is set; it is set only while the PDF is written, then restored.
+    """
+    previous = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(max(0, int(moment.replace(tzinfo=_dt.timezone.utc).timestamp())))
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = previous
+
+
+def layout(html: str, *, templates: Path | str | None = None, **options: Any) -> Any:
+    """HTML → a laid-out WeasyPrint document, with the report's fonts and URL rules (no PDF yet).
+
+    ``options`` are WeasyPrint's rendering options; the PDF variant and tags are the report's
+    unless given, since both change the layout.
+    """
+    weasyprint = load_weasyprint()
+    fetcher, base = _template_fetcher(_existing_template_dirs(templates))
+    options = {"pdf_variant": PDF_VARIANT, "pdf_tags": True, **options}
+    return weasyprint.HTML(string=html, base_url=base, url_fetcher=fetcher).render(**options)
+
+
+def html_to_pdf(html: str, *, moment: _dt.datetime, attachments: list[tuple[str, str, str, str]] = (),
+                templates: Path | str | None = None, tagged: bool = True) -> bytes:
+    """HTML → PDF/A-3b bytes; ``attachments`` are (name, text, description, relationship)."""
+    Attachment = load_weasyprint().Attachment
+
     files = [Attachment(string=text, name=name, description=description, created=moment, modified=moment,
                         relationship=relationship)
              for name, text, description, relationship in attachments]
-    return HTML(string=html, base_url=base_url or ".").write_pdf(
-        pdf_variant=PDF_VARIANT, attachments=files, pdf_tags=tagged, pdf_identifier=True,
-        uncompressed_pdf=False, custom_metadata=True, optimize_images=False)
+    options = {"pdf_variant": PDF_VARIANT, "attachments": files, "pdf_tags": tagged, "pdf_identifier": True,
+               "uncompressed_pdf": False, "custom_metadata": True, "optimize_images": False}
+    document = layout(html, templates=templates, **options)
+    with _fixed_font_timestamps(moment):
+        return document.write_pdf(**options)
 
 
 def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = None, use_case: Any = None,
@@ -135,7 +242,7 @@ def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = N
     ctx["attachments"] = [DECISION_ATTACHMENT, MANIFEST_ATTACHMENT]
     html = _environment(dirs).get_template("report.html.j2").render(**ctx)
     manifest = evidence_manifest(decision, bundle)
-    return html_to_pdf(html, moment=moment, tagged=tagged, attachments=[
+    return html_to_pdf(html, moment=moment, tagged=tagged, templates=templates, attachments=[
         (DECISION_ATTACHMENT, decision_json(decision),
          "The machine-readable decision this report renders (govern check -f json)", "Data"),
         (MANIFEST_ATTACHMENT, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
@@ -162,7 +269,7 @@ def render_inventory(items: list[dict[str, Any]], *, as_of: _dt.date, chain: dic
     html = _environment(dirs).get_template("inventory.html.j2").render(**data)
     payload = {"as_of": as_of.isoformat(), "expiring_within_days": expiring_within, "use_cases": items,
                "audit_chain": chain}
-    return html_to_pdf(html, moment=moment, attachments=[
+    return html_to_pdf(html, moment=moment, templates=templates, attachments=[
         ("inventory.json", json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n",
          "The inventory as data (govern status -f json)", "Data")])
 
