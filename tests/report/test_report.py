@@ -318,9 +318,11 @@ def test_report_from_the_store_and_inventory(tmp_path, credit):
     """Record the decision, render it by id (without policy or evidence at hand), then the inventory."""
     from govern.record.store import Store
 
+    from dataclasses import replace
+
     url = f"sqlite:///{(tmp_path / 'store' / 'govern.db').as_posix()}"
-    with Store.open(url) as store:
-        evaluation = store.record_decision(credit.decision)
+    with Store.open(url) as store:  # as if made on AS_OF (the store refuses replays): the rendering is under test
+        evaluation = store.record_decision(replace(credit.decision, replay=False))
     out = tmp_path / "stored.pdf"
     proc = _run(["report", "--evaluation", str(evaluation), "-o", str(out)], tmp_path,
                 {"GOVERN_DATABASE_URL": url})
@@ -390,7 +392,8 @@ def test_report_digest_joins_the_audit_trail(tmp_path):
     env = {"GOVERN_DATABASE_URL": f"sqlite:///{tmp_path / 'govern.db'}"}
     common = [str(USE_CASE), "-p", str(POLICY), "-e", str(EVIDENCE), "--as-of", AS_OF.isoformat(),
               "--target", "production"]
-    assert _run(["check", *common], tmp_path, env).returncode in (0, 1)  # records, creating the store
+    recorded = [str(USE_CASE), "-p", str(POLICY), "-e", str(EVIDENCE), "--target", "production"]  # today: recorded
+    assert _run(["check", *recorded], tmp_path, env).returncode in (0, 1)  # records, creating the store
     out = tmp_path / "report.pdf"
     proc = _run(["report", *common, "-o", str(out)], tmp_path, env)
     assert proc.returncode == 0, proc.stderr
