@@ -37,8 +37,12 @@ def build_meta(decision: dict[str, Any], policy: "Policy | None", use_case: "Use
         "tier": tier, "tier_title": getattr(tier_def, "title", None) or tier,
         "tier_description": getattr(tier_def, "description", None),
         "target": decision.get("target"), "allowed": bool(decision.get("allowed")),
-        "verdict_word": "ALLOWED" if decision.get("allowed") else "BLOCKED",
-        "verdict": decision.get("verdict"),
+        # a replay (`--as-of`) says so wherever the verdict is shown: it answers "what would it have been"
+        "verdict_word": ("REPLAY · " if decision.get("replay") else "") + ("ALLOWED" if decision.get("allowed")
+                                                                          else "BLOCKED"),
+        "verdict": (f"REPLAY as of {decision.get('as_of')}: " if decision.get("replay") else "")
+        + str(decision.get("verdict") or ""),
+        "replay": bool(decision.get("replay")),
         "as_of": decision.get("as_of"),
         "policy": {"name": pol.get("name"), "version": pol.get("version"), "digest": pol.get("digest"),
                    "title": getattr(getattr(policy, "manifest", None), "title", None)},
