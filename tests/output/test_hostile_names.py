@@ -94,3 +94,16 @@ def test_junit(pair):
     assert evil.count("\n") == benign.count("\n")
     assert not RAW.search(evil)
     assert not any(line.lstrip().startswith("::") for line in evil.splitlines())
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_json_formats_escape_what_json_leaves_raw(pair, fmt):
+    """JSON escapes C0 itself; C1, DEL, line separators and bidi overrides are escaped too, and
+    what a parser reads is unchanged."""
+    import json
+
+    benign, evil = (render(d, fmt) for d in pair)
+    assert evil.count("\n") == benign.count("\n") and not RAW.search(evil)
+    data = json.loads(evil)
+    verdict = data["verdict"] if fmt == "json" else data["runs"][0]["properties"]["verdict"]
+    assert verdict == pair[1].verdict and verdict.endswith(HOSTILE)

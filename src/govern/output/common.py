@@ -24,6 +24,8 @@ _LOCATION = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?::(?P<col>\d+))?$")
 # C0 and C1 controls (CR/LF, ESC of ANSI sequences, BEL, ...), DEL, the Unicode line and
 # paragraph separators, and the bidirectional overrides that reorder how a line reads
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# what json.dumps(ensure_ascii=False) leaves raw of the above (it escapes C0 itself)
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -43,6 +45,13 @@ def printable(text: object) -> str:
         return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
 
     return _CONTROL.sub(visible, str(text))
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON with the controls JSON leaves raw (DEL, C1, line separators,
+    bidi overrides) written as ``\\uXXXX`` escapes: the same value to a parser, inert in a log."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 # --- shared helpers --------------------------------------------------------------------------

@@ -24,7 +24,6 @@ The classification of results (levels, scopes, measured values as text) lives in
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from typing import Any
@@ -39,6 +38,7 @@ from govern.output.common import (
     check_summary,
     findings,
     fingerprint,
+    json_text,
     parse_location,
     printable,
     repo_root,
@@ -208,4 +208,4 @@ def to_sarif(decision) -> dict[str, Any]:
 
 
 def render(decision) -> str:
-    return json.dumps(to_sarif(decision), indent=2, ensure_ascii=False) + "\n"
+    return json_text(to_sarif(decision))
