@@ -7,7 +7,7 @@ output, never assumed. The demo fails (exit 1) if any step behaves otherwise, so
 a smoke test of the quick start.
 
 The story: a risk officer validates and tests the EU AI Act pack; the credit-risk use case is
-classified high (Annex III 5(b)); a deficient challenger is blocked in CI; the complete release
+classified high (Annex III 5(b)) and registered by the compliance officer; a deficient challenger is blocked in CI; the complete release
 candidate waits only for people; each signer makes a key, the people sign in the audit store
 (SQLite), production opens; the compliance officer accepts a known weakness with an expiring,
 signed waiver; the inventory, history and the tamper-evident audit trail are shown.
@@ -169,6 +169,14 @@ def main() -> int:
     demo.step("The credit-risk use case is classified, with the rule, citation and facts that decided it")
     demo.govern("classify", USE_CASE, "--policy", pack)
 
+    demo.step("The compliance officer registers it: descriptor, tier and the model's authors, signed")
+    registered = demo.govern("register", USE_CASE, "--policy", pack, "--key", "rita", "--signer", "rita",
+                             "--comment", "descriptor reviewed; Annex III 5(b) high risk; author alice")
+    demo.claim(registered.stdout.startswith("registered: consumer-credit-scoring as tier high by rita")
+               and re.search(r"^\s+authors alice$", registered.stdout, re.M) is not None,
+               "registered; segregation of duties will read the model's author (alice) from this record",
+               "expected the registration to be signed and to name alice as the model's author")
+
     demo.step("Its tier's template compiles into a gate graph")
     demo.govern("plan", USE_CASE, "--policy", pack)
 
@@ -194,7 +202,7 @@ def main() -> int:
     waiting = items(decision, lambda q, i: q in decision["determining"])
     demo.claim(bool(waiting) and all(".signoff:" in q and i["status"] == "pending" for q, i in waiting.items()),
                f"no check blocks; {len(waiting)} sign-off(s) awaited: "
-               + ", ".join(sorted({i["role"] for i in waiting.values()})),
+               + ", ".join(sorted({str(i.get("role", q)) for q, i in waiting.items()})),
                f"expected only pending sign-offs to block, got {decision.get('determining')}")
 
     demo.step("The model's author may not approve her own model, though she holds the role: refused before "
