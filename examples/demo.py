@@ -1,21 +1,31 @@
 """The main job end to end on the bundled credit-risk example (what `./dev demo` runs).
 
-Every step is a real `govern` command, printed as a user would type it, with its output, and
-its exit code checked against what the step demonstrates; the demo fails (exit 1) if any step
-behaves otherwise, so it doubles as a smoke test of the quick start.
+Every step is a real `govern` command, printed as a user would type it, with its output; its
+exit code and what its output says (the decision JSON it also writes, or the refusal it
+prints) are checked against what the step claims, and each `→` conclusion is printed from that
+output, never assumed. The demo fails (exit 1) if any step behaves otherwise, so it doubles as
+a smoke test of the quick start.
 
 The story: a risk officer validates and tests the EU AI Act pack; the credit-risk use case is
-classified high (Annex III 5(b)); a deficient challenger is blocked in CI; the complete release
+classified high (Annex III 5(b)) and registered by the compliance officer; a deficient challenger is blocked in CI; the complete release
 candidate waits only for people; each signer makes a key, the people sign in the audit store
 (SQLite), production opens; the compliance officer accepts a known weakness with an expiring,
 signed waiver; the inventory, history and the tamper-evident audit trail are shown.
 
 Everything it writes goes to `build/demo/` (keys, the store, a copy of the pack with the
-signers' public keys): `policies/` and the examples are never modified.
+signers' public keys, the decisions as JSON): `policies/` and the examples are never modified.
+The copy also makes alice, the model's author, an accredited validator (small teams do), so
+the refusal of her own approval is segregation of duties, not a role she lacks.
+
+Dates are today's (UTC): govern's clock is honest — a check is recorded at the date it runs, a
+sign-off or waiver at the moment it is signed, and only a replay (`--as-of`, never recorded)
+looks at another day. So the waiver's expiry and "a year on" are counted from today, and the
+digests differ from one day to the next.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -25,6 +35,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "build" / "demo"
@@ -33,9 +44,12 @@ PACK = WORK / "eu-ai-act"  # the shipped pack plus the demo signers' public keys
 USE_CASE = "examples/credit-risk/use_case.yaml"
 EVIDENCE = "examples/credit-risk/evidence"
 BLOCKED = "examples/credit-risk/evidence-blocked"
-AS_OF = "2026-06-01"  # fixed, so the demo prints the same digests every time
-SIGNED_AT = "2026-05-20T09:00:00Z"
+TODAY = dt.datetime.now(dt.timezone.utc).date()
+WAIVER_EXPIRES = TODAY + dt.timedelta(days=120)
+A_YEAR_ON = TODAY + dt.timedelta(days=400)  # past the validators' `valid_for: 365d`
 SIGNERS = ("alice", "victor", "vera", "hugo", "sam", "dora", "paula", "rita")
+#: roles the demo's copy of the pack adds: the model's author is also an accredited validator
+EXTRA_ROLES = {"alice": "independent_validator"}
 #: (gate, role, person, comment) — who approves what, as the eu-ai-act high-risk plan requires
 SIGNOFFS = (
     ("development", "compliance_officer", "rita", "classification Annex III 5(b) confirmed"),
@@ -60,7 +74,7 @@ class Demo:
         bold = sys.stdout.isatty()
         print(f"\n\033[1m── {self.number}. {title}\033[0m" if bold else f"\n── {self.number}. {title}", flush=True)
 
-    def govern(self, *args: str, expect: int = 0, quiet: bool = False) -> str:
+    def govern(self, *args: str, expect: int = 0, quiet: bool = False) -> subprocess.CompletedProcess:
         shown = " ".join(shlex.quote(a) for a in args).replace(str(WORK) + "/", "build/demo/")
         print(f"$ govern {shown}", flush=True)
         result = subprocess.run([sys.executable, "-m", "govern", *args], cwd=ROOT, env=self.env,
@@ -70,7 +84,35 @@ class Demo:
         sys.stdout.write(result.stderr)
         if result.returncode != expect:
             self.failures.append(f"step {self.number}: `govern {args[0]}` exited {result.returncode}, expected {expect}")
-        return result.stdout
+        return result
+
+    def claim(self, holds: bool, conclusion: str, otherwise: str) -> bool:
+        """Prints the step's conclusion only if the output shows it; otherwise records why not."""
+        if holds:
+            print(f"  → {conclusion}")
+        else:
+            print(f"  ✗ {otherwise}")
+            self.failures.append(f"step {self.number}: {otherwise}")
+        return holds
+
+    def decision(self, path: Path) -> dict[str, Any]:
+        """The decision a step wrote with `-o json=PATH` ({} and a failure if it wrote none)."""
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            self.failures.append(f"step {self.number}: no decision in {path.name}: {exc}")
+            return {}
+
+
+def items(decision: dict[str, Any], keep: Callable[[str, dict[str, Any]], bool] = lambda q, i: True) -> dict:
+    """qualified id → check or sign-off of a decision's JSON, those ``keep`` accepts."""
+    found = {}
+    for gate in decision.get("gates", []):
+        for check in gate["checks"]:
+            found[f"{gate['id']}.{check['id']}"] = check
+        for signoff in gate["signoffs"]:
+            found[f"{gate['id']}.signoff:{signoff['id']}"] = signoff
+    return {q: i for q, i in found.items() if keep(q, i)}
 
 
 def prepare() -> dict[str, str]:
@@ -84,7 +126,8 @@ def prepare() -> dict[str, str]:
 
 
 def add_public_keys(keys: dict[str, str]) -> None:
-    """Copy the shipped pack and give each demo signer a `public_key` in the copy's `people:`."""
+    """Copy the shipped pack and give each demo signer a `public_key` in the copy's `people:`
+    (and the extra roles of EXTRA_ROLES)."""
     # without tests/: they ran on the shipped pack in step 1, and they name the example by a path
     # relative to policies/ that does not resolve from the copy (validate checks test files too)
     shutil.copytree(SHIPPED_PACK, PACK, ignore=shutil.ignore_patterns("tests"))
@@ -95,13 +138,18 @@ def add_public_keys(keys: dict[str, str]) -> None:
         text, count = pattern.subn(lambda m: f'{m.group(1)}, public_key: "{key}"}}', text)
         if count != 1:
             raise SystemExit(f"demo: person {person} not found once in {manifest}")
+    for person, role in EXTRA_ROLES.items():
+        pattern = re.compile(r"^(\s*- \{id: %s,.*?roles: \[)([^\]]*)\]" % re.escape(person), re.M)
+        text, count = pattern.subn(lambda m: f"{m.group(1)}{m.group(2)}, {role}]", text)
+        if count != 1:
+            raise SystemExit(f"demo: roles of {person} not found once in {manifest}")
     manifest.write_text(text, encoding="utf-8")
 
 
 def main() -> int:
     demo = Demo(prepare())
     pack = str(PACK)
-    check = ["check", USE_CASE, "--policy", pack, "--as-of", AS_OF]
+    check = ["check", USE_CASE, "--policy", pack]
 
     demo.step("A risk officer validates the EU AI Act pack and runs every shipped pack's tests")
     demo.govern("validate", str(SHIPPED_PACK))
@@ -111,62 +159,127 @@ def main() -> int:
     demo.step("Each signer makes an Ed25519 key; the public keys go into a copy of the pack")
     keys = {}
     for person in SIGNERS:
-        generated = demo.govern("keys", "generate", "--name", person, "-f", "json", quiet=True)
-        keys[person] = json.loads(generated)["public_key_base64"]
-        print(f"  {person}: {json.loads(generated)['fingerprint']}")
+        generated = json.loads(demo.govern("keys", "generate", "--name", person, "-f", "json", quiet=True).stdout)
+        keys[person] = generated["public_key_base64"]
+        print(f"  {person}: {generated['fingerprint']}")
     add_public_keys(keys)
+    print("  (the copy also makes alice, who built the model, an accredited independent_validator)")
     demo.govern("validate", pack)
 
     demo.step("The credit-risk use case is classified, with the rule, citation and facts that decided it")
-    demo.govern("classify", USE_CASE, "--policy", pack, "--as-of", AS_OF)
+    demo.govern("classify", USE_CASE, "--policy", pack)
+
+    demo.step("The compliance officer registers it: descriptor, tier and the model's authors, signed")
+    registered = demo.govern("register", USE_CASE, "--policy", pack, "--key", "rita", "--signer", "rita",
+                             "--comment", "descriptor reviewed; Annex III 5(b) high risk; author alice")
+    demo.claim(registered.stdout.startswith("registered: consumer-credit-scoring as tier high by rita")
+               and re.search(r"^\s+authors alice$", registered.stdout, re.M) is not None,
+               "registered; segregation of duties will read the model's author (alice) from this record",
+               "expected the registration to be signed and to name alice as the model's author")
 
     demo.step("Its tier's template compiles into a gate graph")
-    demo.govern("plan", USE_CASE, "--policy", pack, "--as-of", AS_OF)
+    demo.govern("plan", USE_CASE, "--policy", pack)
 
     demo.step("CI: the deficient challenger is blocked before pre-production, and govern explains why (exit 1)")
-    demo.govern(*check, "--evidence", BLOCKED, "--target", "pre_production", "--explain", "--no-record", expect=1)
+    challenger, annotations = WORK / "challenger.json", WORK / "challenger.github"
+    demo.govern(*check, "--evidence", BLOCKED, "--target", "pre_production", "--explain", "--no-record",
+                "-o", f"json={challenger}", "-o", f"github={annotations}", expect=1)
+    decision = demo.decision(challenger)
+    failing = items(decision, lambda q, i: q in decision["determining"] and i["status"] in ("failed", "error"))
+    shown = annotations.read_text(encoding="utf-8") if annotations.exists() else ""
+    errors = set(re.findall(r"^::error .*?title=govern (\S+) ", shown, re.M))
+    demo.claim(not decision.get("allowed", True) and {"validation.data_lineage", "pre_production.robustness_suites"}
+               <= set(failing) and errors == set(failing),
+               f"blocked by {', '.join(failing)}; each is a CI error annotation, though its gate also waits upstream",
+               f"expected the lineage and robustness failures to block and be annotated as errors: "
+               f"failing {sorted(failing)}, annotated {sorted(errors)}")
 
     demo.step("CI: the complete release candidate waits only for people (exit 1, recorded)")
-    demo.govern(*check, "--evidence", EVIDENCE, "--target", "production", "-f", "markdown", expect=1)
+    candidate = WORK / "candidate.json"
+    demo.govern(*check, "--evidence", EVIDENCE, "--target", "production", "-f", "markdown",
+                "-o", f"json={candidate}", expect=1)
+    decision = demo.decision(candidate)
+    waiting = items(decision, lambda q, i: q in decision["determining"])
+    demo.claim(bool(waiting) and all(".signoff:" in q and i["status"] == "pending" for q, i in waiting.items()),
+               f"no check blocks; {len(waiting)} sign-off(s) awaited: "
+               + ", ".join(sorted({str(i.get("role", q)) for q, i in waiting.items()})),
+               f"expected only pending sign-offs to block, got {decision.get('determining')}")
 
-    demo.step("The model's author may not approve her own model: refused before signing (exit 2)")
-    demo.govern("sign", USE_CASE, "--policy", pack, "--evidence", EVIDENCE, "--gate", "pre_production",
-                "--role", "independent_validator", "--decision", "approve", "--key", "alice", "--signer", "alice",
-                "--at", SIGNED_AT, expect=2)
+    demo.step("The model's author may not approve her own model, though she holds the role: refused before "
+              "signing (exit 2)")
+    refusal = demo.govern("sign", USE_CASE, "--policy", pack, "--evidence", EVIDENCE, "--gate", "pre_production",
+                          "--role", "independent_validator", "--decision", "approve", "--key", "alice",
+                          "--signer", "alice", expect=2)
+    demo.claim("sign-segregation-of-duties" in refusal.stderr and "segregation of duties" in refusal.stderr
+               and "alice built this model" in refusal.stderr,
+               "refused for segregation of duties (`not_author`), not for a missing role",
+               "expected a segregation-of-duties refusal naming alice as the model's author")
 
     demo.step("The people the plan names sign their gates into the audit store")
     for gate, role, person, comment in SIGNOFFS:
         demo.govern("sign", USE_CASE, "--policy", pack, "--evidence", EVIDENCE, "--gate", gate, "--role", role,
-                    "--decision", "approve", "--comment", comment, "--key", person, "--signer", person,
-                    "--at", SIGNED_AT)
+                    "--decision", "approve", "--comment", comment, "--key", person, "--signer", person)
 
     demo.step("Production opens: every sign-off verifies and counts (exit 0, recorded)")
-    demo.govern(*check, "--evidence", EVIDENCE, "--target", "production")
+    opened = WORK / "production.json"
+    demo.govern(*check, "--evidence", EVIDENCE, "--target", "production", "-o", f"json={opened}")
+    decision = demo.decision(opened)
+    stages = [g["id"] for g in decision.get("gates", [])]
+    before = set(stages[:stages.index("production") + 1]) if "production" in stages else set()
+    signoffs = items(decision, lambda q, i: ".signoff:" in q and i["gate"] in before)
+    demo.claim(decision.get("allowed") is True and bool(signoffs)
+               and all(i["status"] == "passed" and not i["rejected"] for i in signoffs.values()),
+               f"allowed; {len(signoffs)} sign-off(s) on the way to production, each verified and counted",
+               "expected production allowed with every sign-off on its way passed and none rejected")
 
     demo.step("The compliance officer accepts a known weakness with a signed waiver that expires")
+    waived = WORK / "waived.json"
+    gap = "pre_production.accuracy_gap_by_group"
     demo.govern("waive", USE_CASE, "--policy", pack, "--evidence", EVIDENCE,
-                "--check", "pre_production.accuracy_gap_by_group", "--expires", "2026-09-30",
+                "--check", gap, "--expires", WAIVER_EXPIRES.isoformat(),
                 "--reason", "AUC for furniture/equipment loans is 0.66 vs 0.80 overall; these go to manual "
                 "underwriting until the re-development sample covers them",
-                "--key", "rita", "--approver", "rita", "--at", SIGNED_AT)
-    demo.govern(*check, "--evidence", EVIDENCE, "--target", "production", "--format", "json", quiet=True)
-    print("  → pre_production.accuracy_gap_by_group is now `waived` (never `passed`), with reason and expiry")
+                "--key", "rita", "--approver", "rita")
+    demo.govern(*check, "--evidence", EVIDENCE, "--target", "production", "-o", f"json={waived}", quiet=True)
+    result = items(demo.decision(waived)).get(gap, {})
+    waiver = result.get("waiver") or {}
+    demo.claim(result.get("status") == "waived" and waiver.get("approver") == "rita"
+               and waiver.get("expires") == WAIVER_EXPIRES.isoformat(),
+               f"{gap} is now `{result.get('status')}` (never `passed`): by {waiver.get('approver')} "
+               f"until {waiver.get('expires')}",
+               f"expected {gap} waived by rita until {WAIVER_EXPIRES}, got {result.get('status')!r} {waiver}")
 
-    demo.step("A year on, the validators' approvals (valid 365 days) have lapsed: production closes (exit 1)")
-    demo.govern("check", USE_CASE, "--policy", pack, "--as-of", "2027-06-01", "--evidence", EVIDENCE,
-                "--target", "production", "--no-record", expect=1, quiet=True)
-    print("  → blocked: annual re-validation is due")
+    demo.step("A year on, the approvals valid for 365 days (the validators' among them) have lapsed: "
+              "production closes (exit 1)")
+    later = WORK / "a-year-on.json"
+    demo.govern(*check, "--as-of", A_YEAR_ON.isoformat(), "--evidence", EVIDENCE, "--target", "production",
+                "--no-record", "-o", f"json={later}", expect=1, quiet=True)
+    decision = demo.decision(later)
+    print(f"  {decision.get('verdict', '(no verdict)')}")
+    blocking = items(decision, lambda q, i: q in decision["determining"])
+    lapsed = {q: [r["problem"] for r in i.get("rejected", []) if r.get("problem", "").startswith("expired on")]
+              for q, i in blocking.items()}
+    validators = "pre_production.signoff:independent_validator"
+    demo.claim(decision.get("allowed") is False and bool(blocking) and all(lapsed.values())
+               and len(lapsed.get(validators, [])) == 2,
+               "blocked: annual re-validation is due — "
+               + "; ".join(f"{q}: {len(v)} approval(s) {v[0].split(' (')[0]}" for q, v in lapsed.items()),
+               f"expected production blocked only by expired approvals, the two validators' among them: {lapsed}")
 
     demo.step("The model-risk committee's views: inventory, history, and the audit trail verified")
     demo.govern("status", "--expiring-within", "400")
     demo.govern("history", "consumer-credit-scoring")
-    demo.govern("audit", "verify")
+    audit = demo.govern("audit", "verify")
+    demo.claim("audit trail intact" in audit.stdout, "the audit trail verifies",
+               "`govern audit verify` did not report the trail intact")
 
     report = WORK / "credit-risk-report.pdf"
     if has_report():
         demo.step("The auditor's PDF: decision, evidence and sign-offs, with the decision JSON embedded")
-        demo.govern("report", USE_CASE, "--policy", pack, "--evidence", EVIDENCE, "--target", "production",
-                    "--as-of", AS_OF, "-o", str(report))
+        wrote = demo.govern("report", USE_CASE, "--policy", pack, "--evidence", EVIDENCE, "--target", "production",
+                            "-o", str(report))
+        demo.claim(report.exists() and "allowed for production" in wrote.stdout,
+                   f"build/demo/{report.name}: production allowed", "the report was not written as allowed")
 
     print()
     if demo.failures:

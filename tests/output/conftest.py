@@ -4,6 +4,8 @@ against the mini pack), and one built from the blocked one that has every status
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -112,3 +114,84 @@ def mixed(blocked):
 @pytest.fixture(params=["blocked", "allowed", "mixed"])
 def decision(request):
     return request.getfixturevalue(request.param)
+
+
+# --- four real decisions the formats are compared on (tests/output/test_agreement.py) --------
+
+UTC = dt.timezone.utc
+FRIA = ("\n## Fundamental rights impact assessment\n\nThe assessment covers affected groups, risks of "
+        "discrimination in credit access, mitigation and human oversight.\n")
+
+
+def _bundle(source: Path, target: Path) -> Path:
+    """A private copy of an example bundle without its manifest, so files in it can change."""
+    shutil.copytree(source, target)
+    (target / "manifest.yaml").unlink()
+    return target
+
+
+def _signoff(probe, signer: str, role: str, **kw):
+    from govern.sign.sources import SignoffRecord
+
+    base = dict(signer=signer, role=role, gate="production", decision="approve", model_digest=probe.model_digest,
+                evidence_digest=probe.evidence_digest, policy_digest=probe.policy["digest"],
+                signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC), key_fingerprint="fp", comment=None,
+                verified=True, problem=None, use_case_id="consumer-credit")
+    return SignoffRecord(**{**base, **kw})
+
+
+def _production(policy, use_case, evidence: Path, records=(), waivers=()):
+    from govern.evaluate.pipeline import check
+    from govern.sign.sources import InMemorySignoffSource, InMemoryWaiverSource
+
+    return check(policy, use_case, evidence, target="production", as_of=AS_OF,
+                 signoffs=InMemorySignoffSource(list(records)), waivers=InMemoryWaiverSource(list(waivers)))
+
+
+@pytest.fixture(scope="session")
+def blocked_failing(policy, use_case, tmp_path_factory):
+    """The deficient challenger's shape: validation fails (AUC below the floor), so production is
+    blocked upstream, and production's own checks fail too (missing suites, no FRIA) while its
+    sign-offs are awaited. Production's failures are real whether or not it is reachable yet."""
+    bundle = _bundle(EVIDENCE_BLOCKED, tmp_path_factory.mktemp("failing") / "evidence")
+    metrics = json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))
+    metrics["test"]["auc"] = 0.61
+    (bundle / "metrics.json").write_text(json.dumps(metrics), encoding="utf-8")
+    decision = _production(policy, use_case, bundle)
+    assert decision.gate("validation").status == "failed" and decision.gate("production").status == "blocked"
+    assert any(c.status == "failed" for c in decision.gate("production").checks)
+    return decision
+
+
+@pytest.fixture(scope="session")
+def blocked_pending(policy, use_case, tmp_path_factory):
+    """Everything a machine checks holds; production waits for people: one validator of two has
+    signed, the model's author tried to sign too (does not count), the risk officer has not."""
+    bundle = _bundle(EVIDENCE, tmp_path_factory.mktemp("pending") / "evidence")
+    with (bundle / "model_card.md").open("a", encoding="utf-8") as card:
+        card.write(FRIA)
+    probe = _production(policy, use_case, bundle)
+    records = [_signoff(probe, "victor", "validator"), _signoff(probe, "alice", "validator")]
+    decision = _production(policy, use_case, bundle, records)
+    gate = decision.gate("production")
+    assert gate.status == "pending" and all(c.status == "passed" for c in gate.checks)
+    return decision
+
+
+@pytest.fixture(scope="session")
+def waived(policy, use_case, tmp_path_factory):
+    """Production allowed with a waiver in force: the FRIA is missing, and the risk officer
+    accepted that until a date; every sign-off is given."""
+    from govern.sign.sources import WaiverRecord
+
+    bundle = _bundle(EVIDENCE, tmp_path_factory.mktemp("waived") / "evidence")
+    probe = _production(policy, use_case, bundle)
+    records = [_signoff(probe, "victor", "validator"), _signoff(probe, "vera", "validator"),
+               _signoff(probe, "rita", "risk_officer")]
+    waiver = WaiverRecord(check_id="production.fria", reason="FRIA | scheduled\nfor Q3", approver="rita",
+                          role="risk_officer", expires=dt.date(2026, 9, 30), verified=True, problem=None,
+                          use_case_id="consumer-credit", policy_digest=probe.policy["digest"],
+                          signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC))
+    decision = _production(policy, use_case, bundle, records, [waiver])
+    assert decision.allowed and decision.gate("production").status == "waived"
+    return decision

@@ -48,14 +48,17 @@ def test_blocked(blocked):
     lines = parse(render(blocked, "github"))
     cmd, props, data = lines[0]
     assert cmd == "notice" and data == blocked.verdict and "BLOCKED" in props["title"]
-    errors = lines[1:]
-    assert [c for c, _, _ in errors] == ["error"] * len(blocked.determining)
-    assert [p["title"].split()[1] for _, p, _ in errors] == list(blocked.determining)
-    _, props, data = errors[0]
+    # failures first as errors, then the sign-offs still awaited as warnings titled pending
+    annotations = lines[1:]
+    assert [c for c, _, _ in annotations] == ["error", "error", "warning", "warning"]
+    assert [p["title"].split()[1] for _, p, _ in annotations] == list(blocked.determining)
+    _, props, data = annotations[0]
     assert props["file"] == "templates/high.yaml" and props["line"] == "23" and props["col"] == "11"
     assert data.startswith("3 failures and 0 errors in missing_values\n")
     assert "junit/validation.xml" in data
-    assert errors[2][1]["line"] == "31" and "awaiting 2 more validator" in errors[2][2]
+    cmd, props, data = annotations[2]
+    assert props["line"] == "31" and "awaiting 2 more validator" in data
+    assert props["title"].endswith("(sign-off pending)")
 
 
 def test_allowed_has_no_errors_or_warnings(allowed):
@@ -73,9 +76,14 @@ def test_every_status_and_hostile_text(mixed, nasty):
     assert by_title["validation.model_card"][0] == "warning"
     assert "validation.auc" not in by_title  # waived: nothing to annotate
     cmd, props, data = by_title["production.validation_suites"]
-    assert cmd == "error" and data.startswith("evidence error: " + nasty)
+    # hostile text stays on its line, its control characters shown, never followed
+    shown = "bad | cell\\nnext line % 50, a:b <b>bold</b> \\x07bell\\r\\n::error::injected"
+    assert cmd == "error" and data.startswith("evidence error: " + shown + "\n")
+    assert not any(c in data.split("\n")[0] for c in "\r\x07")
     assert by_title["production.signoff:risk_officer"][0] == "error"
-    assert by_title["monitoring.drift"][0] == "notice" and "blocked by production" in by_title["monitoring.drift"][2]
+    drift = by_title["monitoring.drift"]
+    assert drift[0] == "notice" and "not required for target `production`" in drift[2]
+    assert "waits for production" in drift[2]
     # errors and warnings before the notices of gates that decide nothing (GitHub caps each level)
     kinds = [c for c, _, _ in lines[1:]]
     assert kinds.index("notice") > max(i for i, k in enumerate(kinds) if k != "notice")

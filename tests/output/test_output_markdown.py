@@ -45,8 +45,12 @@ def test_blocked(blocked):
     first = text.splitlines()[0]
     assert first.startswith("## ") and "BLOCKED" in first and "❌" in first and "production" in first
     what = text.split("### What blocks", 1)[1].split("###", 1)[0]
-    for qid in blocked.determining:
-        assert f"- `{qid}`:" in what
+    assert [line for line in what.splitlines() if line] == [
+        "- `production.validation_suites` **❌ failed**: 3 failures and 0 errors in missing_values",
+        "- `production.fria` **❌ failed**: missing: fundamental rights impact assessment",
+        "- `production.signoff:validator` **⏳ sign-off pending**: awaiting 2 more validator sign-offs (0/2)",
+        "- `production.signoff:risk_officer` **⏳ sign-off pending**: awaiting 1 more risk_officer sign-off (0/1)",
+    ]
     assert "| `production` **(target)** | Production | ❌ failed |" in text
     assert "| `validation_suites` | tests | ❌ failed | 3 failures and 0 errors in missing_values |" in text
     bundle = Path(__file__).resolve().parents[2] / "examples" / "credit-risk" / "evidence-blocked"

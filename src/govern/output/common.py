@@ -1,7 +1,10 @@
-"""Decision → the classification every CI format shares: locations, levels, measured values as text.
+"""Decision → what every output format shares: levels, locations, measured values, safe text.
 
-JUnit, SARIF, GitHub annotations and Markdown must agree on what blocks the target, what
-only warns and what concerns a gate beyond the target, so those rules live here once.
+JUnit, SARIF, GitHub annotations and Markdown must agree with the decision's ``determining``
+list on what blocks the target (and whether it is a failure or a sign-off still awaited), what
+only warns and what concerns a gate beyond the target, so :func:`findings` decides it once.
+And every format that lands in a log or a page must keep hostile text inert, so
+:func:`printable` is the one escape for control characters.
 """
 
 from __future__ import annotations
@@ -11,11 +14,44 @@ import json
 import os
 import posixpath
 import re
+from dataclasses import dataclass
 from typing import Any
 
 FINGERPRINT_KEY = "governCheck/v1"
 
 _LOCATION = re.compile(r"^(?P<path>.*?)(?::(?P<line>\d+))?(?::(?P<col>\d+))?$")
+
+# C0 and C1 controls (CR/LF, ESC of ANSI sequences, BEL, ...), DEL, the Unicode line and
+# paragraph separators, and the bidirectional overrides that reorder how a line reads
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# what json.dumps(ensure_ascii=False) leaves raw of the above (it escapes C0 itself)
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: object) -> str:
+    """Untrusted text (names, messages, evidence excerpts) as one inert line.
+
+    Use-case names, evidence and policy text are hostile: a newline in a name would start a new
+    log line, and a CI runner reads a line that starts with ``::`` as a workflow command; an ANSI
+    escape can rewrite what a terminal shows. Every control character becomes a visible escape
+    (``\\n``, ``\\x1b``, ``\\u202e``); everything else is kept. Idempotent, so text escaped twice
+    reads the same.
+    """
+    def visible(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in _NAMED:
+            return _NAMED[char]
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROL.sub(visible, str(text))
+
+
+def json_text(data: Any) -> str:
+    """``data`` as indented JSON with the controls JSON leaves raw (DEL, C1, line separators,
+    bidi overrides) written as ``\\uXXXX`` escapes: the same value to a parser, inert in a log."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -54,47 +90,82 @@ def in_repo(env_var: str, path: str) -> str:
     return posixpath.join(root, path) if root else path
 
 
-def gate_scopes(decision) -> dict[str, str]:
-    """gate id → ``in`` (its problems decide the target), ``out`` (not needed for the target)
-    or ``blocked`` (an upstream gate has not passed, so its own results decide nothing yet)."""
-    determining = set(decision.determining)
-    scopes: dict[str, str] = {}
-    for gate in decision.gates:
-        if gate.status == "blocked":
-            scopes[gate.id] = "blocked"
-        elif gate.passing:
-            scopes[gate.id] = "in"
-        else:
-            ids = {c.qualified_id for c in gate.checks} | {signoff_id(s) for s in gate.signoffs}
-            scopes[gate.id] = "in" if ids & determining else "out"
-    return scopes
+# --- what each result means for the target ------------------------------------------------
+
+#: levels of a finding, shared by every CI format:
+#: ``error``   - stands between the model and the target (in ``decision.determining``): a failed
+#:               or errored blocking check, or a rejected sign-off — whether or not its gate is
+#:               reachable yet, since an upstream block does not make a real failure less real;
+#: ``pending`` - in ``determining`` too, but only a person's sign-off is awaited: nothing is
+#:               wrong with the model, so CI shows it apart from failures;
+#: ``warning`` - a ``warn`` check that failed or could not be evaluated: reported, never blocking;
+#: ``note``    - a problem in a gate that does not decide this target (a later stage);
+#: ``waived``  - a failure accepted by a signed waiver in force.
+ERROR, PENDING, WARNING, NOTE, WAIVED = "error", "pending", "warning", "note", "waived"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check or sign-off of the decision with the level every format reports it at."""
+
+    gate: Any  # GateResult
+    item: Any  # CheckResult | SignoffResult
+    qualified_id: str
+    level: str | None  # one of the levels above; None: passed, nothing to report
+    context: str = ""  # why a note decides nothing, or that the gate also waits upstream
+
+    @property
+    def is_signoff(self) -> bool:
+        return not hasattr(self.item, "kind")
+
+    @property
+    def status(self) -> str:
+        return self.item.status
 
 
 def signoff_id(signoff) -> str:
-    return f"{signoff.gate}.signoff:{signoff.role}"
+    """The sign-off's qualified id as the decision's ``determining`` list spells it (by its
+    template id, which is its role unless two sign-offs of one role are told apart)."""
+    return f"{signoff.gate}.signoff:{signoff.id or signoff.role}"
 
 
-def check_level(check, scope: str) -> str | None:
-    """error | warning | note, or None when there is nothing to report (passed, waived)."""
-    if check.status == "warned" or (check.status == "error" and check.enforcement != "block"):
-        return "warning"
-    if check.blocks:
-        return "error" if scope == "in" else "note"
-    return None
+def findings(decision) -> list[Finding]:
+    """Every check and sign-off in gate order, classified from the decision's own ``determining``
+    list, so no format can disagree with the verdict about what blocks."""
+    determining = set(decision.determining)
+    out: list[Finding] = []
+    for gate in decision.gates:
+        waiting = f"gate `{gate.id}` also waits for {', '.join(gate.blocked_by)}" if gate.blocked_by else ""
+        outside = f"not required for target `{decision.target}`" + (f"; {waiting}" if waiting else "")
+        for check in gate.checks:
+            qid = check.qualified_id
+            if check.status == "passed":
+                level = None
+            elif check.status == "waived":
+                level = WAIVED
+            elif qid in determining:
+                level = ERROR
+            elif check.status == "warned" or check.enforcement != "block":
+                level = WARNING
+            else:
+                level = NOTE
+            out.append(Finding(gate, check, qid, level, _context(level, waiting, outside)))
+        for signoff in gate.signoffs:
+            qid = signoff_id(signoff)
+            if signoff.status == "passed":
+                level = None
+            elif qid in determining:
+                level = PENDING if signoff.status == "pending" else ERROR
+            else:
+                level = NOTE
+            out.append(Finding(gate, signoff, qid, level, _context(level, waiting, outside)))
+    return out
 
 
-def signoff_level(signoff, scope: str) -> str | None:
-    if signoff.status == "passed":
-        return None
-    return "error" if scope == "in" else "note"
-
-
-def scope_note(decision, gate, scope: str) -> str:
-    if scope == "blocked":
-        return f"gate `{gate.id}` is blocked by {', '.join(gate.blocked_by)}"
-    if scope == "out":
-        return f"not required for target `{decision.target}`"
-    return ""
+def _context(level: str | None, waiting: str, outside: str) -> str:
+    if level == NOTE:
+        return outside
+    return waiting if level in (ERROR, PENDING) else ""
 
 
 def fmt_value(value: Any) -> str:
@@ -127,21 +198,33 @@ def measured_text(measured: dict[str, Any], limit: int = 6) -> str:
 
 
 def check_summary(check) -> str:
-    """One paragraph: message, condition, measured values and the evidence read."""
+    """Lines of one paragraph: message, condition, measured values and the evidence read.
+
+    Each line is :func:`printable`, so the line breaks are the summary's own and a format may
+    turn them into its line separator (``%0A``, ``<br>``) without evidence text adding lines.
+    """
     data = check.to_dict()
-    text = ("evidence error: " if check.status == "error" else "") + check.message
+    lines = [("evidence error: " if check.status == "error" else "") + printable(check.message)]
     if check.expected:
-        text += f"\ncondition: {check.expected}"
+        lines.append(f"condition: {printable(check.expected)}")
     measured = measured_text(data["measured"])
     if measured:
-        text += f"\nmeasured: {measured}"
+        lines.append(f"measured: {printable(measured)}")
     if check.evidence:
-        text += "\nevidence: " + ", ".join(f"{e.path} (sha256:{e.sha256[:12]})" for e in check.evidence)
-    for detail in check.details[:10]:
-        text += f"\n- {detail}"
+        lines.append("evidence: " + ", ".join(f"{printable(e.path)} (sha256:{printable(e.sha256[:12])})"
+                                               for e in check.evidence))
+    lines += [f"- {printable(detail)}" for detail in check.details[:10]]
     if len(check.details) > 10:
-        text += f"\n- … and {len(check.details) - 10} more"
-    return text
+        lines.append(f"- … and {len(check.details) - 10} more")
+    return "\n".join(lines)
+
+
+def signoff_summary(signoff) -> str:
+    """The sign-off's state and each record that did not count, one printable line each."""
+    lines = [f"sign-off {signoff.status}: {printable(signoff.message)}"]
+    lines += [f"- {printable(record.get('signer', 'record'))}: did not count — {printable(record.get('problem', ''))}"
+              for record in signoff.rejected]
+    return "\n".join(lines)
 
 
 def fingerprint(decision, qualified_id: str) -> str:
@@ -149,5 +232,3 @@ def fingerprint(decision, qualified_id: str) -> str:
     key = "\0".join((decision.use_case_id, qualified_id))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
-
-# --- SARIF -----------------------------------------------------------------------------------

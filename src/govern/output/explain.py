@@ -33,9 +33,10 @@ def explain_lines(decision) -> list[str]:
             for ref in check["evidence"]:
                 lines.append(f"    evidence  {ref['path']} (sha256:{short(ref['sha256'])})")
         for signoff in gate["signoffs"]:
-            if f"{gate['id']}.signoff:{signoff['role']}" not in wanted:
+            qid = f"{gate['id']}.signoff:{signoff.get('id') or signoff['role']}"  # as `determining` spells it
+            if qid not in wanted:
                 continue
-            lines.append(f"  {gate['id']}.signoff:{signoff['role']} {signoff['status']}")
+            lines.append(f"  {qid} {signoff['status']}")
             lines.append(f"    tier      {data['tier']} ← {why_tier}")
             lines.append(f"    template  {signoff['location']}")
             lines.append(f"    needs     {signoff['required']} × {signoff['role']}: {signoff['message']}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
+from govern.output.common import json_text
 
 
 def render(decision) -> str:
-    return json.dumps(decision.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(decision.to_dict())

@@ -2,20 +2,25 @@
 
 ``<testsuites name="govern">`` holds one ``<testsuite name="govern.<gate>">`` per gate and, in
 it, one ``<testcase classname="govern.<gate>">`` per check (named by the check id) and per
-required sign-off (named ``signoff:<role>``). Mapping of statuses:
+required sign-off (named ``signoff:<id>``, the id being the role unless two sign-offs of one
+role are told apart). Outcomes follow :func:`govern.output.common.findings`, so the failing
+and erroring cases are exactly the decision's ``determining`` items:
 
-- passed → a passing test case;
-- failed (blocking) → ``<failure>`` with the message, condition, measured values, evidence files;
-  a sign-off still awaited or rejected → ``<failure>`` too (it blocks its gate);
-- error → ``<error>`` (evidence missing or malformed: never reported as passed; a check whose
-  enforcement is ``warn`` says so in the message);
-- warned → a passing test case with a ``WARNING`` note in ``<system-out>``: the gate passes, and
-  reporters show a skipped test as "not run", which a warned check is not;
+- passed → a passing test case (also in a gate that waits for an upstream gate: it was
+  evaluated, and it passed);
+- failed (blocking, in ``determining``) → ``<failure type="<kind>">`` with the message,
+  condition, measured values and evidence files, whether or not the gate is reachable yet;
+- error (blocking, in ``determining``) → ``<error>`` (evidence missing or malformed);
+- a sign-off rejected → ``<failure type="signoff">``; a sign-off still awaited →
+  ``<failure type="pending">``: it blocks (the exit code is 1, so the report must not be
+  green), and its type tells a reporter it waits for a person rather than a broken model;
+- warned, or an evidence error in a ``warn`` check → a passing test case with a ``WARNING``
+  note in ``<system-out>``: the gate passes, and reporters show a skipped test as "not run",
+  which a warned check is not;
 - waived → a passing test case with the waiver (who, until when, why) in ``<system-out>``;
-- every case of a gate that is blocked upstream → ``<skipped message="blocked by …">``, and
-  every case of a failing gate that does not stand between the model and the target stage
-  (a stage beyond the target) → ``<skipped message="not required for target …">``, so a
-  report for an allowed target shows no failures; the result is still in the skip text.
+- a problem in a gate that does not decide the target (a later stage) →
+  ``<skipped message="not required for target …">`` with the result in the message, so a
+  report for an allowed target shows no failures.
 
 Counts on each suite are computed from its cases; ``time`` is always ``0`` so the output is a
 function of the decision only (same decision → same bytes).
@@ -26,7 +31,17 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from govern.output.common import check_summary, gate_scopes, scope_note, signoff_id
+from govern.output.common import (
+    ERROR,
+    NOTE,
+    PENDING,
+    WAIVED,
+    WARNING,
+    Finding,
+    check_summary,
+    findings,
+    printable,
+)
 
 # XML 1.0 cannot carry most control characters, even escaped; evidence text may contain them.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -43,65 +58,74 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return element
 
 
-def _check_case(suite: ET.Element, decision, gate, check, scope: str) -> str:
+def _body(finding: Finding) -> str:
+    item = finding.item
+    if finding.is_signoff:
+        lines = [printable(item.message), f"required: {item.required} × {item.role}"]
+        lines += [f"approved by {printable(a.get('signer', '?'))}" for a in item.approvals]
+        lines += [f"did not count: {printable(r.get('signer', 'record'))} — {printable(r.get('problem', ''))}"
+                  for r in item.rejected]
+    else:
+        lines = [check_summary(item)]
+    if item.location:
+        lines.append(f"policy: {item.location}")
+    if not finding.is_signoff:
+        if item.citation:
+            lines.append(f"citation: {printable(item.citation)}")
+        lines.append(f"kind: {item.kind}, enforcement: {item.enforcement}")
+    if finding.context and finding.level != NOTE:
+        lines.append(printable(finding.context))
+    return "\n".join(lines)
+
+
+def _case(suite: ET.Element, finding: Finding) -> str:
     """Adds the test case; returns its outcome: passed | failure | error | skipped."""
-    case = _sub(suite, "testcase", name=check.id, classname=f"govern.{gate.id}", time="0")
-    summary = check_summary(check)
-    where = f"\npolicy: {check.location}" if check.location else ""
-    cite = f"\ncitation: {check.citation}" if check.citation else ""
-    body = f"{summary}{where}{cite}\nkind: {check.kind}, enforcement: {check.enforcement}"
-    if scope == "blocked" or (scope == "out" and check.status in ("failed", "error")):
-        _sub(case, "skipped", body, message=f"{scope_note(decision, gate, scope)} (result: {check.status})")
+    item, level = finding.item, finding.level
+    name = f"signoff:{item.id or item.role}" if finding.is_signoff else item.id
+    case = _sub(suite, "testcase", name=name, classname=f"govern.{finding.gate.id}", time="0")
+    if level is None:
+        return "passed"
+    body = _body(finding)
+    what = "sign-off" if finding.is_signoff else "result"
+    if level == NOTE:
+        _sub(case, "skipped", body, message=f"{finding.context} ({what}: {item.status})")
         return "skipped"
-    if check.status == "failed":
-        _sub(case, "failure", body, message=check.message, type=check.kind)
-        return "failure"
-    if check.status == "error":
-        message = check.message + ("" if check.enforcement == "block" else " (non-blocking: enforcement warn)")
-        _sub(case, "error", body, message=message, type=check.kind)
-        return "error"
-    if check.status == "warned":
-        _sub(case, "system-out", f"WARNING (enforcement warn, the gate still passes): {body}")
-    elif check.status == "waived":
+    if level == WARNING:
+        prefix = "evidence error" if item.status == "error" else "failed"
+        _sub(case, "system-out", f"WARNING: {prefix} (enforcement warn, the gate still passes): {body}")
+        return "passed"
+    if level == WAIVED:
         _sub(case, "system-out", f"WAIVED (counts as passed while the waiver is in force): {body}")
-    return "passed"
-
-
-def _signoff_case(suite: ET.Element, decision, gate, signoff, scope: str) -> str:
-    case = _sub(suite, "testcase", name=f"signoff:{signoff.role}", classname=f"govern.{gate.id}", time="0")
-    lines = [signoff.message, f"required: {signoff.required} × {signoff.role}"]
-    for approval in signoff.approvals:
-        lines.append(f"approved by {approval.get('signer', '?')}")
-    for record in signoff.rejected:
-        lines.append(f"did not count: {record.get('signer', 'record')} — {record.get('problem', '')}")
-    if signoff.location:
-        lines.append(f"policy: {signoff.location}")
-    body = "\n".join(lines)
-    if scope == "blocked" or (scope == "out" and signoff.status != "passed"):
-        _sub(case, "skipped", body, message=f"{scope_note(decision, gate, scope)} (sign-off: {signoff.status})")
-        return "skipped"
-    if signoff.status != "passed":
-        _sub(case, "failure", body, message=f"{signoff_id(signoff)} {signoff.status}: {signoff.message}",
+        return "passed"
+    if level == PENDING:
+        _sub(case, "failure", body, message=f"{finding.qualified_id} pending: {printable(item.message)}",
+             type="pending")
+        return "failure"
+    assert level == ERROR
+    if finding.is_signoff:
+        _sub(case, "failure", body, message=f"{finding.qualified_id} {item.status}: {printable(item.message)}",
              type="signoff")
         return "failure"
-    return "passed"
+    tag = "error" if item.status == "error" else "failure"
+    _sub(case, tag, body, message=printable(item.message), type=item.kind)
+    return tag
 
 
 def to_element(decision) -> ET.Element:
-    scopes = gate_scopes(decision)
+    by_gate: dict[str, list[Finding]] = {}
+    for finding in findings(decision):
+        by_gate.setdefault(finding.gate.id, []).append(finding)
     root = ET.Element("testsuites", {"name": "govern"})
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for gate in decision.gates:
-        scope = scopes[gate.id]
         suite = ET.SubElement(root, "testsuite", {"name": f"govern.{gate.id}"})
         props = ET.SubElement(suite, "properties")
         for name, value in (("gate", gate.id), ("title", gate.title), ("status", gate.status),
                             ("message", gate.message), ("use_case", decision.use_case_id),
                             ("target", decision.target), ("tier", decision.tier),
                             ("decision_digest", decision.digest)):
-            _sub(props, "property", name=name, value=value)
-        outcomes = [_check_case(suite, decision, gate, c, scope) for c in gate.checks]
-        outcomes += [_signoff_case(suite, decision, gate, s, scope) for s in gate.signoffs]
+            _sub(props, "property", name=name, value=printable(value))
+        outcomes = [_case(suite, f) for f in by_gate.get(gate.id, [])]
         counts = {"tests": len(outcomes), "failures": outcomes.count("failure"), "errors": outcomes.count("error"),
                   "skipped": outcomes.count("skipped")}
         for key, value in counts.items():

@@ -7,9 +7,11 @@ line that required it (``uriBaseId: POLICY``) with the evidence files it read as
 locations (``uriBaseId: EVIDENCE``). Waived failures are results with an accepted external
 suppression, so a viewer shows them as dismissed, with the waiver's justification.
 
-Levels: ``error`` for what stops the target stage (the decision's ``determining`` items),
-``warning`` for non-blocking problems (``warn`` checks), ``note`` for blocking problems in
-gates that do not decide this target (blocked upstream, or beyond the target stage).
+Levels follow :func:`govern.output.common.findings`: ``error`` for each failed or errored
+check and rejected sign-off in the decision's ``determining`` list (whether or not its gate is
+reachable yet); ``warning`` for a sign-off the target still awaits (``properties.outcome:
+pending``: it blocks, but waits for a person, not a fix) and for non-blocking problems (``warn``
+checks); ``note`` for problems in gates that do not decide this target (later stages).
 
 Paths are relative to the policy pack and the evidence bundle, which the decision knows
 nothing about. In CI, set ``GOVERN_POLICY_PATH`` / ``GOVERN_EVIDENCE_PATH`` to those folders
@@ -22,7 +24,6 @@ The classification of results (levels, scopes, measured values as text) lives in
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from typing import Any
@@ -30,16 +31,24 @@ from urllib.parse import quote
 
 from govern.output.common import (
     FINGERPRINT_KEY,
-    parse_location,
-    repo_root,
-    gate_scopes,
-    signoff_id,
-    check_level,
-    signoff_level,
-    scope_note,
+    NOTE,
+    PENDING,
+    WAIVED,
+    Finding,
     check_summary,
+    findings,
     fingerprint,
+    json_text,
+    parse_location,
+    printable,
+    repo_root,
+    signoff_id,
+    signoff_summary,
 )
+
+#: SARIF's level for each finding level (SARIF has no "pending": a warning, told apart by
+#: ``properties.outcome``)
+LEVEL = {"error": "error", PENDING: "warning", "warning": "warning", NOTE: "note", WAIVED: "error"}
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/govern-dev/govern"
@@ -105,63 +114,40 @@ def _rule(decision, gate, item, kind: str, enforcement: str) -> dict:
     return rule
 
 
-def _check_result(decision, gate, check, scope: str, rule_index: int) -> dict | None:
-    level = check_level(check, scope)
-    suppression = None
-    if check.status == "waived":
-        level = "error"
-        waiver = check.waiver or {}
-        justification = f"waived by {waiver.get('approver', '?')} until {waiver.get('expires', '?')}: " \
-                        f"{waiver.get('reason', '')}".strip()
-        suppression = {"kind": "external", "status": "accepted", "justification": justification}
-    if level is None:
+def _result(decision, finding: Finding, rule_index: int) -> dict | None:
+    if finding.level is None:
         return None
-    text = check_summary(check)
-    note = scope_note(decision, gate, scope) if level == "note" else ""
-    if note:
-        text += f"\n({note})"
+    item = finding.item
+    text = signoff_summary(item) if finding.is_signoff else check_summary(item)
+    if finding.context:
+        text += f"\n({printable(finding.context)})"
+    properties: dict[str, Any] = {"status": item.status, "outcome": finding.level, "gate": finding.gate.id}
+    if finding.is_signoff:
+        properties.update(required=item.required, approvals=len(item.approvals))
+    else:
+        properties.update(enforcement=item.enforcement, measured=item.to_dict()["measured"])
     result: dict[str, Any] = {
-        "ruleId": check.qualified_id,
+        "ruleId": finding.qualified_id,
         "ruleIndex": rule_index,
-        "level": level,
+        "level": LEVEL[finding.level],
         "message": {"text": text},
-        "locations": [_policy_location(check.location)],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(decision, check.qualified_id)},
-        "properties": {"status": check.status, "enforcement": check.enforcement, "gate": gate.id,
-                       "measured": check.to_dict()["measured"]},
+        "locations": [_policy_location(item.location)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(decision, finding.qualified_id)},
+        "properties": properties,
     }
-    if check.evidence:
+    if not finding.is_signoff and item.evidence:
         result["relatedLocations"] = [
             {"id": i, "physicalLocation": _physical("GOVERN_EVIDENCE_PATH", "EVIDENCE", ref.path),
-             "message": {"text": f"evidence read: {ref.path} (sha256:{ref.sha256})"}}
-            for i, ref in enumerate(check.evidence, start=1)
+             "message": {"text": f"evidence read: {printable(ref.path)} (sha256:{ref.sha256})"}}
+            for i, ref in enumerate(item.evidence, start=1)
         ]
-    if suppression:
-        result["suppressions"] = [suppression]
+    if finding.level == WAIVED:
+        waiver = item.waiver or {}
+        justification = f"waived by {waiver.get('approver', '?')} until {waiver.get('expires', '?')}: " \
+                        f"{waiver.get('reason', '')}"
+        result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                   "justification": printable(justification.strip())}]
     return result
-
-
-def _signoff_result(decision, gate, signoff, scope: str, rule_index: int) -> dict | None:
-    level = signoff_level(signoff, scope)
-    if level is None:
-        return None
-    text = f"sign-off {signoff.status}: {signoff.message}"
-    for record in signoff.rejected:
-        text += f"\n- {record.get('signer', 'record')}: did not count — {record.get('problem', '')}"
-    note = scope_note(decision, gate, scope) if level == "note" else ""
-    if note:
-        text += f"\n({note})"
-    qid = signoff_id(signoff)
-    return {
-        "ruleId": qid,
-        "ruleIndex": rule_index,
-        "level": level,
-        "message": {"text": text},
-        "locations": [_policy_location(signoff.location)],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(decision, qid)},
-        "properties": {"status": signoff.status, "gate": gate.id, "required": signoff.required,
-                       "approvals": len(signoff.approvals)},
-    }
 
 
 def _base_ids(decision) -> dict:
@@ -180,21 +166,17 @@ def _base_ids(decision) -> dict:
 
 def to_sarif(decision) -> dict[str, Any]:
     """The SARIF log as a dict (``render`` serialises it)."""
-    scopes = gate_scopes(decision)
     rules: list[dict] = []
     results: list[dict] = []
-    for gate in decision.gates:
-        scope = scopes[gate.id]
-        for check in gate.checks:
-            rules.append(_rule(decision, gate, check, check.kind, check.enforcement))
-            result = _check_result(decision, gate, check, scope, len(rules) - 1)
-            if result:
-                results.append(result)
-        for signoff in gate.signoffs:
-            rules.append(_rule(decision, gate, signoff, "signoff", "block"))
-            result = _signoff_result(decision, gate, signoff, scope, len(rules) - 1)
-            if result:
-                results.append(result)
+    for finding in findings(decision):
+        gate, item = finding.gate, finding.item
+        if finding.is_signoff:
+            rules.append(_rule(decision, gate, item, "signoff", "block"))
+        else:
+            rules.append(_rule(decision, gate, item, item.kind, item.enforcement))
+        result = _result(decision, finding, len(rules) - 1)
+        if result:
+            results.append(result)
     run: dict[str, Any] = {
         "tool": {"driver": {
             "name": "govern",
@@ -226,4 +208,4 @@ def to_sarif(decision) -> dict[str, Any]:
 
 
 def render(decision) -> str:
-    return json.dumps(to_sarif(decision), indent=2, ensure_ascii=False) + "\n"
+    return json_text(to_sarif(decision))

@@ -1,8 +1,14 @@
-"""Decision → a readable table for terminals and CI logs, ending in one clear verdict line."""
+"""Decision → a readable table for terminals and CI logs, ending in one clear verdict line.
+
+Every line is made :func:`~govern.output.common.printable` before it is coloured: a newline in
+a use-case name or an evidence message must not start a line of its own (a CI runner reads a
+line that starts with ``::`` as a workflow command), nor an ANSI escape repaint the terminal.
+"""
 
 from __future__ import annotations
 
 from govern.canonical import short
+from govern.output.common import printable
 
 SYMBOL = {"passed": "✓", "warned": "!", "waived": "~", "failed": "✗", "error": "E", "pending": "…",
           "blocked": "-"}
@@ -10,8 +16,10 @@ COLOUR = {"passed": "green", "warned": "yellow", "waived": "cyan", "failed": "re
           "pending": "yellow", "blocked": "magenta"}
 
 
-def _style(text: str, status: str, color: bool, bold: bool = False) -> str:
-    if not color:
+def _style(text: str, status: str | None = None, color: bool = False, bold: bool = False) -> str:
+    """One output line: untrusted text inert, then coloured (our escapes only)."""
+    text = printable(text)
+    if not color or status is None:
         return text
     import click
 
@@ -35,9 +43,9 @@ def _measured(check: dict) -> str:
 def render(decision, *, color: bool = False, explain: bool = False) -> str:
     data = decision.to_dict()
     lines = [
-        f"{data['use_case']['id']} · tier {data['tier']} · policy {data['policy']['name']} "
-        f"{data['policy']['version']} ({short(data['policy']['digest'])}) · model "
-        f"{data['model'].get('name', '?')} {data['model'].get('version', '')} · as of {data['as_of']}",
+        _style(f"{data['use_case']['id']} · tier {data['tier']} · policy {data['policy']['name']} "
+               f"{data['policy']['version']} ({short(data['policy']['digest'])}) · model "
+               f"{data['model'].get('name', '?')} {data['model'].get('version', '')} · as of {data['as_of']}"),
         "",
     ]
     for gate in data["gates"]:
@@ -54,18 +62,18 @@ def render(decision, *, color: bool = False, explain: bool = False) -> str:
             lines.append(_style(text, check["status"], color))
             if check["status"] in ("failed", "error", "warned"):
                 for detail in check.get("details", [])[:5]:
-                    lines.append(f"        · {detail}")
+                    lines.append(_style(f"        · {detail}"))
         for signoff in gate["signoffs"]:
             mark = SYMBOL.get(signoff["status"], "?")
             lines.append(_style(f"    {mark} sign-off {signoff['role']:<15} {signoff['status']:<7} {signoff['message']}",
                                 signoff["status"], color))
             for record in signoff["rejected"]:
                 who = record.get("signer", "record")
-                lines.append(f"        · {who}: did not count — {record['problem']}")
+                lines.append(_style(f"        · {who}: did not count — {record['problem']}"))
     if explain:
         from govern.output.explain import explain_lines
 
-        lines += ["", *explain_lines(decision)]
+        lines += ["", *(_style(line) for line in explain_lines(decision))]
     lines += ["", f"decision {short(data['decision_digest'])} · evidence {short(data['evidence_digest'])}"]
     verdict = data["verdict"]
     lines.append(_style(verdict, "passed" if data["allowed"] else "failed", color, bold=True))
