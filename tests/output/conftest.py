@@ -53,7 +53,7 @@ def use_case(policy):
 def blocked(policy, use_case):
     from govern.evaluate.pipeline import check
 
-    decision = check(policy, use_case, EVIDENCE_BLOCKED, target="production", as_of=AS_OF)
+    decision = on_the_day(check(policy, use_case, EVIDENCE_BLOCKED, target="production", as_of=AS_OF))
     assert not decision.allowed
     return decision
 
@@ -62,7 +62,7 @@ def blocked(policy, use_case):
 def allowed(policy, use_case):
     from govern.evaluate.pipeline import check
 
-    decision = check(policy, use_case, EVIDENCE, target="validation", as_of=AS_OF)
+    decision = on_the_day(check(policy, use_case, EVIDENCE, target="validation", as_of=AS_OF))
     assert decision.allowed
     return decision
 
@@ -144,8 +144,16 @@ def _production(policy, use_case, evidence: Path, records=(), waivers=()):
     from govern.evaluate.pipeline import check
     from govern.sign.sources import InMemorySignoffSource, InMemoryWaiverSource
 
-    return check(policy, use_case, evidence, target="production", as_of=AS_OF,
-                 signoffs=InMemorySignoffSource(list(records)), waivers=InMemoryWaiverSource(list(waivers)))
+    return on_the_day(check(policy, use_case, evidence, target="production", as_of=AS_OF,
+                            signoffs=InMemorySignoffSource(list(records)), waivers=InMemoryWaiverSource(list(waivers))))
+
+
+def on_the_day(decision):
+    """The decision as if made on AS_OF rather than replayed: the formats are under test here, and a
+    fixed date keeps their bytes stable (test_replay_is_labelled_in_every_format covers replays)."""
+    from dataclasses import replace
+
+    return replace(decision, replay=False)
 
 
 @pytest.fixture(scope="session")

@@ -191,3 +191,22 @@ def test_a_signoff_is_named_as_determining_names_it(blocked_pending):
     assert "signoff:second_line" in {c.name for suite in xml for c in suite}
     assert "- `production.signoff:second_line` **⏳ sign-off pending**" in render(decision, "markdown")
     assert "production.signoff:second_line pending" in render(decision, "text", explain=True)
+
+
+def test_replay_is_labelled_in_every_format(policy, use_case):
+    """A decision at a chosen date (`--as-of`) never reads as today's: every format says REPLAY."""
+    from govern.evaluate.pipeline import check
+    from govern.output import render
+
+    from tests.output.conftest import AS_OF, EVIDENCE
+
+    replay = check(policy, use_case, EVIDENCE, target="validation", as_of=AS_OF)
+    assert replay.replay
+    label = f"REPLAY as of {AS_OF.isoformat()}"
+    assert label in render(replay, "text").splitlines()[-1]
+    assert render(replay, "github").startswith("::notice title=govern%3A REPLAY ALLOWED")
+    assert label in render(replay, "github").splitlines()[0]
+    assert render(replay, "markdown").startswith("## ✅ REPLAY · ALLOWED")
+    assert json.loads(render(replay, "sarif"))["runs"][0]["properties"]["replay"] is True
+    assert f'name="verdict" value="{label}' in render(replay, "junit")
+    assert json.loads(render(replay, "json"))["replay"] is True

@@ -95,7 +95,7 @@ def test_action_step_blocked(action, tmp_path):
     code, outputs, stdout, summary = run_check_step(
         action, tmp_path, **{"use-case": CREDIT, "policy": MINI, "evidence": "examples/credit-risk/evidence-blocked",
                              "target": "production", "sarif-file": str(sarif), "junit-file": str(junit),
-                             "args": "--as-of 2026-06-01 --no-record"})
+                             "args": "--no-record"})
     assert code == 1
     assert outputs == {"exit-code": "1", "allowed": "false"}
     assert stdout.startswith("::notice ")
@@ -113,7 +113,7 @@ def test_action_step_allowed_and_input_error(action, tmp_path):
     (tmp_path / "a").mkdir()
     code, outputs, _, summary = run_check_step(
         action, tmp_path / "a", **{"use-case": CREDIT, "policy": MINI, "evidence": "examples/credit-risk/evidence",
-                                   "target": "validation", "args": "--as-of 2026-06-01 --no-record"})
+                                   "target": "validation", "args": "--no-record"})
     assert code == 0 and outputs == {"exit-code": "0", "allowed": "true"}
     assert summary.startswith("## ✅ ALLOWED")
     (tmp_path / "b").mkdir()
@@ -126,7 +126,7 @@ def test_action_step_allowed_and_input_error(action, tmp_path):
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_action_pins_the_pack_by_default(action, tmp_path):
     common = {"use-case": CREDIT, "policy": MINI, "evidence": "examples/credit-risk/evidence",
-              "target": "validation", "args": "--as-of 2026-06-01 --no-record"}
+              "target": "validation", "args": "--no-record"}
     (tmp_path / "a").mkdir()
     code, outputs, stdout, _ = run_check_step(action, tmp_path / "a", **common, **{"policy-digest": ""})
     assert code == 2 and outputs["allowed"] == "false" and "pin the policy pack" in stdout

@@ -29,6 +29,14 @@ _JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def headline(decision: Any) -> str:
+    """The verdict sentence every format shows; a replay (`--as-of`) says so before anything else,
+    so a decision at a chosen date is never read as today's."""
+    if getattr(decision, "replay", False):
+        return f"REPLAY as of {decision.as_of.isoformat()}: {decision.verdict}"
+    return decision.verdict
+
+
 def printable(text: object) -> str:
     """Untrusted text (names, messages, evidence excerpts) as one inert line.
 

@@ -32,6 +32,7 @@ from govern.output.common import (
     Finding,
     check_summary,
     findings,
+    headline,
     in_repo,
     parse_location,
     printable,
@@ -85,8 +86,8 @@ def _annotation(finding: Finding, target: str) -> str:
 
 
 def render(decision) -> str:
-    verdict = "ALLOWED" if decision.allowed else "BLOCKED"
-    lines = [command("notice", printable(decision.verdict),
+    verdict = ("REPLAY " if decision.replay else "") + ("ALLOWED" if decision.allowed else "BLOCKED")
+    lines = [command("notice", printable(headline(decision)),
                      title=f"govern: {verdict} ({decision.use_case_id} → {decision.target})")]
     found = findings(decision)
     for level in ORDER:

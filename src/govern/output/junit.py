@@ -40,6 +40,7 @@ from govern.output.common import (
     Finding,
     check_summary,
     findings,
+    headline,
     printable,
 )
 
@@ -123,7 +124,8 @@ def to_element(decision) -> ET.Element:
         for name, value in (("gate", gate.id), ("title", gate.title), ("status", gate.status),
                             ("message", gate.message), ("use_case", decision.use_case_id),
                             ("target", decision.target), ("tier", decision.tier),
-                            ("decision_digest", decision.digest)):
+                            ("decision_digest", decision.digest), ("verdict", headline(decision)),
+                            ("replay", str(decision.replay).lower())):
             _sub(props, "property", name=name, value=printable(value))
         outcomes = [_case(suite, f) for f in by_gate.get(gate.id, [])]
         counts = {"tests": len(outcomes), "failures": outcomes.count("failure"), "errors": outcomes.count("error"),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 
 from govern.canonical import short
-from govern.output.common import ERROR, NOTE, PENDING, Finding, findings, measured_text, printable
+from govern.output.common import ERROR, NOTE, PENDING, Finding, findings, headline, measured_text, printable
 
 ICON = {"passed": "✅", "warned": "⚠️", "waived": "🟦", "failed": "❌", "error": "🛑", "pending": "⏳",
         "blocked": "⛔"}
@@ -89,13 +89,13 @@ def render(decision) -> str:
     found = findings(decision)
     deciding = {f.gate.id for f in found if f.level in (ERROR, PENDING)}
     outside = {f.gate.id for f in found if f.level == NOTE} - deciding
-    word = "ALLOWED" if decision.allowed else "BLOCKED"
+    word = ("REPLAY · " if decision.replay else "") + ("ALLOWED" if decision.allowed else "BLOCKED")
     icon = "✅" if decision.allowed else "❌"
     model = decision.model
     lines = [
         f"## {icon} {word}: {name(decision.use_case_id)} → {code(decision.target)}",
         "",
-        cell(printable(decision.verdict)),
+        cell(printable(headline(decision))),
         "",
         f"Use case **{name(decision.use_case_name)}** ({code(decision.use_case_id)}) · tier **{name(decision.tier)}**"
         f" · policy {name(decision.policy['name'])} {name(decision.policy['version'])}"

@@ -38,6 +38,7 @@ from govern.output.common import (
     check_summary,
     findings,
     fingerprint,
+    headline,
     json_text,
     parse_location,
     printable,
@@ -191,7 +192,8 @@ def to_sarif(decision) -> dict[str, Any]:
                          "exitCodeDescription": "allowed" if decision.allowed else "blocked"}],
         "results": results,
         "properties": {
-            "verdict": decision.verdict,
+            "verdict": headline(decision),
+            "replay": decision.replay,
             "allowed": decision.allowed,
             "target": decision.target,
             "tier": decision.tier,

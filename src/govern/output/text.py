@@ -8,7 +8,7 @@ line that starts with ``::`` as a workflow command), nor an ANSI escape repaint 
 from __future__ import annotations
 
 from govern.canonical import short
-from govern.output.common import printable
+from govern.output.common import headline, printable
 
 SYMBOL = {"passed": "✓", "warned": "!", "waived": "~", "failed": "✗", "error": "E", "pending": "…",
           "blocked": "-"}
@@ -75,6 +75,6 @@ def render(decision, *, color: bool = False, explain: bool = False) -> str:
 
         lines += ["", *(_style(line) for line in explain_lines(decision))]
     lines += ["", f"decision {short(data['decision_digest'])} · evidence {short(data['evidence_digest'])}"]
-    verdict = data["verdict"]
+    verdict = headline(decision)
     lines.append(_style(verdict, "passed" if data["allowed"] else "failed", color, bold=True))
     return "\n".join(lines) + "\n"
