@@ -164,7 +164,20 @@ def main() -> int:
         print(f"  {person}: {generated['fingerprint']}")
     add_public_keys(keys)
     print("  (the copy also makes alice, who built the model, an accredited independent_validator)")
-    demo.govern("validate", pack)
+    validated = demo.govern("validate", pack, "-f", "json")
+    digest = json.loads(validated.stdout)["policy"]["digest"] if validated.returncode == 0 else "sha256:?"
+    # CI pins the reviewed pack's digest: every `check` below runs with it, as docs/ci.md sets it up
+    check += ["--expect-policy-digest", digest]
+    weaker = WORK / "eu-ai-act-weaker"
+    shutil.copytree(PACK, weaker)
+    weakened = (weaker / "policy.yaml").read_text(encoding="utf-8").replace("min_auc: 0.70", "min_auc: 0.50")
+    (weaker / "policy.yaml").write_text(weakened, encoding="utf-8")  # same name, same version, a lower floor
+    refused = demo.govern("check", USE_CASE, "--policy", str(weaker), "--evidence", EVIDENCE,
+                          "--expect-policy-digest", digest, "--no-record", expect=2)
+    demo.claim("policy-digest-mismatch" in refused.stderr,
+               f"CI pins the reviewed pack ({digest[:19]}…): a copy with the AUC floor lowered to 0.50 is "
+               "refused before anything is evaluated",
+               "expected the weakened copy of the pack to be refused by its digest")
 
     demo.step("The credit-risk use case is classified, with the rule, citation and facts that decided it")
     demo.govern("classify", USE_CASE, "--policy", pack)
