@@ -21,10 +21,12 @@ from govern.errors import Diagnostic, Span, Suggester, shorten
 class Checker:
     """Infers types and collects diagnostics; one instance per schema, shared by a pack's expressions.
 
-    Besides types it measures every top-level expression with its definitions written out
-    in place: how deep it nests and how many nodes one evaluation may visit. The parser caps
-    each expression on its own; only here, where definitions are known, can a chain of
-    `let`s that use each other be measured -- and each definition is measured once.
+    Besides types it checks every top-level expression against the limits with its
+    definitions written out in place (:mod:`govern.dsl.limits`): how deep it nests and how
+    many nodes one evaluation may visit. The parser caps each expression on its own; only
+    here, where definitions are known, can a chain of `let`s that use each other be
+    measured. A definition is expanded for type inference only where it fits, so the
+    inference never recurses deeper than the limit either.
     """
 
     schema: Mapping[str, t.Schema]
@@ -32,13 +34,9 @@ class Checker:
     source_line: Callable[[Span], str | None] = lambda span: None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _definition_types: dict[str, t.Type] = field(default_factory=dict)
-    #: name → (levels below the reference, expanded nodes) of each definition inferred so far
-    _definition_shapes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    _shapes: dict[str, limits.Shape] | None = None  # of the definitions, measured on first use
     _active: list[str] = field(default_factory=list)
     _level: int = 0  # nesting level of the node being inferred, definitions written out
-    _deepest: int = 0
-    _size: int = 0  # nodes visited in the current top-level expression, definitions written out
-    _too_deep: bool = False  # reported for the current top-level expression already
     _suggest: Suggester = field(default_factory=Suggester)
     _listings: dict[tuple[str, int], str | None] = field(default_factory=dict)
     _names: dict[tuple[str, int], list[str]] = field(default_factory=dict)
@@ -56,34 +54,30 @@ class Checker:
     def infer(self, node: n.Expr) -> t.Type:
         if self._level:
             return self._visit(node)
-        self._deepest = self._size = 0
-        self._too_deep = False
-        found = self._visit(node)
-        if self._size > limits.MAX_EXPANDED_NODES:
+        shape = limits.measure(node, self._definition_shapes())
+        if shape.too_deep_at is not None:
+            self._error("dsl-limit", *limits.too_deep(shape.too_deep_at))
+        if shape.size > limits.MAX_EXPANDED_NODES and not shape.uses_oversized:
             self._error("dsl-limit", f"with the definitions it uses written out, this expression has more than "
                         f"{limits.MAX_EXPANDED_NODES:,} parts", node.span,
                         "definitions that use another definition several times multiply its size; "
                         "simplify them")
-        return found
+        return self._visit(node)
 
     # helpers ------------------------------------------------------------------
+    def _definition_shapes(self) -> dict[str, limits.Shape]:
+        if self._shapes is None:
+            self._shapes = limits.shapes_of(self.definitions)
+        return self._shapes
+
     def _visit(self, node: n.Expr) -> t.Type:
         self._level += 1
-        self._size += 1
         try:
-            if self._level > self._deepest:
-                self._deepest = self._level
-            if self._level > limits.MAX_DEPTH:  # stop here: deeper would exhaust the stack
-                self._report_depth(node.span)
+            if self._level > limits.MAX_DEPTH:  # an AST built by hand: the parser refuses such text
                 return t.ANY
             return getattr(self, "_" + type(node).__name__.lower())(node)
         finally:
             self._level -= 1
-
-    def _report_depth(self, span: Span) -> None:
-        if not self._too_deep:
-            self._too_deep = True
-            self._error("dsl-limit", *limits.too_deep(span))
 
     def _error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, hint, self.source_line(span)))
@@ -151,28 +145,20 @@ class Checker:
 
     def _definition(self, name: str, span: Span) -> t.Type:
         if name in self._definition_types:
-            below, size = self._definition_shapes[name]
-            self._size += size
-            reach = self._level + below
-            self._deepest = max(self._deepest, reach)
-            if reach > limits.MAX_DEPTH >= below:  # a definition too deep by itself is reported there
-                self._report_depth(span)
             return self._definition_types[name]
         if name in self._active:
             cycle = " → ".join(self._active[self._active.index(name):] + [name])
             self._error("dsl-cycle", f"definitions refer to each other in a cycle: {cycle}", span)
             return t.ANY
+        shape = self._definition_shapes().get(name)
+        if shape is not None and self._level + shape.height > limits.MAX_DEPTH:
+            return t.ANY  # too deep to expand here; reported by infer (or at the definition itself)
         self._active.append(name)
-        deepest, size = self._deepest, self._size
-        self._deepest = self._level
         try:
             found = self._visit(self.definitions[name])
         finally:
             self._active.pop()
-        shape = (self._deepest - self._level, min(self._size - size, limits.MAX_EXPANDED_NODES + 1))
-        self._deepest = max(deepest, self._deepest)
         self._definition_types[name] = found
-        self._definition_shapes[name] = shape
         return found
 
     # operators ----------------------------------------------------------------

@@ -138,8 +138,8 @@ def _hint_for(text: str, token: str) -> str | None:
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "let", "rule", "when", "unless", "because"})
 
 #: Tokens after which a value must follow: when it does not, the mistake is the operator.
-_NEEDS_OPERAND = frozenset({"AND", "OR", "NOT", "IN", "EQEQUAL", "NOTEQUAL", "LESSTHAN", "MORETHAN", "LESSEQUAL",
-                            "MOREEQUAL", "PLUS", "MINUS", "STAR", "SLASH", "EQUAL", "WHEN", "UNLESS"})
+_NEEDS_OPERAND = frozenset({"and", "or", "not", "in", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "=",
+                            "when", "unless"})
 _VALUE_STARTS = frozenset({"NAME", "NUMBER", "STRING", "LPAR", "LSQB"})
 
 
@@ -149,7 +149,7 @@ def _dangling_operator(exc: UnexpectedInput) -> Token | None:
         return None
     stack = getattr(getattr(exc, "state", None), "value_stack", None)
     previous = stack[-1] if stack else None
-    if isinstance(previous, Token) and previous.type in _NEEDS_OPERAND and previous.line is not None:
+    if isinstance(previous, Token) and previous.value in _NEEDS_OPERAND and previous.line is not None:
         return previous
     return None
 
@@ -396,7 +396,8 @@ def _run(text: str, start: str, file: str, line_offset: int, col_offset: int, so
         return Diagnostic(diagnostic.code, diagnostic.message, span, diagnostic.hint,
                           _context_line(text, span.line - line_offset, line_offset, col_offset, source))
 
-    too_large = limits.source_too_large(text, file, line_offset, col_offset)
+    too_large = limits.source_too_large(text, file, "rules file" if start == "start" else "condition",
+                                        line_offset, col_offset)
     if too_large is not None:  # refused before lark spends time (and memory) on it
         raise DslError(located(too_large))
     try:

@@ -217,8 +217,12 @@ class _Builder:
             raise self._fail("yaml-bad-number", f"number `{shorten(node.value, 24)}` has {len(node.value):,} "
                              f"characters; the limit is {MAX_NUMBER_CHARS}", node,
                              "quote it if it is an identifier, not a quantity")
+        if node.tag == _STR:  # most scalars: what PyYAML's constructor would return, without the call
+            return node.value
         try:
-            value = _SCALAR_LOADER.construct_object(node, deep=True)
+            # the tag's constructor itself: construct_object would also remember every node it
+            # ever built in the shared loader, a leak across every document of a long run
+            value = _SCALAR_LOADER.yaml_constructors[node.tag](_SCALAR_LOADER, node)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
             if node.tag == _TIMESTAMP:
                 raise self._fail("yaml-bad-date", f"`{shorten(node.value)}` is not a valid date ({exc})", node,
@@ -235,5 +239,6 @@ class _Builder:
 _KNOWN_TAGS = frozenset(
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "timestamp")
 )
+_STR = "tag:yaml.org,2002:str"
 _NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
