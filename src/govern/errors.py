@@ -143,7 +143,7 @@ class DiagnosticSink:
 
 #: Characters of a source line shown under a diagnostic: a minified one-line file must not
 #: print itself once per error.
-EXCERPT_CHARS = 100
+EXCERPT_CHARS = 160
 
 
 def _excerpt(text: str, col: int, width: int) -> tuple[str, int, int]:

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "golden" / "mini"
 CREDIT = MINI / "use_cases" / "credit.yaml"
 
-linux_only = pytest.mark.skipif(sys.platform != "linux", reason="peak memory is read with Linux wait4 semantics")
+linux_only = pytest.mark.skipif(sys.platform != "linux",
+                                reason="peak memory is read with Linux wait4 semantics")
 
 
 @dataclass

@@ -21,8 +21,7 @@ from govern.dsl import nodes as n
 from govern.dsl import types as t
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
-from govern.dsl.parser import DslError, parse_expression, parse_rules
-from govern.dsl.printer import to_text
+from govern.dsl.parser import DslError, parse_expression
 from govern.dsl.reference import evaluate
 from govern.dsl.values import MAX_NUMBER_CHARS, EvalError
 from govern.errors import GovernError

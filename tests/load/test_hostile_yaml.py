@@ -31,6 +31,9 @@ from tests.dsl.hostile import CREDIT, govern, mini_pack
     (".inf", "yaml-bad-number", "is out of range (infinite)"),
     ("-.Inf", "yaml-bad-number", "is out of range (infinite)"),
     (".nan", "yaml-bad-number", "is not a number (NaN)"),
+    ("!!bool maybe", "yaml-bad-scalar", "`maybe` is not a valid bool"),
+    ("!!timestamp soon", "yaml-bad-date", "`soon` is not a valid date"),
+    ("!!int abc", "yaml-bad-scalar", "`abc` is not a valid int"),
 ])
 def test_bad_scalars_are_errors_at_their_position(value, code, fragment):
     started = time.perf_counter()
@@ -89,7 +92,8 @@ def test_validate_reports_bad_pack_scalars_at_their_position(tmp_path, old, new,
     ("impact_eur: 25000", "impact_eur: 1e999999", 15, "invalid-fact", "that is not a finite number either"),
     ("impact_eur: 25000", "impact_eur: 1e6", 15, "invalid-fact", "write `1.0e+6`, not `1e6`"),
 ])
-def test_classify_reports_bad_descriptor_scalars_at_their_position(tmp_path, old, new, column, code, fragment):
+def test_classify_reports_bad_descriptor_scalars_at_their_position(tmp_path, old, new, column, code,
+                                                                   fragment):
     text = CREDIT.read_text()
     line = text[: text.index(old)].count("\n") + 1
     (tmp_path / "uc.yaml").write_text(text.replace(old, new))

@@ -58,8 +58,8 @@ class Checker:
         if shape.too_deep_at is not None:
             self._error("dsl-limit", *limits.too_deep(shape.too_deep_at))
         if shape.size > limits.MAX_EXPANDED_NODES and not shape.uses_oversized:
-            self._error("dsl-limit", f"with the definitions it uses written out, this expression has more than "
-                        f"{limits.MAX_EXPANDED_NODES:,} parts", node.span,
+            self._error("dsl-limit", "with the definitions it uses written out, this expression has more "
+                        f"than {limits.MAX_EXPANDED_NODES:,} parts", node.span,
                         "definitions that use another definition several times multiply its size; "
                         "simplify them")
         return self._visit(node)
@@ -300,10 +300,10 @@ class Checker:
             key = ("values", id(declared.values))
             if key not in self._listings:
                 shown = sorted(declared.values)
-                self._listings[key] = ", ".join(f'"{shorten(v)}"' for v in shown[:20]) + (", …" if len(shown) > 20
-                                                                                           else "")
-            self._error("dsl-unknown-value", f'"{shorten(other.value)}" is not an allowed value here; allowed: '
-                        f"{self._listings[key]}", other.span, hint)
+                more = ", …" if len(shown) > 20 else ""
+                self._listings[key] = ", ".join(f'"{shorten(v)}"' for v in shown[:20]) + more
+            self._error("dsl-unknown-value", f'"{shorten(other.value)}" is not an allowed value here; '
+                        f"allowed: {self._listings[key]}", other.span, hint)
 
 
 def _available(what: str, names) -> str | None:

@@ -33,7 +33,8 @@ MAX_LIST_ITEMS: Final = 10_000
 MAX_EXPANDED_NODES: Final = 100_000
 
 
-def source_too_large(text: str, file: str, what: str, line_offset: int = 0, col_offset: int = 0) -> Diagnostic | None:
+def source_too_large(text: str, file: str, what: str, line_offset: int = 0,
+                     col_offset: int = 0) -> Diagnostic | None:
     """A diagnostic at the first character past :data:`MAX_SOURCE_BYTES`, or ``None``."""
     if len(text) * 4 <= MAX_SOURCE_BYTES:  # no UTF-8 character is longer than 4 bytes
         return None
@@ -61,7 +62,7 @@ class Shape:
     """An expression measured with the definitions it uses written out in place."""
 
     height: int  # nesting levels; a leaf is 1, a use of a definition is 1 + the definition's height
-    size: int  # nodes, capped at MAX_EXPANDED_NODES + 1 (exponential definitions would overflow nothing but time)
+    size: int  # nodes, capped at MAX_EXPANDED_NODES + 1 (beyond, only the fact matters)
     #: the first use of a definition (in reading order) where the nesting passes MAX_DEPTH --
     #: unless that definition passes it by itself, which is reported at the definition
     too_deep_at: Span | None = None

@@ -77,7 +77,8 @@ def _lark() -> Lark:
 
 
 _TOKEN_NAMES = {
-    "NAME": "a name", "FIELD": "a field name", "RULE_ID": "a rule id", "STRING": "a string", "NUMBER": "a number",
+    "NAME": "a name", "FIELD": "a field name",
+    "RULE_ID": "a rule id", "STRING": "a string", "NUMBER": "a number",
     "PERCENT": "a percentage", "DURATION": "a duration", "DATE": "a date",
     "UNDET_MODE": "`fire` or `skip`", "$END": "end of input",
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "DOT": "`.`",
@@ -138,14 +139,24 @@ def _hint_for(text: str, token: str) -> str | None:
 KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "let", "rule", "when", "unless", "because"})
 
 #: Tokens after which a value must follow: when it does not, the mistake is the operator.
-_NEEDS_OPERAND = frozenset({"and", "or", "not", "in", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "=",
-                            "when", "unless"})
+_NEEDS_OPERAND = frozenset({"and", "or", "not", "in", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/",
+                            "=", "when", "unless"})
 _VALUE_STARTS = frozenset({"NAME", "NUMBER", "STRING", "LPAR", "LSQB"})
 
 
+#: Tokens that end an expression: found where a value should be, the mistake is before them.
+_ENDS_EXPRESSION = frozenset({"$END", "RPAR", "RSQB", "COMMA"})
+
+
 def _dangling_operator(exc: UnexpectedInput) -> Token | None:
-    """The operator left without its right-hand side (`a and unless ...`), if that is the mistake."""
+    """The operator left without its right-hand side (`a and unless ...`), if that is the mistake.
+
+    Only when what follows ends the expression (a keyword, a closing bracket, the end): in
+    `a + * b` the mistake is the `*`, and that is where the error stays.
+    """
     if not isinstance(exc, UnexpectedToken) or not _VALUE_STARTS & set(exc.expected or ()):
+        return None
+    if exc.token.type not in _ENDS_EXPRESSION and str(exc.token) not in KEYWORDS:
         return None
     stack = getattr(getattr(exc, "state", None), "value_stack", None)
     previous = stack[-1] if stack else None
@@ -166,8 +177,8 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line_offset: int, 
         line, col = operator.line, operator.column
         message = f"expected a value after `{operator}`, found {found}"
         hint = f"complete the expression after `{operator}`, or remove the `{operator}`"
-        if not at_end and str(exc.token) in KEYWORDS:
-            hint += f"; `{exc.token}` is a keyword, never a field name"
+        if not at_end and str(exc.token) in {"let", "rule", "when", "unless", "because"}:
+            hint += f"; `{exc.token}` starts the next part of the rule, it is never a field name"
         found = str(operator)
     elif at_end:
         lines = text.splitlines() or [""]
@@ -185,14 +196,15 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line_offset: int, 
         found = str(exc.token)
         message = f"unexpected `{shorten(found)}`"
         if found in KEYWORDS and "NAME" in (exc.expected or ()):
-            hint = f"`{found}` is a keyword and cannot be used as a name"
+            hint = f"`{found}` is a keyword and cannot be a name"
     if operator is None:
         expected = _expected(exc)
         if expected:
             message = f"{message}; {expected}"
     span_col = col + (col_offset if line == 1 else 0)
-    return Diagnostic("dsl-syntax", message, Span(file, line + line_offset, span_col),
-                      hint or _hint_for(text, found), _context_line(text, line, line_offset, col_offset, source))
+    where = Span(file, line + line_offset, span_col)
+    return Diagnostic("dsl-syntax", message, where, hint or _hint_for(text, found),
+                      _context_line(text, line, line_offset, col_offset, source))
 
 
 _ESCAPES = re.compile(r"\\([\\\"n])")

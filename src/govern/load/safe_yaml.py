@@ -223,11 +223,14 @@ class _Builder:
             # the tag's constructor itself: construct_object would also remember every node it
             # ever built in the shared loader, a leak across every document of a long run
             value = _SCALAR_LOADER.yaml_constructors[node.tag](_SCALAR_LOADER, node)
-        except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        except Exception as exc:  # noqa: BLE001 - `!!bool maybe` is a KeyError, `!!timestamp x` another
+            why = f" ({exc})" if isinstance(exc, ValueError) else ""  # `month must be in 1..12`
             if node.tag == _TIMESTAMP:
-                raise self._fail("yaml-bad-date", f"`{shorten(node.value)}` is not a valid date ({exc})", node,
+                raise self._fail("yaml-bad-date", f"`{shorten(node.value)}` is not a valid date{why}", node,
                                  "dates are written YYYY-MM-DD; quote the value if it is text") from None
-            raise self._fail("yaml-bad-scalar", f"invalid value `{shorten(node.value)}`: {exc}", node) from None
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise self._fail("yaml-bad-scalar", f"`{shorten(node.value)}` is not a valid {kind}",
+                             node) from None
         if numeric and not isinstance(value, bool):
             problem = number_problem(value)
             if problem is not None:

@@ -142,8 +142,8 @@ def coerce_fact(fact: FactDef, value: Any) -> tuple[bool, Any, str, str | None]:
         if not isinstance(value, str) or isinstance(value, bool):
             return False, None, f"expected one of {_choices(fact)}, got {_shown(value)}", _yaml_hint(value)
         if value not in _allowed(fact):
-            return False, None, f"{shorten(value)!r} is not an allowed value; expected one of {_choices(fact)}", \
-                did_you_mean(value, fact.values or [])
+            return False, None, f"{shorten(value)!r} is not an allowed value; expected one of " \
+                f"{_choices(fact)}", did_you_mean(value, fact.values or [])
         return True, value, "", None
     if kind == "set":
         if not isinstance(value, list):
@@ -154,11 +154,12 @@ def coerce_fact(fact: FactDef, value: Any) -> tuple[bool, Any, str, str | None]:
             if not isinstance(item, str) or item not in allowed:
                 hint = did_you_mean(item, fact.values or []) if isinstance(item, str) else _yaml_hint(item)
                 shown = repr(shorten(item)) if isinstance(item, str) else shorten(repr(item))
-                return False, None, f"{shown} is not an allowed value; expected values from {_choices(fact)}", hint
+                return False, None, f"{shown} is not an allowed value; expected values from " \
+                    f"{_choices(fact)}", hint
         duplicates = sorted(v for v, times in Counter(value).items() if times > 1)
         if duplicates:
-            return False, None, f"lists {', '.join(duplicates[:10])}{', …' if len(duplicates) > 10 else ''} " \
-                "more than once", None
+            more = ", …" if len(duplicates) > 10 else ""
+            return False, None, f"lists {', '.join(duplicates[:10])}{more} more than once", None
         return True, sorted(value), "", None
     if kind == "bool":
         if not isinstance(value, bool):
