@@ -111,6 +111,15 @@ def test_a_long_set_answer_is_checked_in_linear_time():
     assert not ok and problem == "lists a, b, c more than once"
 
 
+def test_a_fact_with_many_allowed_values_is_checked_in_linear_time():
+    values = [f"v{i}" for i in range(30_000)]  # was values.count(v) for every v: 9e8 comparisons
+    started = time.perf_counter()
+    FactDef(type="enum", question="q", values=values)
+    assert time.perf_counter() - started < 1
+    with pytest.raises(ValueError, match="duplicate allowed values: v1, v2"):
+        FactDef(type="enum", question="q", values=values + ["v2", "v1"])
+
+
 def test_loading_documents_retains_no_nodes():
     from govern.load import safe_yaml
 
