@@ -158,7 +158,7 @@ def _excerpt(text: str, col: int, width: int) -> tuple[str, int, int]:
     return shown, col, max(1, min(width, len(prefix) + end - start - col + 1))
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)  # diagnostics come file by file; a few keep the split of each
 def _lines(text: str) -> tuple[str, ...]:
     return tuple(text.splitlines())
 

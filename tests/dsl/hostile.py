@@ -76,6 +76,8 @@ def govern(*args: str, cwd: Path, timeout: float = 120) -> Run:
     proc.returncode = os.waitstatus_to_exitcode(status)
     for reader in readers:
         reader.join()
+    for stream in (proc.stdout, proc.stderr):
+        stream.close()  # type: ignore[union-attr]
     return Run(proc.returncode, output["out"], output["err"], time.perf_counter() - started,
                usage.ru_maxrss / 1024)
 
