@@ -231,3 +231,12 @@ def test_just_inside_each_limit_parses():
     parse_expression("a" + " or a" * (limits.MAX_DEPTH - 1))
     parse_expression("[" + ",".join(["1"] * limits.MAX_LIST_ITEMS) + "]")
     parse_expression("0." + "1" * (MAX_NUMBER_CHARS - 2) + " > 1")
+
+
+def test_a_tree_too_deep_built_without_the_parser_is_reported_by_the_checker():
+    expr: n.Expr = n.Path(("use_case", "flag"))
+    for _ in range(limits.MAX_DEPTH):
+        expr = n.Unary("not", expr)
+    checker = Checker(SCHEMA)
+    checker.check_condition(expr)
+    assert [d.code for d in checker.diagnostics] == ["dsl-limit"]

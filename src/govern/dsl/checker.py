@@ -55,8 +55,10 @@ class Checker:
         if self._level:
             return self._visit(node)
         shape = limits.measure(node, self._definition_shapes())
-        if shape.too_deep_at is not None:
-            self._error("dsl-limit", *limits.too_deep(shape.too_deep_at))
+        # the text itself too deep is the parser's error; here only for trees built by hand
+        deep = shape.too_deep_at or (shape.deepest_node.span if shape.deepest_node is not None else None)
+        if deep is not None:
+            self._error("dsl-limit", *limits.too_deep(deep))
         if shape.size > limits.MAX_EXPANDED_NODES and not shape.uses_oversized:
             self._error("dsl-limit", "with the definitions it uses written out, this expression has more "
                         f"than {limits.MAX_EXPANDED_NODES:,} parts", node.span,
@@ -73,7 +75,7 @@ class Checker:
     def _visit(self, node: n.Expr) -> t.Type:
         self._level += 1
         try:
-            if self._level > limits.MAX_DEPTH:  # an AST built by hand: the parser refuses such text
+            if self._level > limits.MAX_DEPTH:  # reported by infer; deeper would exhaust the stack
                 return t.ANY
             return getattr(self, "_" + type(node).__name__.lower())(node)
         finally:

@@ -5,7 +5,7 @@ memory or the stack of the CI runner that validates it. Every stage after parsin
 checker, the compiler, the printer, the evaluated closures) recurses over the tree, and
 lark parses at roughly 30k tokens a second, so the text, the nesting and the fan-out are
 capped -- far above anything a hand-written policy needs (the largest shipped rules file
-is 7.5 KiB and nests 11 levels). The numbers are documented in ``rules_dsl/README.md``;
+is 7.5 KiB; no shipped condition nests more than 11 levels). The numbers are documented in ``rules_dsl/README.md``;
 a violation is an ordinary ``dsl-limit`` diagnostic at the place where the limit is crossed.
 """
 
