@@ -8,8 +8,9 @@ and exit 2 -- never a Python traceback for a user mistake.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +59,12 @@ class Diagnostic:
         where = f"{self.span}: " if self.span is not None else ""
         lines = [f"{where}{self.severity}[{self.code}]: {self.message}"]
         if self.source_line is not None and self.span is not None and self.span.line > 0:
-            text = self.source_line.rstrip("\n")
-            lines.append(f"    {text}")
             col = max(self.span.column, 1)
             width = 1
             if self.span.end_line == self.span.line and self.span.end_column > col:
                 width = self.span.end_column - col
+            text, col, width = _excerpt(self.source_line.rstrip("\n"), col, width)
+            lines.append(f"    {text}")
             lines.append("    " + " " * (col - 1) + "^" * max(width, 1))
         if self.hint:
             lines.append(f"    hint: {self.hint}")
@@ -140,20 +141,76 @@ class DiagnosticSink:
             raise kind(self.items)
 
 
+#: Characters of a source line shown under a diagnostic: a minified one-line file must not
+#: print itself once per error.
+EXCERPT_CHARS = 160
+
+
+def _excerpt(text: str, col: int, width: int) -> tuple[str, int, int]:
+    """The part of a long line around the caret: (text, caret column, caret width) within it."""
+    if len(text) <= EXCERPT_CHARS:
+        return text, col, width
+    start = max(0, min(col - 1 - EXCERPT_CHARS // 3, len(text) - EXCERPT_CHARS))
+    end = start + EXCERPT_CHARS
+    prefix = "…" if start > 0 else ""
+    shown = prefix + text[start:end] + ("…" if end < len(text) else "")
+    col = col - start + len(prefix)
+    return shown, col, max(1, min(width, len(prefix) + end - start - col + 1))
+
+
+@functools.lru_cache(maxsize=4)  # diagnostics come file by file; a few keep the split of each
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(text.splitlines())
+
+
 def line_at(text: str | None, line: int) -> str | None:
-    """Line ``line`` (1-based) of a source text, for the caret display of a diagnostic."""
+    """Line ``line`` (1-based) of a source text, for the caret display of a diagnostic.
+
+    The split is cached per text: a file with ten thousand errors is split once, not once
+    per error, and every diagnostic on one line shares that line's string.
+    """
     if text is None or line <= 0:
         return None
-    lines = text.splitlines()
+    lines = _lines(text)
     return lines[line - 1] if line <= len(lines) else None
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """User text quoted in a message, cut to ``limit`` characters: a message names, it does not copy."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: Names longer than this are not typos of a known name (and difflib is quadratic in length).
+_SUGGEST_MAX_CHARS = 200
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest known name, as compilers do for typos."""
     import difflib
 
+    if len(name) > _SUGGEST_MAX_CHARS:
+        return None
     pool = sorted(set(candidates))
     matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     if not matches and len(name) >= 3:  # abbreviations: `prod` for `production`
         matches = [c for c in pool if c.startswith(name)][:1]
     return f"did you mean `{matches[0]}`?" if matches else None
+
+
+class Suggester:
+    """:func:`did_you_mean` with a work budget shared by one stage.
+
+    Each suggestion costs time proportional to the number of candidates, so a file with
+    thousands of misspellings against thousands of names would take quadratic time; once
+    the budget (candidates compared, summed over calls) is spent, errors come without a hint.
+    """
+
+    def __init__(self, budget: int = 200_000) -> None:
+        self.remaining = budget
+
+    def __call__(self, name: str, candidates: Collection[str]) -> str | None:
+        cost = len(candidates) + 1
+        if cost > self.remaining:
+            return None
+        self.remaining -= cost
+        return did_you_mean(name, candidates)

@@ -10,20 +10,37 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Mapping
 
+from govern.dsl import limits
 from govern.dsl import nodes as n
 from govern.dsl import ops
 from govern.dsl import types as t
-from govern.errors import Diagnostic, Span, did_you_mean
+from govern.errors import Diagnostic, Span, Suggester, shorten
 
 
 @dataclass
 class Checker:
+    """Infers types and collects diagnostics; one instance per schema, shared by a pack's expressions.
+
+    Besides types it checks every top-level expression against the limits with its
+    definitions written out in place (:mod:`govern.dsl.limits`): how deep it nests and how
+    many nodes one evaluation may visit. The parser caps each expression on its own; only
+    here, where definitions are known, can a chain of `let`s that use each other be
+    measured. A definition is expanded for type inference only where it fits, so the
+    inference never recurses deeper than the limit either.
+    """
+
     schema: Mapping[str, t.Schema]
     definitions: Mapping[str, n.Expr] = field(default_factory=dict)
     source_line: Callable[[Span], str | None] = lambda span: None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _definition_types: dict[str, t.Type] = field(default_factory=dict)
+    _shapes: dict[str, limits.Shape] | None = None  # of the definitions, measured on first use
     _active: list[str] = field(default_factory=list)
+    _level: int = 0  # nesting level of the node being inferred, definitions written out
+    _suggest: Suggester = field(default_factory=Suggester)
+    _listings: dict[tuple[str, int], str | None] = field(default_factory=dict)
+    _names: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    _known: list[str] | None = None
 
     # public -----------------------------------------------------------------
     def check_condition(self, expr: n.Expr, what: str = "condition") -> t.Type:
@@ -35,11 +52,51 @@ class Checker:
         return found
 
     def infer(self, node: n.Expr) -> t.Type:
-        return getattr(self, "_" + type(node).__name__.lower())(node)
+        if self._level:
+            return self._visit(node)
+        shape = limits.measure(node, self._definition_shapes())
+        # the text itself too deep is the parser's error; here only for trees built by hand
+        deep = shape.too_deep_at or (shape.deepest_node.span if shape.deepest_node is not None else None)
+        if deep is not None:
+            self._error("dsl-limit", *limits.too_deep(deep))
+        if shape.size > limits.MAX_EXPANDED_NODES and not shape.uses_oversized:
+            self._error("dsl-limit", "with the definitions it uses written out, this expression has more "
+                        f"than {limits.MAX_EXPANDED_NODES:,} parts", node.span,
+                        "definitions that use another definition several times multiply its size; "
+                        "simplify them")
+        return self._visit(node)
 
     # helpers ------------------------------------------------------------------
+    def _definition_shapes(self) -> dict[str, limits.Shape]:
+        if self._shapes is None:
+            self._shapes = limits.shapes_of(self.definitions)
+        return self._shapes
+
+    def _visit(self, node: n.Expr) -> t.Type:
+        self._level += 1
+        try:
+            if self._level > limits.MAX_DEPTH:  # reported by infer; deeper would exhaust the stack
+                return t.ANY
+            return getattr(self, "_" + type(node).__name__.lower())(node)
+        finally:
+            self._level -= 1
+
     def _error(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(code, message, span, hint, self.source_line(span)))
+
+    def _dotted(self, prefix: str, fields: Mapping) -> list[str]:
+        """The full names of a root's fields, built once per root: not once per misspelling."""
+        key = (prefix, id(fields))
+        if key not in self._names:
+            self._names[key] = [f"{prefix}.{k}" if prefix else k for k in fields]
+        return self._names[key]
+
+    def _listing(self, what: str, names: Mapping | frozenset | list) -> str | None:
+        """`available ...` hints, built once per collection: not once per error."""
+        key = (what, id(names))
+        if key not in self._listings:
+            self._listings[key] = _available(what, names)
+        return self._listings[key]
 
     # leaves -------------------------------------------------------------------
     def _literal(self, node: n.Literal) -> t.Type:
@@ -59,12 +116,13 @@ class Checker:
             name = parts[0]
             if name in self.definitions:
                 return self._definition(name, node.span)
-            known = list(self.definitions) + list(self.schema)
-            hint = did_you_mean(name, known)
             if name in self.schema:
                 return t.ANY  # a whole root: only meaningful inside exists()
+            if self._known is None:
+                self._known = [*self.definitions, *self.schema]
+            hint = self._suggest(name, self._known)
             self._error("dsl-unknown-name", f"unknown name `{name}`", node.span,
-                        hint or _available("definitions", self.definitions))
+                        hint or self._listing("definitions", self.definitions))
             return t.ANY
         current: t.Schema = self.schema
         for depth, part in enumerate(parts):
@@ -77,11 +135,10 @@ class Checker:
             if part not in current:
                 prefix = ".".join(parts[:depth])
                 full = ".".join(parts[: depth + 1])
-                names = [f"{prefix}.{k}" if prefix else k for k in current]
-                hint = did_you_mean(full, names)
+                hint = self._suggest(full, self._dotted(prefix, current))
                 what = "field" if depth else "root"
                 self._error("dsl-unknown-field", f"unknown {what} `{full}`", node.span,
-                            hint or _available(f"fields of `{prefix}`" if prefix else "roots", current))
+                            hint or self._listing(f"fields of `{prefix}`" if prefix else "roots", current))
                 return t.ANY
             current = current[part]
         if isinstance(current, t.Type):
@@ -95,9 +152,12 @@ class Checker:
             cycle = " → ".join(self._active[self._active.index(name):] + [name])
             self._error("dsl-cycle", f"definitions refer to each other in a cycle: {cycle}", span)
             return t.ANY
+        shape = self._definition_shapes().get(name)
+        if shape is not None and self._level + shape.height > limits.MAX_DEPTH:
+            return t.ANY  # too deep to expand here; reported by infer (or at the definition itself)
         self._active.append(name)
         try:
-            found = self.infer(self.definitions[name])
+            found = self._visit(self.definitions[name])
         finally:
             self._active.pop()
         self._definition_types[name] = found
@@ -182,7 +242,7 @@ class Checker:
         arg_types = [self.infer(a) for a in node.args]
         if node.name not in ops.FUNCTIONS:
             self._error("dsl-unknown-function", f"unknown function `{node.name}`", node.span,
-                        did_you_mean(node.name, ops.FUNCTIONS) or _available("functions", ops.FUNCTIONS))
+                        self._suggest(node.name, ops.FUNCTIONS) or self._listing("functions", ops.FUNCTIONS))
             return t.ANY
         _, lo, hi, _doc = ops.FUNCTIONS[node.name]
         count = len(node.args)
@@ -238,10 +298,14 @@ class Checker:
         if declared.values is None or not isinstance(other, n.Literal) or not isinstance(other.value, str):
             return
         if other.value not in declared.values:
-            hint = did_you_mean(other.value, declared.values)
-            shown = ", ".join(f'"{v}"' for v in sorted(declared.values))
-            self._error("dsl-unknown-value", f'"{other.value}" is not an allowed value here; allowed: {shown}',
-                        other.span, hint)
+            hint = self._suggest(other.value, declared.values)
+            key = ("values", id(declared.values))
+            if key not in self._listings:
+                shown = sorted(declared.values)
+                more = ", …" if len(shown) > 20 else ""
+                self._listings[key] = ", ".join(f'"{shorten(v)}"' for v in shown[:20]) + more
+            self._error("dsl-unknown-value", f'"{shorten(other.value)}" is not an allowed value here; '
+                        f"allowed: {self._listings[key]}", other.span, hint)
 
 
 def _available(what: str, names) -> str | None:

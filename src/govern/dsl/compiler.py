@@ -12,12 +12,25 @@ from __future__ import annotations
 import operator
 from typing import Any, Callable, Mapping
 
+from govern.dsl import limits
 from govern.dsl import nodes as n
 from govern.dsl import ops
 from govern.dsl.values import UNDETERMINED as U
 from govern.dsl.values import EvalError
 
 Fn = Callable[[dict], Any]
+
+
+def _failing(message: str, span) -> Fn:
+    """A closure for an expression the checker rejects: compiling never fails, evaluating it would.
+
+    Packs compile template conditions while their diagnostics are still being collected,
+    so a problem the checker reports (an unknown function, a definition cycle, nesting past
+    the limit) must not also crash the compiler; a pack with such a problem never loads.
+    """
+    def fail(env: dict) -> Any:
+        raise EvalError(message, span)
+    return fail
 
 
 class Compiler:
@@ -30,6 +43,7 @@ class Compiler:
         self._constants = {root: dict(values) for root, values in (constants or {}).items()}
         self._compiled: dict[str, Fn] = {}
         self._compiling: set[str] = set()
+        self._level = 0  # nesting of the node being compiled, definitions written out
 
     def _resolve(self, node: n.Expr, depth: int = 0) -> n.Expr:
         """See through definitions and fold constant paths, so fast paths apply to `x in banned` too."""
@@ -44,8 +58,13 @@ class Compiler:
         return node
 
     def compile(self, expr: n.Expr) -> Fn:
-        method = getattr(self, "_" + type(expr).__name__.lower())
-        return method(expr)
+        self._level += 1
+        try:
+            if self._level > limits.MAX_DEPTH:
+                return _failing(limits.too_deep(expr.span)[0], expr.span)
+            return getattr(self, "_" + type(expr).__name__.lower())(expr)
+        finally:
+            self._level -= 1
 
     # leaves ---------------------------------------------------------------
     def _literal(self, node: n.Literal) -> Fn:
@@ -99,7 +118,7 @@ class Compiler:
         if name in self._compiled:
             return self._compiled[name]
         if name in self._compiling:
-            raise EvalError(f"definition `{name}` refers to itself")
+            return _failing(f"definition `{name}` refers to itself", self._definitions[name].span)
         self._compiling.add(name)
         try:
             fn = self.compile(self._definitions[name])
@@ -214,7 +233,7 @@ class Compiler:
 
     def _call(self, node: n.Call) -> Fn:
         if node.name not in ops.FUNCTIONS:
-            raise EvalError(f"unknown function `{node.name}`", node.span)
+            return _failing(f"unknown function `{node.name}`", node.span)
         impl = ops.FUNCTIONS[node.name][0]
         args = [self.compile(a) for a in node.args]
         span = node.span

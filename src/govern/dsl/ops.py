@@ -8,10 +8,9 @@ agree with the plain interpreter that calls these directly.
 from __future__ import annotations
 
 import datetime as _dt
-import math
 from typing import Any, Callable
 
-from govern.dsl.values import AS_OF_KEY, UNDETERMINED, EvalError, type_name
+from govern.dsl.values import AS_OF_KEY, UNDETERMINED, EvalError, number_problem, type_name
 
 U = UNDETERMINED
 
@@ -110,7 +109,7 @@ def arithmetic(op: str, a: Any, b: Any, span=None) -> Any:
                 if b == 0:
                     raise EvalError("division by zero", span)
                 result = a / b
-            if isinstance(result, float) and not math.isfinite(result):
+            if number_problem(result) is not None:  # numbers stay those of a double, ints included
                 raise EvalError(f"arithmetic overflow in `{op}`", span)
             return result
         dur_a, dur_b = isinstance(a, _dt.timedelta), isinstance(b, _dt.timedelta)

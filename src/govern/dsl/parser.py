@@ -13,11 +13,14 @@ import re
 from importlib import resources
 from pathlib import Path as FsPath
 
-from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark import Lark, Token, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.visitors import Transformer_NonRecursive
 
+from govern.dsl import limits
 from govern.dsl import nodes as n
-from govern.errors import Diagnostic, GovernError, Span, line_at
+from govern.dsl.values import MAX_NUMBER_CHARS, number_problem
+from govern.errors import Diagnostic, GovernError, Span, line_at, shorten
 
 
 class DslError(GovernError):
@@ -74,7 +77,8 @@ def _lark() -> Lark:
 
 
 _TOKEN_NAMES = {
-    "NAME": "a name", "RULE_ID": "a rule id", "STRING": "a string", "NUMBER": "a number",
+    "NAME": "a name", "FIELD": "a field name",
+    "RULE_ID": "a rule id", "STRING": "a string", "NUMBER": "a number",
     "PERCENT": "a percentage", "DURATION": "a duration", "DATE": "a date",
     "UNDET_MODE": "`fire` or `skip`", "$END": "end of input",
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "COMMA": "`,`", "DOT": "`.`",
@@ -131,11 +135,52 @@ def _hint_for(text: str, token: str) -> str | None:
     return None
 
 
+#: Words the expression grammar never reads as a name (see NAME in govern.lark).
+KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "let", "rule", "when", "unless", "because"})
+
+#: Tokens after which a value must follow: when it does not, the mistake is the operator.
+_NEEDS_OPERAND = frozenset({"and", "or", "not", "in", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/",
+                            "=", "when", "unless"})
+_VALUE_STARTS = frozenset({"NAME", "NUMBER", "STRING", "LPAR", "LSQB"})
+
+
+#: Tokens that end an expression: found where a value should be, the mistake is before them.
+_ENDS_EXPRESSION = frozenset({"$END", "RPAR", "RSQB", "COMMA"})
+
+
+def _dangling_operator(exc: UnexpectedInput) -> Token | None:
+    """The operator left without its right-hand side (`a and unless ...`), if that is the mistake.
+
+    Only when what follows ends the expression (a keyword, a closing bracket, the end): in
+    `a + * b` the mistake is the `*`, and that is where the error stays.
+    """
+    if not isinstance(exc, UnexpectedToken) or not _VALUE_STARTS & set(exc.expected or ()):
+        return None
+    if exc.token.type not in _ENDS_EXPRESSION and str(exc.token) not in KEYWORDS:
+        return None
+    stack = getattr(getattr(exc, "state", None), "value_stack", None)
+    previous = stack[-1] if stack else None
+    if isinstance(previous, Token) and previous.value in _NEEDS_OPERAND and previous.line is not None:
+        return previous
+    return None
+
+
 def _syntax_error(exc: UnexpectedInput, text: str, file: str, line_offset: int, col_offset: int,
                   source: str | None) -> Diagnostic:
     line = getattr(exc, "line", 1) or 1
     col = getattr(exc, "column", 1) or 1
-    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+    at_end = isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END")
+    hint: str | None = None
+    operator = _dangling_operator(exc)
+    if operator is not None:
+        found = "the end of input" if at_end else f"`{shorten(str(exc.token))}`"
+        line, col = operator.line, operator.column
+        message = f"expected a value after `{operator}`, found {found}"
+        hint = f"complete the expression after `{operator}`, or remove the `{operator}`"
+        if not at_end and str(exc.token) in {"let", "rule", "when", "unless", "because"}:
+            hint += f"; `{exc.token}` starts the next part of the rule, it is never a field name"
+        found = str(operator)
+    elif at_end:
         lines = text.splitlines() or [""]
         line, col = len(lines), len(lines[-1]) + 1
         message = "unexpected end of input"
@@ -149,13 +194,17 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line_offset: int, 
     else:
         assert isinstance(exc, UnexpectedToken)
         found = str(exc.token)
-        message = f"unexpected `{found}`"
-    expected = _expected(exc)
-    if expected:
-        message = f"{message}; {expected}"
+        message = f"unexpected `{shorten(found)}`"
+        if found in KEYWORDS and "NAME" in (exc.expected or ()):
+            hint = f"`{found}` is a keyword and cannot be a name"
+    if operator is None:
+        expected = _expected(exc)
+        if expected:
+            message = f"{message}; {expected}"
     span_col = col + (col_offset if line == 1 else 0)
-    return Diagnostic("dsl-syntax", message, Span(file, line + line_offset, span_col),
-                      _hint_for(text, found), _context_line(text, line, line_offset, col_offset, source))
+    where = Span(file, line + line_offset, span_col)
+    return Diagnostic("dsl-syntax", message, where, hint or _hint_for(text, found),
+                      _context_line(text, line, line_offset, col_offset, source))
 
 
 _ESCAPES = re.compile(r"\\([\\\"n])")
@@ -166,14 +215,34 @@ def _unescape(raw: str) -> str:
 
 
 @v_args(meta=True)
-class _ToAst(Transformer):
-    """lark tree → frozen AST nodes with spans shifted to the position in the file."""
+class _ToAst(Transformer_NonRecursive):
+    """lark tree → frozen AST nodes with spans shifted to the position in the file.
+
+    Non-recursive because the tree of `not not not ...` or of a 10,000-term `or` is as deep
+    as it is long; the depth limit is checked on the result. Bad literals are collected
+    (with a placeholder in the tree) so that one run reports all of them.
+    """
 
     def __init__(self, file: str, line_offset: int = 0, col_offset: int = 0) -> None:
         super().__init__()
         self.file = file
         self.line_offset = line_offset
         self.col_offset = col_offset
+        self.problems: list[Diagnostic] = []
+
+    def _bad(self, token: Token, message: str) -> n.Literal:
+        span = self._tok_span(token)
+        self.problems.append(Diagnostic("dsl-literal", message, span))
+        return n.Literal(0, span)
+
+    def _numeral(self, token: Token, what: str) -> str | None:
+        """The token's text, or ``None`` after recording that it is too long to be a number."""
+        text = str(token)
+        if len(text) > MAX_NUMBER_CHARS:
+            self._bad(token, f"{what} `{shorten(text, 24)}` has {len(text):,} characters; "
+                             f"the limit is {MAX_NUMBER_CHARS}")
+            return None
+        return text
 
     def _span(self, meta) -> Span:
         if getattr(meta, "empty", True):
@@ -239,26 +308,44 @@ class _ToAst(Transformer):
         return n.Unary("-", items[0], self._span(meta))
 
     def number(self, meta, items):
-        text = str(items[0])
+        text = self._numeral(items[0], "number")
+        if text is None:
+            return n.Literal(0, self._span(meta))
         value: int | float = float(text) if any(c in text for c in ".eE") else int(text)
+        problem = number_problem(value)
+        if problem is not None:
+            return self._bad(items[0], f"number `{shorten(text, 24)}` {problem}")
         return n.Literal(value, self._span(meta))
 
     def percent(self, meta, items):
-        text = str(items[0])[:-1]
-        return n.Literal(_percent_value(text), self._span(meta), style="percent")
+        text = self._numeral(items[0], "percentage")
+        if text is None:
+            return n.Literal(0, self._span(meta))
+        value = _percent_value(text[:-1])
+        problem = number_problem(value)
+        if problem is not None:
+            return self._bad(items[0], f"percentage `{shorten(text, 24)}` {problem}")
+        return n.Literal(value, self._span(meta), style="percent")
 
     def duration(self, meta, items):
-        text = str(items[0])
+        text = self._numeral(items[0], "duration")
+        if text is None:
+            return n.Literal(0, self._span(meta))
         amount, unit = float(text[:-1]), text[-1]
         days = {"d": 1.0, "h": 1 / 24, "w": 7.0}[unit] * amount
-        return n.Literal(_dt.timedelta(days=days), self._span(meta), style=text)
+        try:
+            value = _dt.timedelta(days=days)
+        except OverflowError:
+            return self._bad(items[0], f"duration `{shorten(text, 24)}` is out of range "
+                                       f"(at most {_dt.timedelta.max.days:,} days)")
+        return n.Literal(value, self._span(meta), style=text)
 
     def date(self, meta, items):
         text = str(items[0])
         try:
             value = _dt.date.fromisoformat(text)
-        except ValueError:
-            raise _BadLiteral(self._tok_span(items[0]), f"`{text}` is not a valid calendar date") from None
+        except ValueError as exc:
+            return self._bad(items[0], f"`{text}` is not a valid calendar date ({exc})")
         return n.Literal(value, self._span(meta))
 
     def string(self, meta, items):
@@ -271,11 +358,22 @@ class _ToAst(Transformer):
         return n.Literal(False, self._span(meta))
 
     def list(self, meta, items):
-        return n.ListExpr(tuple(i for i in items if i is not None), self._span(meta))
+        items = tuple(i for i in items if i is not None)
+        self._check_fan_out(items, "list", "items")
+        return n.ListExpr(items, self._span(meta))
 
     def call(self, meta, items):
         name, *args = items
-        return n.Call(str(name), tuple(a for a in args if a is not None), self._span(meta))
+        args = tuple(a for a in args if a is not None)
+        self._check_fan_out(args, f"call of `{name}`", "arguments")
+        return n.Call(str(name), args, self._span(meta))
+
+    def _check_fan_out(self, items: tuple, what: str, unit: str) -> None:
+        if len(items) > limits.MAX_LIST_ITEMS:
+            self.problems.append(Diagnostic(
+                "dsl-limit", f"this {what} has {len(items):,} {unit}; the limit is {limits.MAX_LIST_ITEMS:,} "
+                "and it is crossed here", items[limits.MAX_LIST_ITEMS].span,
+                "a long list of values belongs in the questionnaire (`facts.yaml`) or pack parameters"))
 
     def path(self, meta, items):
         return n.Path(tuple(str(t) for t in items), self._span(meta))
@@ -288,27 +386,46 @@ def _percent_value(text: str) -> float:
     return float(Decimal(text) / 100)
 
 
-class _BadLiteral(Exception):
-    def __init__(self, span: Span, message: str) -> None:
-        super().__init__(message)
-        self.span = span
-        self.message = message
+def _roots(result) -> list[n.Expr]:
+    """The expressions of a parse result: a lone expression, or those of definitions and rules."""
+    if not isinstance(result, tuple):
+        return [result]
+    out: list[n.Expr] = []
+    for item in result:
+        if isinstance(item, n.Definition):
+            out.append(item.expr)
+        else:
+            out.append(item.when)
+            if item.unless is not None:
+                out.append(item.unless)
+    return out
 
 
 def _run(text: str, start: str, file: str, line_offset: int, col_offset: int, source: str | None = None):
+    def located(diagnostic: Diagnostic) -> Diagnostic:
+        span = diagnostic.span
+        assert span is not None
+        return Diagnostic(diagnostic.code, diagnostic.message, span, diagnostic.hint,
+                          _context_line(text, span.line - line_offset, line_offset, col_offset, source))
+
+    too_large = limits.source_too_large(text, file, "rules file" if start == "start" else "condition",
+                                        line_offset, col_offset)
+    if too_large is not None:  # refused before lark spends time (and memory) on it
+        raise DslError(located(too_large))
     try:
         tree: Tree = _lark().parse(text, start=start)
     except UnexpectedInput as exc:
         raise DslError(_syntax_error(exc, text, file, line_offset, col_offset, source)) from None
-    try:
-        return _ToAst(file, line_offset, col_offset).transform(tree)
-    except VisitError as exc:
-        orig = exc.orig_exc
-        if isinstance(orig, _BadLiteral):
-            line = orig.span.line - line_offset
-            raise DslError(Diagnostic("dsl-literal", orig.message, orig.span,
-                                      source_line=_context_line(text, line, line_offset, col_offset, source))) from None
-        raise
+    builder = _ToAst(file, line_offset, col_offset)
+    result = builder.transform(tree)
+    problems = [located(d) for d in builder.problems]
+    for root in _roots(result):
+        deep = limits.shape_problem(root)
+        if deep is not None:
+            problems.append(located(deep))
+    if problems:
+        raise DslError(problems)
+    return result
 
 
 def parse_rules(text: str, file: str = "<rules>") -> n.RuleFile:

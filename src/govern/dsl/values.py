@@ -9,6 +9,8 @@ arithmetic, and through ``and``/``or``/``not`` with Kleene's three-valued logic
 from __future__ import annotations
 
 import datetime as _dt
+import math
+import sys
 from typing import Any, Final
 
 from govern.errors import Span
@@ -39,6 +41,27 @@ UNDETERMINED: Final = _Undetermined()
 
 #: The environment key holding the evaluation date used by ``days_since``.
 AS_OF_KEY: Final = "__as_of__"
+
+#: Characters of a number as written (in a rule or in YAML). Python's ``int()`` is
+#: quadratic in the digits and refuses more than 4,300 of them (a limit the environment
+#: can lower to 640); no quantity a policy reasons about needs more than a few dozen.
+MAX_NUMBER_CHARS: Final = 400
+#: Numbers are those of a double: an integer beyond ±1.8e308 is refused like an infinite
+#: float, so that arithmetic on numbers read from input stays cheap and printable.
+MAX_NUMBER: Final = sys.float_info.max
+
+
+def number_problem(value: int | float) -> str | None:
+    """Why a number read from input is unusable (infinite, NaN, beyond a double), or ``None``."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "is not a number (NaN)"
+        if math.isinf(value):
+            return "is out of range (infinite)"
+        return None
+    if -MAX_NUMBER <= value <= MAX_NUMBER:
+        return None
+    return "is out of range (beyond ±1.8e308)"
 
 
 class EvalError(Exception):

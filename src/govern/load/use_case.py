@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from govern.canonical import digest
-from govern.errors import Diagnostic, DiagnosticSink, UseCaseError, did_you_mean
+from govern.errors import Diagnostic, DiagnosticSink, Suggester, UseCaseError, did_you_mean, shorten
 from govern.load.safe_yaml import YamlDocument, load_yaml_file, load_yaml_text
 from govern.load.validation import validate_document
 from govern.policy.model import IDENT, FactDef
@@ -108,12 +109,13 @@ def check_facts(answers: dict[str, Any], facts: dict[str, FactDef], sink: Diagno
             sink.add(Diagnostic(code, message, None, hint))
 
     out: dict[str, Any] = {}
+    suggest = Suggester()
     for name, value in answers.items():
         loc = loc_prefix + (name,)
         fact = facts.get(name)
         if fact is None:
-            report("unknown-fact", f"`{name}` is not a fact this policy asks about", loc,
-                   did_you_mean(name, facts) or _known(facts), key=True)
+            report("unknown-fact", f"`{shorten(name)}` is not a fact this policy asks about", loc,
+                   suggest(name, facts) or _known(facts), key=True)
             continue
         ok, normalised, problem, hint = coerce_fact(fact, value)
         if not ok:
@@ -139,21 +141,25 @@ def coerce_fact(fact: FactDef, value: Any) -> tuple[bool, Any, str, str | None]:
     if kind == "enum":
         if not isinstance(value, str) or isinstance(value, bool):
             return False, None, f"expected one of {_choices(fact)}, got {_shown(value)}", _yaml_hint(value)
-        if value not in (fact.values or []):
-            return False, None, f"{value!r} is not an allowed value; expected one of {_choices(fact)}", \
-                did_you_mean(value, fact.values or [])
+        if value not in _allowed(fact):
+            return False, None, f"{shorten(value)!r} is not an allowed value; expected one of " \
+                f"{_choices(fact)}", did_you_mean(value, fact.values or [])
         return True, value, "", None
     if kind == "set":
         if not isinstance(value, list):
             return False, None, f"expected a list of values from {_choices(fact)}, got {_shown(value)}", \
                 "write a YAML list, e.g. `[a, b]`"
+        allowed = _allowed(fact)
         for item in value:
-            if not isinstance(item, str) or item not in (fact.values or []):
+            if not isinstance(item, str) or item not in allowed:
                 hint = did_you_mean(item, fact.values or []) if isinstance(item, str) else _yaml_hint(item)
-                return False, None, f"{item!r} is not an allowed value; expected values from {_choices(fact)}", hint
-        duplicates = sorted({v for v in value if value.count(v) > 1})
+                shown = repr(shorten(item)) if isinstance(item, str) else shorten(repr(item))
+                return False, None, f"{shown} is not an allowed value; expected values from " \
+                    f"{_choices(fact)}", hint
+        duplicates = sorted(v for v, times in Counter(value).items() if times > 1)
         if duplicates:
-            return False, None, f"lists {', '.join(duplicates)} more than once", None
+            more = ", …" if len(duplicates) > 10 else ""
+            return False, None, f"lists {', '.join(duplicates[:10])}{more} more than once", None
         return True, sorted(value), "", None
     if kind == "bool":
         if not isinstance(value, bool):
@@ -161,7 +167,7 @@ def coerce_fact(fact: FactDef, value: Any) -> tuple[bool, Any, str, str | None]:
         return True, value, "", None
     if kind in ("number", "integer"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return False, None, f"expected a number, got {_shown(value)}", None
+            return False, None, f"expected a number, got {_shown(value)}", _number_text_hint(value)
         if isinstance(value, float) and not math.isfinite(value):
             return False, None, f"expected a finite number, got {value}", None
         if kind == "integer" and not (isinstance(value, int) or float(value).is_integer()):
@@ -187,6 +193,24 @@ def coerce_fact(fact: FactDef, value: Any) -> tuple[bool, Any, str, str | None]:
     return True, value, "", None
 
 
+def _allowed(fact: FactDef) -> frozenset[str]:
+    """The allowed values as a set: a 10,000-item answer is checked in linear time."""
+    return frozenset(fact.values or ())
+
+
+def _number_text_hint(value: Any) -> str | None:
+    """YAML 1.1 reads `1e6` (no dot, no exponent sign) as text; say how to write it as a number."""
+    if not isinstance(value, str) or len(value) > 40:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    if not math.isfinite(number):
+        return "that is not a finite number either"
+    return "YAML reads an exponent without a dot and sign as text: write `1.0e+6`, not `1e6`"
+
+
 def _choices(fact: FactDef) -> str:
     values = fact.values or []
     shown = ", ".join(values[:10]) + (", …" if len(values) > 10 else "")
@@ -196,7 +220,7 @@ def _choices(fact: FactDef) -> str:
 def _shown(value: Any) -> str:
     from govern.dsl.values import type_name
 
-    return f"{type_name(value)} {value!r}"
+    return f"{type_name(value)} {shorten(repr(value))}"
 
 
 def _yaml_hint(value: Any) -> str | None:

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from govern.errors import Diagnostic, did_you_mean
+from govern.errors import Diagnostic, did_you_mean, shorten
 from govern.load.safe_yaml import Loc, YamlDocument
 
 M = TypeVar("M", bound=BaseModel)
@@ -51,7 +51,7 @@ def _diagnostic(doc: YamlDocument, model: type[BaseModel], err: dict, prefix: Lo
     if kind.startswith("value_error"):
         message = message.removeprefix("Value error, ")
     given = err.get("input")
-    shown = "" if isinstance(given, (dict, list)) else f" (got {given!r})"
+    shown = "" if isinstance(given, (dict, list)) else f" (got {shorten(repr(given))})"
     return doc.diagnostic("invalid-value", f"`{dotted}`: {message}{shown}", loc)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections import Counter
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -77,7 +78,7 @@ class FactDef(Strict):
         if values is not None:
             if not values:
                 raise ValueError("needs at least one allowed value")
-            duplicates = sorted({v for v in values if values.count(v) > 1})
+            duplicates = sorted(v for v, times in Counter(values).items() if times > 1)  # linear: 200k values
             if duplicates:
                 raise ValueError(f"duplicate allowed values: {', '.join(duplicates)}")
         return values
