@@ -271,3 +271,13 @@ def test_a_data_file_labelled_as_a_record_is_still_in_the_evidence_digest(truste
     result = check(trusted, use_case, evidence)
     assert result.code == 1
     assert all(p.startswith("stale: signed for evidence") for p in rejected(result, role="validator"))
+
+
+def test_the_model_card_can_name_more_authors_never_fewer(trusted, use_case, evidence, db):
+    card = evidence / "model_card.md"
+    card.write_text(card.read_text().replace("authors:\n- govern contributors\n",
+                                             "authors:\n- govern contributors\n- vera\n", 1))
+    assert register(trusted, use_case).code == 0
+    refused = govern("sign", use_case, "-p", trusted, "-e", evidence, "-g", "production", "-r", "validator", "-d",
+                     "approve", "-k", "vera", "-s", "vera", "--at", YESTERDAY)
+    assert refused.code == 2 and "vera built this model and may not approve it" in refused.err

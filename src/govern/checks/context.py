@@ -50,7 +50,21 @@ class EvaluationContext:
         model = self.use_case.model
         if model is not None:
             names |= {model.author, *model.developers}
+        names |= self._card_authors()
         return frozenset(n for n in names if n)
+
+    def _card_authors(self) -> set[str]:
+        """The model card's `author`/`authors` (bound to sign-offs through the evidence digest): names
+        that match a person of the pack can only add to who may not approve."""
+        try:
+            meta = self.model_card().metadata
+        except GovernError:
+            return set()
+        found = meta.get("authors", [])
+        found = [found] if isinstance(found, str) else list(found) if isinstance(found, list) else []
+        if isinstance(meta.get("author"), str):
+            found.append(meta["author"])
+        return {a for a in found if isinstance(a, str)}
 
     # -- identity of what is being evaluated ----------------------------------------------
     @property
