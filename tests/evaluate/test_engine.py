@@ -176,7 +176,15 @@ def test_author_may_not_approve(policy, use_case, bundle):
 
 # --- waivers ------------------------------------------------------------------------------
 
+def _model_of_the_evidence() -> str:
+    from govern.evidence.bundle import EvidenceBundle
+    from govern.evidence.identity import model_digest
+
+    return model_digest(EvidenceBundle.open(EVIDENCE))  # the bundle fixtures copy it: same model
+
+
 def waiver(policy_digest: str, **kw) -> WaiverRecord:
+    kw.setdefault("model_digest", _model_of_the_evidence())
     base = dict(check_id="production.fria", reason="FRIA scheduled for Q3", approver="rita", role="risk_officer",
                 expires=dt.date(2026, 9, 30), verified=True, problem=None, use_case_id="consumer-credit",
                 policy_digest=policy_digest, signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC))
@@ -273,3 +281,16 @@ def test_reproducibility_without_data_references_is_not_verified():
                      params={"require_lock": False, "require_seeds": False, "verify_data_digests": True})
     measurement = reproducibility.run(spec, ctx)
     assert measurement.ok is False and "names no training or evaluation data" in measurement.message
+
+
+def test_a_waiver_goes_stale_with_the_model_unless_the_pack_says_otherwise(policy, use_case, bundle):
+    from dataclasses import replace
+
+    probe = check(policy, use_case, bundle, as_of=AS_OF)
+    people = [record(probe), record(probe, signer="vera"), record(probe, signer="rita", role="risk_officer")]
+    retrained = waiver(policy.digest, model_digest="sha256:" + "1" * 64)
+    fria = next(c for c in production(policy, use_case, bundle, people, waivers=[retrained]).checks if c.id == "fria")
+    assert fria.status == "failed" and "stale: granted for model 111111111111" in fria.message
+    lenient = replace(policy, manifest=policy.manifest.model_copy(update={"waivers_survive_retraining": True}))
+    fria = next(c for c in production(lenient, use_case, bundle, people, waivers=[retrained]).checks if c.id == "fria")
+    assert fria.status == "waived"

@@ -199,7 +199,7 @@ def waived(policy, use_case, tmp_path_factory):
     waiver = WaiverRecord(check_id="production.fria", reason="FRIA | scheduled\nfor Q3", approver="rita",
                           role="risk_officer", expires=dt.date(2026, 9, 30), verified=True, problem=None,
                           use_case_id="consumer-credit", policy_digest=probe.policy["digest"],
-                          signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC))
+                          signed_at=dt.datetime(2026, 5, 1, 9, tzinfo=UTC), model_digest=probe.model_digest)
     decision = _production(policy, use_case, bundle, records, [waiver])
     assert decision.allowed and decision.gate("production").status == "waived"
     return decision

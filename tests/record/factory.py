@@ -75,7 +75,7 @@ def waiver(use_case_id: str = "credit", *, check: str = "validation.fria", appro
            expires: str = "2026-12-31") -> SignedRecord:
     payload = {"kind": "waiver", "use_case": use_case_id, "check": check, "role": "risk_officer",
                "approver": approver, "reason": f"FRIA in progress #{n}", "expires": expires,
-               "policy_digest": POLICY["digest"],
+               "model_digest": "sha256:" + "7" * 64, "policy_digest": POLICY["digest"],
                "signed_at": (dt.datetime(2026, 5, 29, 9, tzinfo=dt.timezone.utc)
                              + dt.timedelta(seconds=n)).isoformat(), "key_fingerprint": f"fp-{approver}"}
     return SignedRecord("waiver", payload, _sign(payload))

@@ -363,6 +363,13 @@ def thin_evidence(tmp_path) -> Path:
     return copy_evidence(tmp_path / "thin", fria=False)
 
 
+def _model(evidence) -> str:
+    from govern.evidence.bundle import EvidenceBundle
+    from govern.evidence.identity import model_digest
+
+    return model_digest(EvidenceBundle.open(evidence))
+
+
 def _waive(pack, use_case, evidence, approver="rita", check="production.fria", expires="2026-09-30",
            key=None, at="2026-05-01T09:00:00Z", extra=("--into-evidence", "--no-store")):
     return govern("waive", use_case, "-p", pack, "-e", evidence, "--check", check, "--reason",
@@ -412,7 +419,8 @@ def test_a_waiver_signed_by_a_role_that_may_not_waive_does_not_apply(pack, use_c
     private = load_private_key(key_dir / "victor.key")
     record = sign_payload(private, waiver_payload(
         use_case="consumer-credit", check="production.fria", role="validator", approver="victor", reason="trust me",
-        expires=dt.date(2026, 9, 30), policy_digest="sha256:" + "0" * 64, signed_at="2026-05-01T09:00:00Z",
+        expires=dt.date(2026, 9, 30), model_digest=_model(thin_evidence), policy_digest="sha256:" + "0" * 64,
+        signed_at="2026-05-01T09:00:00Z",
         key_fingerprint=fingerprint(private.public_key())))
     (thin_evidence / "waivers").mkdir()
     (thin_evidence / "waivers" / "victor.yaml").write_text(record_text(record))
@@ -429,7 +437,8 @@ def test_a_signed_waiver_longer_than_max_waiver_days_does_not_apply(pack, use_ca
     private = load_private_key(key_dir / "rita.key")
     record = sign_payload(private, waiver_payload(
         use_case="consumer-credit", check="production.fria", role="risk_officer", approver="rita", reason="forever",
-        expires=dt.date(2099, 12, 31), policy_digest=load_policy(pack).digest, signed_at="2026-05-01T09:00:00Z",
+        expires=dt.date(2099, 12, 31), model_digest=_model(thin_evidence), policy_digest=load_policy(pack).digest,
+        signed_at="2026-05-01T09:00:00Z",
         key_fingerprint=fingerprint(private.public_key())))
     (thin_evidence / "waivers").mkdir()
     (thin_evidence / "waivers" / "rita.yaml").write_text(record_text(record))

@@ -93,7 +93,8 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
         click.echo(warning, err=True)
     fp = issue.key_matches_person(policy, person, private_key, key_path)
     payload = waiver_payload(use_case=subject.use_case.id, check=check, role=role, approver=approver, reason=reason,
-                             expires=expires, policy_digest=policy.digest, signed_at=utc_timestamp(moment),
+                             expires=expires, model_digest=subject.model_digest, policy_digest=policy.digest,
+                             signed_at=utc_timestamp(moment),
                              key_fingerprint=fp)
     record = sign_payload(private_key, payload)
     verdict = verify_record(policy, record)

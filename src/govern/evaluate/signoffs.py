@@ -177,6 +177,10 @@ def find_waiver(ctx: "EvaluationContext", gate_id: str, check_id: str) -> tuple[
         if record.role not in allowed_roles or record.role not in ctx.policy.roles_of(record.approver):
             continue
         stale = ctx.policy.signed_under(record.policy_digest, gate_id)
+        if stale is None and record.model_digest != ctx.model_digest \
+                and not ctx.policy.manifest.waivers_survive_retraining:
+            stale = (f"stale: granted for model {short(record.model_digest or 'none')}, the evidence now holds "
+                     f"model {short(ctx.model_digest)} (`waivers_survive_retraining` is off)")
         if stale is not None:
             refused.append(f"the waiver by {record.approver} does not count: {stale}")
             continue

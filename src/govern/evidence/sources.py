@@ -55,6 +55,7 @@ class WaiverFile(_Record):
     approver: StrictStr = Field(min_length=1)
     role: StrictStr = Field(min_length=1)
     expires: _dt.date
+    model_digest: StrictStr | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
     policy_digest: StrictStr | None = Field(None, pattern=r"^sha256:[0-9a-f]{64}$")
     signed_at: AwareDatetime | None = None
     key_fingerprint: StrictStr | None = None
@@ -177,7 +178,8 @@ class FileWaiverSource(_FileRecords):
             check_id=parsed.check, reason=parsed.reason, approver=parsed.approver, role=parsed.role,
             expires=parsed.expires, verified=verdict.verified,
             problem=None if verdict.verified else (verdict.problem or UNSIGNED), use_case_id=parsed.use_case,
-            source=name, policy_digest=parsed.policy_digest, signed_at=parsed.signed_at)
+            source=name, policy_digest=parsed.policy_digest, signed_at=parsed.signed_at,
+            model_digest=parsed.model_digest)
 
     def _malformed(self, problem: str, name: str) -> WaiverRecord:
         return WaiverRecord(check_id="", reason="", approver="?", role="", expires=_EPOCH.date(), verified=False,

@@ -110,6 +110,9 @@ class Manifest(Strict):
                                        description="Thresholds and dates regulators may move.")
     waiver_roles: list[str] = Field(default_factory=list,
                                     description="Roles that may grant waivers; empty: no waivers are accepted.")
+    waivers_survive_retraining: bool = Field(
+        False, description="Whether a waiver still counts for a retrained model (default: no; like a "
+                           "sign-off, it was granted for the model its record names).")
     registration_roles: list[str] = Field(
         default_factory=list,
         description="Roles that approve a use case's intake (`govern register`): its descriptor, answers and "

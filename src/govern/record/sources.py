@@ -180,7 +180,8 @@ class StoreWaiverSource(_StoreRecords):
             check_id=str(p.get("check")), reason=str(p.get("reason")), approver=str(p.get("approver")),
             role=str(p.get("role")), expires=_date(p.get("expires")), verified=verdict.verified,
             problem=_problem(verdict), use_case_id=str(p.get("use_case")), source=name,
-            policy_digest=p.get("policy_digest"), signed_at=_timestamp(p.get("signed_at")))
+            policy_digest=p.get("policy_digest"), signed_at=_timestamp(p.get("signed_at")),
+            model_digest=p.get("model_digest"))
 
     def _broken(self, row: Any, name: str, problem: str) -> WaiverRecord:
         return WaiverRecord(row.check_id, row.reason, row.approver, row.role, _date(row.expires), False, problem,

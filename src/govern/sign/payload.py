@@ -67,9 +67,10 @@ def signoff_payload(*, use_case: str, gate: str, role: str, signer: str, decisio
 
 
 def waiver_payload(*, use_case: str, check: str, role: str, approver: str, reason: str, expires: _dt.date,
-                   policy_digest: str, signed_at: str, key_fingerprint: str) -> dict[str, Any]:
+                   model_digest: str, policy_digest: str, signed_at: str, key_fingerprint: str) -> dict[str, Any]:
     payload = {"kind": "waiver", "use_case": use_case, "check": check, "role": role, "approver": approver,
-               "reason": reason, "expires": expires.isoformat(), "policy_digest": policy_digest,
+               "reason": reason, "expires": expires.isoformat(), "model_digest": model_digest,
+               "policy_digest": policy_digest,
                "signed_at": signed_at, "key_fingerprint": key_fingerprint}
     assert tuple(payload) == WAIVER_FIELDS
     return payload

@@ -18,8 +18,8 @@ Kind = Literal["signoff", "waiver", "registration"]
 #: Payload fields, in the order they are written to files (the signature does not depend on order).
 SIGNOFF_FIELDS = ("kind", "use_case", "gate", "role", "signer", "decision", "comment", "model_digest",
                   "evidence_digest", "policy_digest", "signed_at", "key_fingerprint")
-WAIVER_FIELDS = ("kind", "use_case", "check", "role", "approver", "reason", "expires", "policy_digest",
-                 "signed_at", "key_fingerprint")
+WAIVER_FIELDS = ("kind", "use_case", "check", "role", "approver", "reason", "expires", "model_digest",
+                 "policy_digest", "signed_at", "key_fingerprint")
 #: A use case's intake approval: this descriptor (its answers), under this pack, is this tier, and
 #: these people built the model (segregation of duties reads them from here, not from the descriptor).
 REGISTRATION_FIELDS = ("kind", "use_case", "descriptor_digest", "policy_digest", "tier", "owner", "authors",

@@ -50,6 +50,8 @@ class WaiverRecord:
     source: str | None = None
     policy_digest: str | None = None
     signed_at: _dt.datetime | None = None
+    #: the model the exception was granted for: retraining makes it stale, as it does sign-offs
+    model_digest: str | None = None
 
     def active_on(self, day: _dt.date) -> bool:
         """A waiver counts through its expiry day; the evaluator passes its (fixed) decision date."""
