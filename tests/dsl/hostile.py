@@ -1,10 +1,11 @@
 """Helpers for hostile-input tests: run govern or a function and measure its time and peak memory.
 
-Memory is the peak resident size of a child process, read with ``os.wait4`` (the
-``resource`` usage of that child alone), so it covers C allocations too -- the regex
-engine's backtracking stack was one of the blow-ups -- and costs nothing while the work
-runs, unlike tracemalloc. Linux only: elsewhere ``ru_maxrss`` has other units and fork
-other semantics.
+Memory is the peak resident size of a child process (``VmHWM`` in ``/proc/self/status``, which
+the child reports itself), so it covers C allocations too -- the regex engine's backtracking
+stack was one of the blow-ups -- and costs nothing while the work runs, unlike tracemalloc.
+Not ``ru_maxrss`` from ``wait4``: Linux carries the parent's high-water mark across fork and
+exec into it, so in a long test session a child would be charged for pytest's own memory.
+Linux only.
 """
 
 from __future__ import annotations
@@ -56,11 +57,32 @@ def mini_pack(tmp_path: Path, rules: str | dict[str, str] | None = None,
     return pack
 
 
+def _status_mib(field: str) -> float:
+    """``VmRSS`` / ``VmHWM`` of this process, in MiB."""
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+#: runs `govern ARGS` and, at exit, writes that process's own peak RSS (MiB) to $PEAK_FILE
+_WRAPPER = ("import atexit, os, sys\n"
+            "def _peak():\n"
+            "    for line in open('/proc/self/status'):\n"
+            "        if line.startswith('VmHWM:'):\n"
+            "            open(os.environ['PEAK_FILE'], 'w').write(str(int(line.split()[1]) / 1024))\n"
+            "atexit.register(_peak)\n"
+            "from govern.cli.main import main\n"
+            "main(sys.argv[1:])\n")
+
+
 def govern(*args: str, cwd: Path, timeout: float = 120) -> Run:
-    """`python -m govern ARGS` as a user runs it; peak memory of that process alone."""
-    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT / "src")}
+    """`govern ARGS` as a user runs it, in its own process; peak memory of that process alone."""
+    peak_file = cwd / f".peak-{os.getpid()}-{time.monotonic_ns()}"
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT / "src"), "PEAK_FILE": str(peak_file)}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "govern", *args], cwd=cwd, env=env, text=True,
+    proc = subprocess.Popen([sys.executable, "-c", _WRAPPER, *args], cwd=cwd, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     output: dict[str, str] = {}
     readers = [threading.Thread(target=lambda k=k, s=s: output.__setitem__(k, s.read()))
@@ -70,7 +92,7 @@ def govern(*args: str, cwd: Path, timeout: float = 120) -> Run:
     killer = threading.Timer(timeout, proc.kill)
     killer.start()
     try:
-        _, status, usage = os.wait4(proc.pid, 0)  # not proc.wait(): wait4 also gives this child's rusage
+        _, status, _ = os.wait4(proc.pid, 0)
     finally:
         killer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -78,12 +100,14 @@ def govern(*args: str, cwd: Path, timeout: float = 120) -> Run:
         reader.join()
     for stream in (proc.stdout, proc.stderr):
         stream.close()  # type: ignore[union-attr]
-    return Run(proc.returncode, output["out"], output["err"], time.perf_counter() - started,
-               usage.ru_maxrss / 1024)
+    peak = float(peak_file.read_text()) if peak_file.exists() else float("nan")  # killed: no report
+    peak_file.unlink(missing_ok=True)
+    return Run(proc.returncode, output["out"], output["err"], time.perf_counter() - started, peak)
 
 
 def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    """Run ``fn`` in a forked child: (its JSON-able result, seconds, peak MiB the child added).
+    """Run ``fn`` in a forked child: (its JSON-able result, seconds, peak MiB the child added to what
+    it inherited).
 
     An exception in the child comes back as ``{"crash": traceback}`` so the caller can fail
     with it; a child killed by the kernel comes back as ``{"killed": status}``.
@@ -94,12 +118,14 @@ def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
         status = 0
         try:
             os.close(read)
+            inherited = _status_mib("VmRSS")  # the parent's pages this child starts with
             started = time.perf_counter()
             try:
                 result = fn()
             except BaseException:  # noqa: BLE001 - reported to the parent as data
                 result = {"crash": traceback.format_exc()}
-            payload = json.dumps({"result": result, "seconds": time.perf_counter() - started})
+            payload = json.dumps({"result": result, "seconds": time.perf_counter() - started,
+                                  "peak": _status_mib("VmHWM") - inherited})
             with os.fdopen(write, "w") as out:
                 out.write(payload)
         except BaseException:  # noqa: BLE001
@@ -109,8 +135,8 @@ def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     os.close(write)
     with os.fdopen(read) as inp:
         payload = inp.read()
-    _, status, usage = os.wait4(pid, 0)
+    _, status, _ = os.wait4(pid, 0)
     if not payload:
-        return {"killed": status}, float("nan"), usage.ru_maxrss / 1024
+        return {"killed": status}, float("nan"), float("nan")
     data = json.loads(payload)
-    return data["result"], data["seconds"], usage.ru_maxrss / 1024
+    return data["result"], data["seconds"], data["peak"]
