@@ -53,8 +53,7 @@ def register(use_case_path: Path, policy_path: Path, key: str, signer: str, role
     from govern.classification import classify
     from govern.cli import signing as issue
     from govern.cli.common import load
-    from govern.sign.payload import record_text, registration_payload, sign as sign_payload, utc_timestamp
-    from govern.sign.verify import verify_record
+    from govern.sign.payload import registration_payload, utc_timestamp
 
     if into and evidence is None:
         raise click.UsageError("--into-evidence needs --evidence DIR")
@@ -98,16 +97,9 @@ def register(use_case_path: Path, policy_path: Path, key: str, signer: str, role
         use_case=use_case.id, descriptor_digest=use_case.digest, policy_digest=policy.digest, tier=tier,
         owner=use_case.owner, authors=authors, role=role, signer=signer, comment=comment,
         signed_at=utc_timestamp(moment), key_fingerprint=fp)
-    record = sign_payload(private_key, payload)
-    verdict = verify_record(policy, record)
-    assert verdict.verified, verdict.problem
-    done = issue.deliver(record, out=out, into=evidence if into else None, store_cls=store_cls,
-                         folder="registrations")
-    if not done:
-        click.echo(record_text(record), nl=False)
-        return
-    click.echo(f"registered: {use_case.id} as tier {tier} by {signer} ({role}, {fp})")
-    click.echo(f"  descriptor {use_case.digest}\n  policy {policy.name} {policy.version} {policy.digest}\n"
-               f"  authors {', '.join(authors) or '(none named)'}\n  at {payload['signed_at']}")
-    for line in done:
-        click.echo(f"  {line}")
+    issue.sign_and_deliver(policy, private_key, payload, out=out, into=evidence if into else None,
+                           store_cls=store_cls, folder="registrations", summary=[
+                               f"registered: {use_case.id} as tier {tier} by {signer} ({role}, {fp})",
+                               f"  descriptor {use_case.digest}",
+                               f"  policy {policy.name} {policy.version} {policy.digest}",
+                               f"  authors {', '.join(authors) or '(none named)'}", f"  at {payload['signed_at']}"])

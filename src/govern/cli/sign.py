@@ -92,8 +92,7 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
           -m "overlays undocumented" -k ~/.govern/keys/rita.key -s rita --no-store -o rita.yaml
     """
     from govern.cli import signing as issue
-    from govern.sign.payload import record_text, sign as sign_payload, signoff_payload, utc_timestamp
-    from govern.sign.verify import verify_record
+    from govern.sign.payload import signoff_payload, utc_timestamp
 
     moment = at or _dt.datetime.now(_dt.timezone.utc)
     store_cls = None if no_store else issue.store_class()  # fail early if the store is missing
@@ -133,16 +132,9 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
         use_case=subject.use_case.id, gate=gate, role=role, signer=signer, decision=decision, comment=comment,
         model_digest=subject.model_digest, evidence_digest=subject.evidence_digest, policy_digest=policy.digest,
         signed_at=utc_timestamp(moment), key_fingerprint=fp)
-    record = sign_payload(private_key, payload)
-    verdict = verify_record(policy, record)
-    assert verdict.verified, verdict.problem  # the record we just made must verify against the pack
-    done = issue.deliver(record, out=out, into=subject.bundle.root if into else None, store_cls=store_cls,
-                         folder="signoffs")
-    if not done:
-        click.echo(record_text(record), nl=False)
-        return
-    click.echo(f"signed: {decision} {gate} as {role} for {subject.use_case.id} by {signer} ({fp})")
-    click.echo(f"  model {subject.model_digest}\n  evidence {subject.evidence_digest}\n  policy {policy.name} "
-               f"{policy.version} {policy.digest}\n  at {payload['signed_at']}")
-    for line in done:
-        click.echo(f"  {line}")
+    issue.sign_and_deliver(policy, private_key, payload, out=out, into=subject.bundle.root if into else None,
+                           store_cls=store_cls, folder="signoffs", summary=[
+                               f"signed: {decision} {gate} as {role} for {subject.use_case.id} by {signer} ({fp})",
+                               f"  model {subject.model_digest}", f"  evidence {subject.evidence_digest}",
+                               f"  policy {policy.name} {policy.version} {policy.digest}",
+                               f"  at {payload['signed_at']}"])

@@ -222,3 +222,25 @@ def deliver(record: "SignedRecord", *, out: Path | None, into: Path | None, stor
         ident = store(store_cls, record)
         done.append(f"stored in the audit store as record {ident}")
     return done
+
+
+def sign_and_deliver(policy: "Policy", private_key: "Ed25519PrivateKey", payload: dict[str, Any], *,
+                     out: Path | None, into: Path | None, store_cls: Any | None, folder: str,
+                     summary: list[str]) -> None:
+    """Sign ``payload``, check the record verifies against the pack as evaluation will, deliver it and
+    say so: ``summary`` first, then where it went (or the record itself when it goes nowhere)."""
+    import click
+
+    from govern.sign.payload import record_text, sign
+    from govern.sign.verify import verify_record
+
+    record = sign(private_key, payload)
+    verdict = verify_record(policy, record)
+    assert verdict.verified, verdict.problem  # the record just made must verify against the pack
+    done = deliver(record, out=out, into=into, store_cls=store_cls, folder=folder)
+    if not done:
+        click.echo(record_text(record), nl=False)
+        return
+    for line in summary + [f"  {line}" for line in done]:
+        click.echo(line)
+

@@ -55,8 +55,7 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
     """
     from govern.cli import signing as issue
     from govern.evaluate.signoffs import waiver_term_problem
-    from govern.sign.payload import record_text, sign as sign_payload, utc_timestamp, waiver_payload
-    from govern.sign.verify import verify_record
+    from govern.sign.payload import utc_timestamp, waiver_payload
 
     moment = at or _dt.datetime.now(_dt.timezone.utc)
     today = moment.astimezone(_dt.timezone.utc).date()
@@ -96,15 +95,7 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
                              expires=expires, model_digest=subject.model_digest, policy_digest=policy.digest,
                              signed_at=utc_timestamp(moment),
                              key_fingerprint=fp)
-    record = sign_payload(private_key, payload)
-    verdict = verify_record(policy, record)
-    assert verdict.verified, verdict.problem
-    done = issue.deliver(record, out=out, into=subject.bundle.root if into else None, store_cls=store_cls,
-                         folder="waivers")
-    if not done:
-        click.echo(record_text(record), nl=False)
-        return
-    click.echo(f"waived: {check} for {subject.use_case.id} until {expires} by {approver} as {role} ({fp})")
-    click.echo(f"  reason: {reason}")
-    for line in done:
-        click.echo(f"  {line}")
+    issue.sign_and_deliver(policy, private_key, payload, out=out, into=subject.bundle.root if into else None,
+                           store_cls=store_cls, folder="waivers", summary=[
+                               f"waived: {check} for {subject.use_case.id} until {expires} by {approver} as {role} "
+                               f"({fp})", f"  reason: {reason}"])
