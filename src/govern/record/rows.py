@@ -1,0 +1,150 @@
+"""The canonical content of a stored row: what an audit event says it wrote, column by column.
+
+Every audit event carries ``rows_json``: for each table it wrote (or, for an evaluation, the
+registry rows it stands on), the column names and each row's values, canonically encoded.
+The event's hash covers its digest, so `govern audit verify` can recompute every stored row
+from the log and name the first one that differs -- table, key and column -- and the views
+can display what the log proves rather than what a table says.
+
+The columns are read from the table definition, never listed by hand: a column added to a
+table is covered the moment it exists, and a writer that forgets to record it fails
+verification (a test writes every table and edits every column). Encoding is by column
+type, so rows read back from SQLite or PostgreSQL compare equal to the values written:
+timestamps as UTC ISO text, dates as ISO dates, long ``Text`` columns (a decision's JSON,
+a signed payload) as the sha256 of their exact text, binary as hex.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Table, Text
+from sqlalchemy.types import TypeDecorator
+
+from govern.canonical import canonical_json
+
+UTC = _dt.timezone.utc
+
+
+def encode(column_type: Any, value: Any) -> Any:
+    """A column value as the JSON the log records (None stays None)."""
+    if value is None:
+        return None
+    while isinstance(column_type, TypeDecorator):  # e.g. SQLModel's AutoString: encode as what it stores
+        column_type = column_type.impl_instance
+    if isinstance(column_type, DateTime):
+        if isinstance(value, str):  # a driver that hands back text
+            value = _dt.datetime.fromisoformat(value)
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+    if isinstance(column_type, Date):
+        return value.isoformat() if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value)).isoformat()
+    if isinstance(column_type, Boolean):
+        return bool(value)
+    if isinstance(column_type, Integer):
+        return int(value)
+    if isinstance(column_type, Text):  # before String: Text is a String
+        return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+    if isinstance(column_type, String):
+        return str(value)
+    if isinstance(column_type, LargeBinary):
+        return bytes(value).hex()
+    raise TypeError(f"no canonical encoding for column type {column_type!r}: add one to govern.record.rows.encode")
+
+
+def columns_of(table: Table) -> list[str]:
+    return [c.name for c in table.columns]
+
+
+def key_names(table: Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]
+
+
+def values_of(table: Table, row: Mapping[str, Any]) -> list[Any]:
+    """A row (as written, or as read back) → its encoded values in column order.
+
+    A column missing from ``row`` is recorded as NULL, which is what the database stores for
+    it -- unless the column has a default, where NULL would be a lie: that is refused.
+    """
+    out = []
+    for column in table.columns:
+        if column.name in row:
+            out.append(encode(column.type, row[column.name]))
+        elif column.default is not None or column.server_default is not None:
+            raise ValueError(f"{table.name}.{column.name} has a default: write it explicitly so the log records it")
+        else:
+            out.append(None)
+    return out
+
+
+def key_of(table: Table, values: Sequence[Any], columns: Sequence[str] | None = None) -> Any:
+    """The primary key of an encoded row: the value, or a tuple for a composite key."""
+    names = list(columns) if columns is not None else columns_of(table)
+    key = tuple(values[names.index(k)] for k in key_names(table))
+    return key[0] if len(key) == 1 else key
+
+
+class Written:
+    """The rows one event covers, gathered while the transaction writes them."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, tuple[Table, list[list[Any]]]] = {}
+
+    def add(self, table: Table, row: Mapping[str, Any]) -> None:
+        self.tables.setdefault(table.name, (table, []))[1].append(values_of(table, row))
+
+    def add_many(self, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+        for row in rows:
+            self.add(table, row)
+
+    def to_data(self) -> dict[str, Any]:
+        return {name: {"columns": columns_of(table), "rows": rows} for name, (table, rows) in self.tables.items()}
+
+    def to_json(self) -> str:
+        return canonical_json(self.to_data()).decode("utf-8")
+
+
+EMPTY = "{}"
+
+
+@dataclass(frozen=True)
+class RecordedTable:
+    """One table's part of an event's ``rows_json``."""
+
+    name: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row)) for row in self.rows]
+
+
+def parse(rows_json: str) -> dict[str, RecordedTable]:
+    """``rows_json`` → table name → its recorded rows. ValueError if it is not what a writer writes."""
+    data = json.loads(rows_json)
+    if not isinstance(data, dict):
+        raise ValueError("rows are not a JSON object")
+    out = {}
+    for name, part in data.items():
+        if (not isinstance(part, dict) or not isinstance(part.get("columns"), list)
+                or not isinstance(part.get("rows"), list)
+                or any(not isinstance(r, list) or len(r) != len(part["columns"]) for r in part["rows"])):
+            raise ValueError(f"the rows of table {name} are malformed")
+        out[name] = RecordedTable(name, part["columns"], part["rows"])
+    return out
+
+
+def first_difference(columns: Sequence[str], expected: Sequence[Any], actual: Sequence[Any]) -> str | None:
+    """The first column whose encoded values differ, or None."""
+    for name, want, got in zip(columns, expected, actual):
+        if want != got or type(want) is not type(got):
+            return name
+    return None
+
+
+def show(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
