@@ -23,7 +23,8 @@ from govern.record.engine import make_engine, read, write
 from govern.record.log import append_event
 from govern.record.rows import Written
 from govern.record.tables import (
-    APPROVAL, CHECK, CHECKPOINT, EVALUATION, EVENT, GATE, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE, WAIVER,
+    APPROVAL, CHECK, CHECKPOINT, EVALUATION, EVENT, GATE, LOG, MODEL, POLICY, SIGNOFF, SIGNOFF_RESULT, USE_CASE,
+    WAIVER,
 )
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from govern.evaluate.results import Decision
     from govern.record.checkpoint import Checkpoint
+    from govern.record.config import CheckpointSettings
     from govern.record.log import Head
     from govern.record.recorded import Recorded
     from govern.policy.pack import Policy
@@ -86,9 +88,14 @@ class EvaluationSummary:
 class Store:
     """An open store. Create with :meth:`open`; close (or use as a context manager) when done."""
 
-    def __init__(self, engine: Engine, url: str) -> None:
+    def __init__(self, engine: Engine, url: str, cwd: Path | None = None) -> None:
         self.engine = engine
         self.url = url
+        self.cwd = cwd
+        self._settings: "CheckpointSettings | None" = None
+        self._witness_key: "Ed25519PrivateKey | None" = None
+        #: the checkpoints this Store signed on schedule (for the front end to mention)
+        self.scheduled: list["Checkpoint"] = []
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -113,7 +120,7 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             raise store_error(f"cannot open the govern store at {redact(resolved)}: {_reason(exc)}") from None
-        return cls(engine, resolved)
+        return cls(engine, resolved, cwd)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -134,11 +141,14 @@ class Store:
         """
         data = decision.to_dict()
         validity = _validity(policy, decision.tier) if policy is not None else {}
+        witness = self.witness()  # a configured witness key that cannot be used stops us before anything is written
         try:
             with write(self.engine) as conn:
-                return self._record(conn, decision, data, validity, as_utc(recorded_at or now()))
+                evaluation_id = self._record(conn, decision, data, validity, as_utc(recorded_at or now()))
         except SQLAlchemyError as exc:
             raise store_error(f"decision not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, decision.target)
+        return evaluation_id
 
     def _record(self, conn: Connection, decision: "Decision", data: dict[str, Any],
                 validity: Mapping[tuple[str, str], str], at: _dt.datetime) -> int:
@@ -176,23 +186,29 @@ class Store:
 
     def register_policy(self, name: str, version: str, digest: str) -> int:
         """Register a policy version (idempotent); the first registration appends a `policy` event."""
+        witness = self.witness()
         try:
             with write(self.engine) as conn:
-                return int(_register_policy(conn, {"name": name, "version": version, "digest": digest}, now())["id"])
+                policy_id = int(_register_policy(conn, {"name": name, "version": version, "digest": digest}, now())["id"])
         except SQLAlchemyError as exc:
             raise store_error(f"policy not registered in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return policy_id
 
     def record_report(self, use_case_id: str, decision_digest: str, pdf_sha256: str, name: str,
                       evaluation_id: int | None = None) -> int:
         """Append a `report` event naming a rendered PDF by its sha256, so a report handed to an
         auditor years later can be matched to the chain (the PDF itself is not stored)."""
+        witness = self.witness()
         try:
             with write(self.engine) as conn:
-                return append_event(conn, "report", use_case_id, {
+                seq = append_event(conn, "report", use_case_id, {
                     "decision_digest": decision_digest, "pdf_sha256": pdf_sha256, "file": name,
                     "evaluation": evaluation_id}, now())
         except SQLAlchemyError as exc:
             raise store_error(f"report not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return seq
 
     def add_signed(self, record: "SignedRecord", *, recorded_at: _dt.datetime | None = None) -> int:
         """Store a signed sign-off or waiver exactly as signed; adding the same record again returns its id."""
@@ -203,6 +219,7 @@ class Store:
         columns = columns_of(record)  # raises InputError for a malformed payload: nothing is written
         payload_digest = chain.sha256_text(canonical)
         at = as_utc(recorded_at or now())
+        witness = self.witness()
         try:
             with write(self.engine) as conn:
                 existing = conn.execute(select(table.c.id).where(
@@ -220,9 +237,37 @@ class Store:
                 append_event(conn, record.kind, columns["use_case_id"], {
                     "record": record.kind, "id": row_id, "payload": record.payload, "signature": record.signature,
                     "payload_digest": payload_digest}, at, record_id=row_id, rows=rows)
-                return int(row_id)
         except SQLAlchemyError as exc:
             raise store_error(f"{record.kind} not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return int(row_id)
+
+    # -- checkpoints on a schedule ------------------------------------------------------------
+    @property
+    def settings(self) -> "CheckpointSettings":
+        if self._settings is None:
+            from govern.record.config import checkpoint_settings
+
+            self._settings = checkpoint_settings(self.cwd)
+        return self._settings
+
+    def witness(self) -> "Ed25519PrivateKey | None":
+        """The configured witness key (``GOVERN_WITNESS_KEY`` / ``[checkpoints] witness_key``), loaded once."""
+        if self._witness_key is None and self.settings.witness_key:
+            from govern.sign.keys import load_private_key, resolve_key_path
+
+            self._witness_key = load_private_key(resolve_key_path(self.settings.witness_key))
+        return self._witness_key
+
+    def _on_schedule(self, witness: "Ed25519PrivateKey | None", target: str | None) -> None:
+        """Sign a checkpoint after this write if one is due: every N events, or a decision for a listed stage."""
+        if witness is None:
+            return
+        with read(self.engine) as conn:
+            size = conn.execute(select(LOG.c.size)).scalar() or 0
+            last = conn.execute(select(func.max(CHECKPOINT.c.tree_size))).scalar() or 1
+        if self.settings.due(size - last, target):
+            self.scheduled.append(self.checkpoint(witness))
 
     # -- reading (what the log recorded: see govern.record.recorded) ---------------------------
     def signed_records(self, kind: str, use_case_id: str, **where: str) -> list[tuple[int, "SignedRecord"]]:
