@@ -71,6 +71,8 @@ def rewrite_row(conn: Connection, table_name: str, key: Any, column: str, value:
     """Change one stored value *and* what every event recorded for it; returns the events rewritten."""
     table = next(t for t in covered_tables() if t.name == table_name)
     (pk,) = table.primary_key.columns
+    old = conn.execute(select(table.c[column]).where(pk == key)).scalar_one()
+    assert old != value, f"{table_name} {key}.{column} is already {value!r}: that rewrites nothing"
     conn.execute(update(table).where(pk == key).values({column: value}))
     encoded = rowcodec.encode(table.c[column].type, value)
     touched = []
@@ -100,10 +102,10 @@ def truncate(conn: Connection, keep: int) -> None:
             (pk,) = table.primary_key.columns
             for row in part["rows"]:
                 key = row[part["columns"].index(pk.name)]
-                earlier = _last_recorded(conn, name, key, before=event.seq) if name == "use_case" else None
+                earlier = _last_recorded(conn, name, key, before=keep + 1)  # by an event that stays
                 if earlier is None:
                     conn.execute(delete(table).where(pk == key))
-                else:  # the use case goes back to how an earlier event left it
+                elif name == "use_case":  # the use case goes back to how the last remaining event left it
                     conn.execute(update(table).where(pk == key).values(
                         name=earlier["name"], latest_evaluation_id=earlier["latest_evaluation_id"]))
         conn.execute(delete(EVENT).where(EVENT.c.seq == event.seq))
