@@ -40,6 +40,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from govern.record.engine import write  # noqa: E402
 from govern.record.log import append_event  # noqa: E402
+from govern.record.recorded import evaluation_view  # noqa: E402
 from govern.record.rows import Written  # noqa: E402
 from govern.record.store import (  # noqa: E402
     APPROVAL, CHECK, EVALUATION, GATE, MODEL, POLICY, SIGNOFF_RESULT, USE_CASE, Store, furthest_stage,
@@ -138,8 +139,9 @@ def generate(store: Store, use_cases: int, evaluations: int, seed: int = 2026) -
                     written.add(table, row)
                 append_event(conn, "evaluation", e["use_case_id"], {
                     "record": "evaluation", "id": e["id"], "decision_digest": e["decision_digest"],
-                    "tier": e["tier"], "target": e["target"], "allowed": e["allowed"]}, e["recorded_at"],
-                    record_id=e["id"], rows=written)
+                    "tier": e["tier"], "target": e["target"], "allowed": e["allowed"],
+                    "view": evaluation_view(written.dicts, e["id"])}, e["recorded_at"], record_id=e["id"],
+                    rows=written)
     with write(store.engine) as conn:  # what record_decision keeps up to date
         conn.exec_driver_sql("UPDATE use_case SET latest_evaluation_id = "
                              "(SELECT max(id) FROM evaluation WHERE evaluation.use_case_id = use_case.id)")

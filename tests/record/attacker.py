@@ -90,8 +90,22 @@ def rewrite_row(conn: Connection, table_name: str, key: Any, column: str, value:
         if event.seq in touched:
             conn.execute(update(EVENT).where(EVENT.c.seq == event.seq)
                          .values(rows_json=canonical_json(data).decode()))
+            _refresh_view(conn, event.seq)
     recompute_everything(conn)
     return touched
+
+
+def _refresh_view(conn: Connection, seq: int) -> None:
+    """An evaluation event's payload shows a view of its rows: the attacker rewrites that too."""
+    from govern.record.recorded import evaluation_view
+
+    event = conn.execute(select(EVENT).where(EVENT.c.seq == seq)).one()
+    payload = json.loads(event.payload_json)
+    if event.version != 2 or "view" not in payload:
+        return
+    parsed = rowcodec.parse(event.rows_json)
+    payload["view"] = evaluation_view(lambda t: parsed[t].as_dicts() if t in parsed else [], event.record_id)
+    conn.execute(update(EVENT).where(EVENT.c.seq == seq).values(payload_json=canonical_json(payload).decode()))
 
 
 def truncate(conn: Connection, keep: int) -> None:

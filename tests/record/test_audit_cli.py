@@ -88,7 +88,7 @@ def test_an_edited_row_is_named_and_the_views_keep_showing_the_log(tmp_path, env
         "evaluation", 1, "allowed")
     assert govern("history", "consumer-credit", "-f", "json", cwd=tmp_path, env=env).stdout == before
     with sqlite3.connect(tmp_path / ".govern" / "govern.db") as conn:  # now the event itself
-        conn.execute("UPDATE audit_event SET rows_json = replace(rows_json, 'blocked', 'passed') WHERE seq = 2")
+        conn.execute("UPDATE audit_event SET payload_json = replace(payload_json, 'pending', 'passed') WHERE seq = 2")
     for args in (("status",), ("history", "consumer-credit")):
         shown = govern(*args, cwd=tmp_path, env=env)
         assert shown.returncode == 1 and "audit log was altered" in shown.stderr and "event 2" in shown.stderr

@@ -201,3 +201,36 @@ def test_edits_the_issue_named_are_found_and_never_displayed(filled):
         with connection(filled, commit=True) as conn:
             conn.execute(update(table).where(table.c.id == key).values({column: old}))
     assert filled.verify_chain().ok
+
+
+def test_an_evaluation_event_cannot_show_what_its_rows_do_not_say(filled):
+    """The views read an evaluation's payload view; even with every hash recomputed it must match the rows."""
+    import json
+
+    from govern.canonical import canonical_json
+    from tests.record.attacker import recompute_everything
+
+    def edit(conn):
+        seq, text_ = conn.execute(select(EVENT.c.seq, EVENT.c.payload_json).where(EVENT.c.kind == "evaluation")
+                                  .order_by(EVENT.c.seq)).first()
+        payload = json.loads(text_)
+        payload["view"]["approvals"] = [{**a, "signer": "mallory"} for a in payload["view"]["approvals"]]
+        payload["view"]["evaluation"]["allowed"] = True
+        conn.execute(update(EVENT).where(EVENT.c.seq == seq).values(payload_json=canonical_json(payload).decode()))
+        recompute_everything(conn)
+        edit.seq = seq
+
+    report = tampered(filled, edit)
+    assert not report.ok and report.first_bad_seq == edit.seq and "its rows do not say" in report.problem
+
+
+def test_an_entry_is_exactly_the_canonical_json_of_its_fields():
+    from govern.canonical import canonical_json
+    from govern.record import chain
+
+    fields = {"v": 2, "seq": 7, "kind": "evaluation", "subject": "crédit \u2028 \"x\"", "record_id": None,
+              "recorded_at": "2026-06-01T10:00:00+00:00", "payload_digest": "sha256:" + "a" * 64,
+              "rows_digest": "sha256:" + "b" * 64, "prev_hash": "sha256:" + "c" * 64}
+    args = {k: v for k, v in fields.items() if k != "v"}
+    assert chain.entry(**args) == canonical_json(fields)
+    assert chain.entry(**{**args, "record_id": 12}) == canonical_json({**fields, "record_id": 12})

@@ -143,6 +143,8 @@ class _Verifier:
             recorded = rowcodec.parse(event.rows_json)
         except ValueError as exc:
             raise _Found(Problem(event.seq, (0,), f"event {event.seq} has malformed rows: {exc}")) from None
+        if event.version == 2 and event.kind == "evaluation":
+            self._check_view(event, recorded)
         for name, part in recorded.items():
             table = self.tables.get(name)
             if table is None:
@@ -165,6 +167,24 @@ class _Verifier:
                 else:
                     self.pending.setdefault(name, {}).setdefault(key, []).append(entry)
                 self._mark(name, key)
+
+    def _check_view(self, event: Any, recorded: dict[str, rowcodec.RecordedTable]) -> None:
+        """What an evaluation event shows (its payload's view) is what its rows say."""
+        import json
+
+        from govern.record.chain import LogAltered
+        from govern.record.recorded import evaluation_view
+
+        view = json.loads(event.payload_json).get("view")
+        try:
+            derived = evaluation_view(lambda t: recorded[t].as_dicts() if t in recorded else [], event.record_id,
+                                      event.seq)
+        except (LogAltered, ValueError, KeyError) as exc:
+            raise _Found(Problem(event.seq, (0,), f"event {event.seq} does not record its evaluation's rows: "
+                                 f"{exc}")) from None
+        if view != derived:
+            raise _Found(Problem(event.seq, (0,), f"event {event.seq} shows something its rows do not say: "
+                                 "its payload's view differs from the view derived from its rows"))
 
     def _mark(self, name: str, key: Any) -> None:
         if isinstance(key, int) and key >= 0:

@@ -100,6 +100,11 @@ class Written:
         for row in rows:
             self.add(table, row)
 
+    def dicts(self, name: str) -> list[dict[str, Any]]:
+        """The rows recorded for table ``name`` as dicts of encoded values (as a reader of the event sees them)."""
+        table, rows = self.tables.get(name, (None, []))
+        return [dict(zip(columns_of(table), row)) for row in rows] if table is not None else []
+
     def to_data(self) -> dict[str, Any]:
         return {name: {"columns": columns_of(table), "rows": rows} for name, (table, rows) in self.tables.items()}
 
@@ -119,11 +124,19 @@ class RecordedTable:
     rows: list[list[Any]]
 
     def as_dicts(self) -> list[dict[str, Any]]:
-        return [dict(zip(self.columns, row)) for row in self.rows]
+        """ValueError if a row does not have one value per column."""
+        try:
+            return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+        except (TypeError, ValueError):
+            raise ValueError(f"the rows of table {self.name} are malformed") from None
 
 
-def parse(rows_json: str) -> dict[str, RecordedTable]:
-    """``rows_json`` → table name → its recorded rows. ValueError if it is not what a writer writes."""
+def parse(rows_json: str, *, check: bool = True) -> dict[str, RecordedTable]:
+    """``rows_json`` → table name → its recorded rows. ValueError if it is not what a writer writes.
+
+    ``check=False`` leaves the row-by-row shape to :meth:`RecordedTable.as_dicts` (the views
+    convert only the tables they show).
+    """
     data = json.loads(rows_json)
     if not isinstance(data, dict):
         raise ValueError("rows are not a JSON object")
@@ -131,7 +144,7 @@ def parse(rows_json: str) -> dict[str, RecordedTable]:
     for name, part in data.items():
         if (not isinstance(part, dict) or not isinstance(part.get("columns"), list)
                 or not isinstance(part.get("rows"), list)
-                or any(not isinstance(r, list) or len(r) != len(part["columns"]) for r in part["rows"])):
+                or (check and any(not isinstance(r, list) or len(r) != len(part["columns"]) for r in part["rows"]))):
             raise ValueError(f"the rows of table {name} are malformed")
         out[name] = RecordedTable(name, part["columns"], part["rows"])
     return out

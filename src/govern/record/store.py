@@ -176,12 +176,15 @@ class Store:
         rows.add(POLICY, policy_row)
         rows.add(EVALUATION, {**evaluation, "id": evaluation_id})
         _insert_results(conn, evaluation_id, data["gates"], validity, rows)
+        from govern.record.recorded import evaluation_view
+
         append_event(conn, "evaluation", decision.use_case_id, {
             "record": "evaluation", "id": evaluation_id, "decision_digest": decision.digest,
             "decision_sha256": chain.sha256_text(decision_json.encode("utf-8")), "tier": decision.tier,
             "target": decision.target, "allowed": decision.allowed, "furthest_stage": stage,
             "as_of": decision.as_of.isoformat(), "model_digest": decision.model_digest,
-            "policy_digest": decision.policy["digest"]}, at, record_id=evaluation_id, rows=rows)
+            "policy_digest": decision.policy["digest"], "view": evaluation_view(rows.dicts, evaluation_id)},
+            at, record_id=evaluation_id, rows=rows)
         return evaluation_id
 
     def register_policy(self, name: str, version: str, digest: str) -> int:
@@ -312,7 +315,7 @@ class Store:
 
         with read(self.engine) as conn:
             text_ = conn.execute(select(EVALUATION.c.decision_json).where(EVALUATION.c.id == evaluation_id)).scalar()
-            found = list(events(conn, EVENT.c.kind == "evaluation", EVENT.c.record_id == evaluation_id))
+            found = list(events(conn, EVENT.c.kind == "evaluation", EVENT.c.record_id == evaluation_id, rows=True))
         if text_ is None and not found:
             raise KeyError(evaluation_id)
         if not found:
@@ -486,14 +489,13 @@ def _text(value: Any) -> str | None:
 
 def summary_from(recorded: "Recorded") -> EvaluationSummary:
     """An evaluation as its event recorded it (never as the table says)."""
-    from govern.record.recorded import date, registry, timestamp
+    from govern.record.recorded import date, timestamp
 
-    e = recorded.one("evaluation", recorded.record_id)
-    return EvaluationSummary(
-        e["id"], e["use_case_id"], e["tier"], e["target"], e["allowed"], e["furthest_stage"], date(e["as_of"]),
-        timestamp(e["recorded_at"]), e["decision_digest"], registry(recorded.one("model_version",
-                                                                                  e["model_version_id"])),
-        registry(recorded.one("policy_version", e["policy_version_id"])))
+    view = recorded.view()
+    e = view["evaluation"]
+    return EvaluationSummary(e["id"], view["use_case"]["id"], e["tier"], e["target"], e["allowed"], e["furthest_stage"],
+                             date(e["as_of"]), timestamp(e["recorded_at"]), e["decision_digest"], view["model"],
+                             view["policy"])
 
 
 def _reason(exc: SQLAlchemyError) -> str:

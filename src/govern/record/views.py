@@ -59,23 +59,19 @@ def inventory(store: "Store", *, today: _dt.date | None = None, expiring_within:
 
 
 def _item(r: Recorded, today: _dt.date, horizon: _dt.date) -> InventoryItem:
-    s = summary_from(r)
-    case = r.one("use_case", s.use_case_id) if r.rows("use_case") else {"name": s.use_case_id}
-    item = InventoryItem(s.use_case_id, case["name"], s.tier, s.model, s.policy, s.furthest_stage, s.target,
-                         s.allowed, s.recorded_at, s.id)
-    for row in sorted(r.rows("signoff_result"), key=lambda x: x["id"]):
-        if row["status"] != "passed":
-            item.pending.append({k: row[k] for k in ("gate", "role", "required", "approved", "status")})
-    approvals = [a for a in r.rows("approval")
+    s, view = summary_from(r), r.view()
+    item = InventoryItem(s.use_case_id, view["use_case"]["name"], s.tier, s.model, s.policy, s.furthest_stage,
+                         s.target, s.allowed, s.recorded_at, s.id)
+    item.pending = [so for so in view["signoffs"] if so["status"] != "passed"]
+    approvals = [a for a in view["approvals"]
                  if a["decision"] == "approve" and a["expires"] is not None and date(a["expires"]) <= horizon]
-    for a in sorted(approvals, key=lambda x: (x["expires"], x["id"])):
+    for a in sorted(approvals, key=lambda x: x["expires"]):  # stable: by id within a day
         item.expiring_approvals.append({"gate": a["gate"], "role": a["role"], "signer": a["signer"],
                                         "expires": a["expires"], "expired": date(a["expires"]) < today})
-    waived = [c for c in r.rows("check_result")
-              if c["status"] == "waived" and c["waiver_expires"] is not None and date(c["waiver_expires"]) <= horizon]
-    for c in sorted(waived, key=lambda x: (x["waiver_expires"], x["id"])):
-        item.expiring_waivers.append({"check": f"{c['gate']}.{c['check_id']}", "approver": c["waiver_approver"],
-                                      "expires": c["waiver_expires"], "expired": date(c["waiver_expires"]) < today})
+    waived = [w for w in view["waivers"] if w["expires"] is not None and date(w["expires"]) <= horizon]
+    for w in sorted(waived, key=lambda x: x["expires"]):
+        item.expiring_waivers.append({"check": f"{w['gate']}.{w['check_id']}", "approver": w["approver"],
+                                      "expires": w["expires"], "expired": date(w["expires"]) < today})
     return item
 
 
@@ -83,7 +79,7 @@ def history(store: "Store", use_case_id: str) -> dict[str, Any] | None:
     """Every recorded decision of a use case, with who approved which gate; None if it was never recorded."""
     with read(store.engine) as conn:
         recorded = list(events(conn, EVENT.c.subject == use_case_id,
-                               EVENT.c.kind.in_(("evaluation", "signoff", "waiver"))))
+                               EVENT.c.kind.in_(("evaluation", "signoff", "waiver")), rows=True))
     if not recorded:
         return None
     name = use_case_id
@@ -93,11 +89,7 @@ def history(store: "Store", use_case_id: str) -> dict[str, Any] | None:
             if case["id"] == use_case_id:
                 name = case["name"]
         if r.kind == "evaluation":
-            approvals = [{"gate": a["gate"], "role": a["role"], "signer": a["signer"], "decision": a["decision"],
-                          "signed_at": a["signed_at"], "expires": a["expires"],
-                          "key_fingerprint": a["key_fingerprint"]}
-                         for a in sorted(r.rows("approval"), key=lambda x: x["id"])]
-            evaluations.append({**summary_from(r).to_dict(), "approvals": approvals})
+            evaluations.append({**summary_from(r).to_dict(), "approvals": r.view()["approvals"]})
         elif r.kind == "signoff":
             x = r.one("signoff", r.record_id)
             signoffs.append({"kind": "signoff", "id": x["id"], "gate": x["gate"], "role": x["role"],
