@@ -58,10 +58,12 @@ def entry(seq: int, kind: str, subject: str, record_id: int | None, recorded_at:
     """
     if not (type(seq) is int and (record_id is None or type(record_id) is int)):
         raise TypeError("seq and record_id must be integers")
-    return json.dumps({"v": 2, "seq": seq, "kind": str(kind), "subject": str(subject), "record_id": record_id,
-                       "recorded_at": str(recorded_at), "payload_digest": str(payload_digest),
-                       "rows_digest": str(rows_digest), "prev_hash": str(prev_hash)},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _ENTRY.encode({"v": 2, "seq": seq, "kind": str(kind), "subject": str(subject), "record_id": record_id,
+                          "recorded_at": str(recorded_at), "payload_digest": str(payload_digest),
+                          "rows_digest": str(rows_digest), "prev_hash": str(prev_hash)}).encode("utf-8")
+
+
+_ENTRY = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def v1_leaf(seq: int, hash_: str, record_id: int | None, rows_digest: str) -> bytes:

@@ -90,6 +90,8 @@ class Checkpoint:
             signature = decode_signature(self.signature)
         except (ValueError, MalformedRecord) as exc:
             return f"checkpoint is malformed: {exc}"
+        if not (canonical_b64(self.public_key) and canonical_b64(self.signature)):
+            return "checkpoint is malformed: its key or signature is not canonical base64 (altered?)"
         if fingerprint(key) != self.key_fingerprint:
             return f"checkpoint names key {self.key_fingerprint} but carries key {fingerprint(key)}"
         if witness is not None:
@@ -106,6 +108,17 @@ class Checkpoint:
         except InvalidSignature:
             return f"checkpoint signature does not verify ({self.describe()}: altered after signing?)"
         return None
+
+
+def canonical_b64(text: str) -> bool:
+    """Whether ``text`` is exactly how base64 writes its bytes: unused low bits changed are a changed file."""
+    import base64
+    import binascii
+
+    try:
+        return base64.b64encode(base64.b64decode(text, validate=True)).decode("ascii") == text
+    except (binascii.Error, ValueError):
+        return False
 
 
 def signed_bytes(log_id: str, tree_size: int, root_hash: str, time: str) -> bytes:

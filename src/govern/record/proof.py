@@ -116,8 +116,15 @@ def parse(data: Any, fail: Callable[[str, tuple], InputError] | None = None) -> 
     if not isinstance(event, dict):
         raise bad("`event` must be an object", ("event",))
     for name, kind in EVENT_FIELDS.items():
-        if not isinstance(event.get(name), kind) or isinstance(event.get(name), bool):
+        if name not in event or not isinstance(event[name], kind) or isinstance(event[name], bool):
             raise bad(f"`event.{name}` is missing or has the wrong type", ("event", name))
+    unknown = sorted(set(event) - set(EVENT_FIELDS))
+    if unknown:
+        raise bad(f"unknown field `event.{unknown[0]}`", ("event", unknown[0]))
+    unknown = sorted(set(data) - {"format", "version", "log_id", "leaf_index", "tree_size", "root_hash", "leaf_hash",
+                                  "inclusion_path", "event", "checkpoint"})
+    if unknown:
+        raise bad(f"unknown field `{unknown[0]}`", (unknown[0],))
     return data
 
 
@@ -154,10 +161,15 @@ def check(data: dict[str, Any], checkpoint: Checkpoint | None = None, *, witness
                                    [bytes.fromhex(h) for h in data["inclusion_path"]], root):
         problems.append(f"the inclusion path does not lead from leaf {data['leaf_index']} to the root of a tree "
                         f"of {data['tree_size']} leaves")
-    if checkpoint is None and isinstance(data.get("checkpoint"), dict):
-        checkpoint, result.checkpoint_source = from_data(data["checkpoint"]), "embedded in the proof"
+    embedded = from_data(data["checkpoint"]) if isinstance(data.get("checkpoint"), dict) else None
+    if checkpoint is None and embedded is not None:
+        checkpoint, result.checkpoint_source = embedded, "embedded in the proof"
     elif checkpoint is not None:
         result.checkpoint_source = "given"
+        if embedded is not None and (embedded.problem() is not None or (embedded.log_id, embedded.tree_size,
+                                     embedded.root_hash) != (checkpoint.log_id, checkpoint.tree_size,
+                                                             checkpoint.root_hash)):
+            problems.append("the checkpoint the proof embeds is altered or signs another head than the one given")
     result.checkpoint = checkpoint
     if checkpoint is None:
         problems.append("no checkpoint: the proof leads to a tree head nobody signed (pass --checkpoint FILE)")

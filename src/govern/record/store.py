@@ -289,6 +289,18 @@ class Store:
         return [(row.id, SignedRecord(kind, json.loads(row.canonical_payload), row.signature,  # type: ignore[arg-type]
                                       source=f"store:{kind}/{row.id}")) for row in rows]
 
+    def signed_record(self, kind: str, row_id: int) -> "SignedRecord | None":
+        """One stored sign-off or waiver exactly as signed (None if there is no such row)."""
+        from govern.sign.records import SignedRecord
+
+        table = SIGNOFF if kind == "signoff" else WAIVER
+        with read(self.engine) as conn:
+            row = conn.execute(select(table.c.canonical_payload, table.c.signature).where(table.c.id == row_id)).first()
+        if row is None:
+            return None
+        return SignedRecord(kind, json.loads(row.canonical_payload), row.signature,  # type: ignore[arg-type]
+                            source=f"store:{kind}/{row_id}")
+
     def evaluations(self, use_case_id: str | None = None) -> list[EvaluationSummary]:
         """Every recorded evaluation (of one use case), oldest first, as its event recorded it."""
         from govern.record.recorded import events
