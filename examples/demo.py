@@ -150,6 +150,11 @@ def main() -> int:
     demo.govern(*check, "--evidence", EVIDENCE, "--target", "production", "--format", "json", quiet=True)
     print("  → pre_production.accuracy_gap_by_group is now `waived` (never `passed`), with reason and expiry")
 
+    demo.step("The risk function's witness key signs a checkpoint of the audit log; the file leaves the database")
+    checkpoint = WORK / "audit" / "checkpoint.json"
+    demo.govern("keys", "generate", "--name", "witness", quiet=True)
+    demo.govern("audit", "checkpoint", "--key", "witness", "-o", str(checkpoint))
+
     demo.step("A year on, the validators' approvals (valid 365 days) have lapsed: production closes (exit 1)")
     demo.govern("check", USE_CASE, "--policy", pack, "--as-of", "2027-06-01", "--evidence", EVIDENCE,
                 "--target", "production", "--no-record", expect=1, quiet=True)
@@ -165,6 +170,9 @@ def main() -> int:
         demo.step("The auditor's PDF: decision, evidence and sign-offs, with the decision JSON embedded")
         demo.govern("report", USE_CASE, "--policy", pack, "--evidence", EVIDENCE, "--target", "production",
                     "--as-of", AS_OF, "-o", str(report))
+
+    demo.step("The auditor, holding the checkpoint, proves the log only grew since: nothing it covers was changed")
+    demo.govern("audit", "verify", "--checkpoint", str(checkpoint))
 
     print()
     if demo.failures:
