@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from govern.canonical import canonical_json
-from govern.errors import Diagnostic, InputError, Span
+from govern.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -187,6 +187,3 @@ def load(path: Path) -> Checkpoint:
 
     return from_data(doc.data, problem)
 
-
-def not_a_checkpoint(path: Path, message: str) -> InputError:
-    return InputError(Diagnostic("checkpoint-invalid", message, Span(str(path))))
