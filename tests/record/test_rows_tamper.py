@@ -234,3 +234,13 @@ def test_an_entry_is_exactly_the_canonical_json_of_its_fields():
     args = {k: v for k, v in fields.items() if k != "v"}
     assert chain.entry(**args) == canonical_json(fields)
     assert chain.entry(**{**args, "record_id": 12}) == canonical_json({**fields, "record_id": 12})
+
+
+def test_recorded_rows_are_canonical_json(filled):
+    import json
+
+    from govern.canonical import canonical_json
+
+    with filled.engine.connect() as conn:
+        for (text_,) in conn.execute(select(EVENT.c.rows_json)):
+            assert canonical_json(json.loads(text_)).decode() == text_

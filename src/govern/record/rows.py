@@ -20,39 +20,60 @@ import datetime as _dt
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.types import TypeDecorator
 
-from govern.canonical import canonical_json
 
 UTC = _dt.timezone.utc
 
 
 def encode(column_type: Any, value: Any) -> Any:
     """A column value as the JSON the log records (None stays None)."""
-    if value is None:
-        return None
+    return None if value is None else encoder(column_type)(value)
+
+
+def encoder(column_type: Any) -> Callable[[Any], Any]:
+    """The encoding of one column type, chosen once per column (recording encodes every value of every row)."""
     while isinstance(column_type, TypeDecorator):  # e.g. SQLModel's AutoString: encode as what it stores
         column_type = column_type.impl_instance
     if isinstance(column_type, DateTime):
-        if isinstance(value, str):  # a driver that hands back text
-            value = _dt.datetime.fromisoformat(value)
-        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+        return _timestamp
     if isinstance(column_type, Date):
-        return value.isoformat() if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value)).isoformat()
+        return _date
     if isinstance(column_type, Boolean):
-        return bool(value)
+        return bool
     if isinstance(column_type, Integer):
-        return int(value)
+        return int
     if isinstance(column_type, Text):  # before String: Text is a String
-        return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+        return _text_digest
     if isinstance(column_type, String):
-        return str(value)
+        return str
     if isinstance(column_type, LargeBinary):
-        return bytes(value).hex()
-    raise TypeError(f"no canonical encoding for column type {column_type!r}: add one to govern.record.rows.encode")
+        return lambda value: bytes(value).hex()
+    raise TypeError(f"no canonical encoding for column type {column_type!r}: add one to govern.record.rows.encoder")
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, str):  # a driver that hands back text
+        value = _dt.datetime.fromisoformat(value)
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
+
+
+def _date(value: Any) -> str:
+    return value.isoformat() if isinstance(value, _dt.date) else _dt.date.fromisoformat(str(value)).isoformat()
+
+
+def _text_digest(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=None)
+def _plan(table: Table) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
+    return tuple((c.name, encoder(c.type), c.default is not None or c.server_default is not None)
+                 for c in table.columns)
 
 
 def columns_of(table: Table) -> list[str]:
@@ -70,11 +91,12 @@ def values_of(table: Table, row: Mapping[str, Any]) -> list[Any]:
     it -- unless the column has a default, where NULL would be a lie: that is refused.
     """
     out = []
-    for column in table.columns:
-        if column.name in row:
-            out.append(encode(column.type, row[column.name]))
-        elif column.default is not None or column.server_default is not None:
-            raise ValueError(f"{table.name}.{column.name} has a default: write it explicitly so the log records it")
+    for name, enc, has_default in _plan(table):
+        if name in row:
+            value = row[name]
+            out.append(None if value is None else enc(value))
+        elif has_default:
+            raise ValueError(f"{table.name}.{name} has a default: write it explicitly so the log records it")
         else:
             out.append(None)
     return out
@@ -109,7 +131,12 @@ class Written:
         return {name: {"columns": columns_of(table), "rows": rows} for name, (table, rows) in self.tables.items()}
 
     def to_json(self) -> str:
-        return canonical_json(self.to_data()).decode("utf-8")
+        """``canonical_json`` of :meth:`to_data`: the values are already plain JSON (text, integers, booleans,
+        null), for which :func:`json.dumps` with sorted keys writes the same bytes without the generic walk."""
+        return _CANONICAL.encode(self.to_data())
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 EMPTY = "{}"

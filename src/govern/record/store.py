@@ -466,9 +466,8 @@ def _insert_results(conn: Connection, evaluation_id: int, gates: list[dict[str, 
                     "key_fingerprint": a.get("key_fingerprint")})
     for table, rows in ((GATE, gate_rows), (CHECK, check_rows), (SIGNOFF_RESULT, signoff_rows),
                         (APPROVAL, approval_rows)):
-        if rows:
-            ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars().all()
-            written.add_many(table, ({**row, "id": row_id} for row, row_id in zip(rows, ids)))
+        if rows:  # the rows as the database stored them, ids included: one multi-row statement per table
+            written.add_many(table, (r._mapping for r in conn.execute(insert(table).returning(*table.c), rows)))
 
 
 def _expiry(approval: Mapping[str, Any], signed_at: _dt.datetime, valid_for: str | None) -> _dt.date | None:
