@@ -40,6 +40,11 @@ CHUNK = 500
 
 
 def upgrade() -> None:
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":  # a govern still at 0001 appends under this lock: none may slip in
+        from govern.record.engine import CHAIN_LOCK  # between reading the history and building its tree
+
+        bind.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     with op.batch_alter_table("audit_event") as batch:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("record_id", sa.Integer(), nullable=True))
