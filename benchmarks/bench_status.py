@@ -39,6 +39,9 @@ sys.path.insert(0, str(ROOT / "src"))
 from sqlalchemy import insert  # noqa: E402
 
 from govern.record.engine import write  # noqa: E402
+from govern.record.log import append_event  # noqa: E402
+from govern.record.recorded import evaluation_view  # noqa: E402
+from govern.record.rows import Written  # noqa: E402
 from govern.record.store import (  # noqa: E402
     APPROVAL, CHECK, EVALUATION, GATE, MODEL, POLICY, SIGNOFF_RESULT, USE_CASE, Store, furthest_stage,
 )
@@ -52,15 +55,27 @@ def generate(store: Store, use_cases: int, evaluations: int, seed: int = 2026) -
     rng = random.Random(seed)
     t0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
     rows: dict[str, int] = {}
+    policy = {"id": 1, "digest": "sha256:" + "1" * 64, "name": "eu-ai-act", "version": "1.0.0", "created_at": t0}
     with write(store.engine) as conn:
-        conn.execute(insert(POLICY), [{"id": 1, "digest": "sha256:" + "1" * 64, "name": "eu-ai-act", "version": "1.0.0",
-                                       "created_at": t0}])
+        conn.execute(insert(POLICY), [policy])
+        written = Written()
+        written.add(POLICY, policy)
+        append_event(conn, "policy", "eu-ai-act", {"record": "policy_version", "id": 1}, t0, record_id=1,
+                     rows=written)
         conn.execute(insert(USE_CASE), [{"id": f"uc-{u:05d}", "name": f"Use case {u}", "created_at": t0}
                                         for u in range(use_cases)])
     eid, mid = 0, 0
+    ids = {"gate": 0, "check": 0, "signoff": 0, "approval": 0}
+
+    def next_id(kind: str) -> int:
+        ids[kind] += 1
+        return ids[kind]
+
     batch = max(1, 20000 // evaluations)  # use cases per transaction
     for start in range(0, use_cases, batch):
         ev, gates, checks, signoffs, approvals, models = [], [], [], [], [], []
+        children: dict[int, list[tuple[object, dict]]] = {}
+        model_of: dict[int, dict] = {}
         for u in range(start, min(start + batch, use_cases)):
             tier = rng.choice(("minimal", "limited", "high", "high"))
             for n in range(evaluations):
@@ -81,35 +96,58 @@ def generate(store: Store, use_cases: int, evaluations: int, seed: int = 2026) -
                            "as_of": at.date(), "recorded_at": at, "govern_version": "0.1.0",
                            "decision_json": json.dumps({"gates": statuses, "pad": "x" * 600})})
                 for pos, (gate, status) in enumerate(zip(GATES, statuses)):
-                    gates.append({"evaluation_id": eid, "position": pos, "gate": gate, "status": status})
+                    gates.append({"id": next_id("gate"), "evaluation_id": eid, "position": pos, "gate": gate,
+                                  "status": status})
                 for c in range(rng.randint(3, 6)):
                     waived = rng.random() < 0.05
-                    checks.append({"evaluation_id": eid, "gate": "validation", "check_id": f"check_{c}",
+                    checks.append({"id": next_id("check"), "evaluation_id": eid, "gate": "validation",
+                                   "check_id": f"check_{c}",
                                    "kind": "metric", "status": "waived" if waived else "passed",
                                    "enforcement": "block", "waiver_approver": "carol" if waived else None,
                                    "waiver_expires": TODAY + dt.timedelta(days=rng.randint(-30, 200)) if waived else None})
                 for role in ("validator", "risk_officer")[: rng.randint(1, 2)]:
                     passed = statuses[2] == "passed"
-                    signoffs.append({"evaluation_id": eid, "gate": "production", "role": role, "required": 1,
+                    signoffs.append({"id": next_id("signoff"), "evaluation_id": eid, "gate": "production",
+                                     "role": role, "required": 1,
                                      "approved": int(passed), "status": "passed" if passed else "pending"})
                     if passed:
                         signed = at - dt.timedelta(days=rng.randint(0, 400))
-                        approvals.append({"evaluation_id": eid, "gate": "production", "role": role,
+                        approvals.append({"id": next_id("approval"), "evaluation_id": eid, "gate": "production",
+                                          "role": role,
                                           "signer": f"{role}-{rng.randint(1, 40)}", "decision": "approve",
                                           "signed_at": signed, "expires": signed.date() + dt.timedelta(days=365),
                                           "key_fingerprint": None})
+                model_of[eid] = models[-1]
+        for table, data in ((GATE, gates), (CHECK, checks), (SIGNOFF_RESULT, signoffs), (APPROVAL, approvals)):
+            for row in data:
+                children.setdefault(row["evaluation_id"], []).append((table, row))
         with write(store.engine) as conn:
             for table, data in ((MODEL, models), (EVALUATION, ev), (GATE, gates), (CHECK, checks),
                                 (SIGNOFF_RESULT, signoffs), (APPROVAL, approvals)):
                 if data:
                     conn.execute(insert(table), data)
                     rows[table.name] = rows.get(table.name, 0) + len(data)
+            for e in ev:  # one event per evaluation, covering its rows, as record_decision writes it
+                written = Written()
+                u = int(e["use_case_id"][3:])
+                written.add(USE_CASE, {"id": e["use_case_id"], "name": f"Use case {u}", "created_at": t0,
+                                       "latest_evaluation_id": e["id"]})
+                written.add(MODEL, model_of[e["id"]])
+                written.add(POLICY, policy)
+                written.add(EVALUATION, e)
+                for table, row in children.get(e["id"], []):
+                    written.add(table, row)
+                append_event(conn, "evaluation", e["use_case_id"], {
+                    "record": "evaluation", "id": e["id"], "decision_digest": e["decision_digest"],
+                    "tier": e["tier"], "target": e["target"], "allowed": e["allowed"],
+                    "view": evaluation_view(written.dicts, e["id"])}, e["recorded_at"], record_id=e["id"],
+                    rows=written)
     with write(store.engine) as conn:  # what record_decision keeps up to date
         conn.exec_driver_sql("UPDATE use_case SET latest_evaluation_id = "
                              "(SELECT max(id) FROM evaluation WHERE evaluation.use_case_id = use_case.id)")
     if store.engine.dialect.name == "postgresql":  # explicit ids were inserted: move the sequences on
         with write(store.engine) as conn:
-            for table in ("model_version", "evaluation"):
+            for table in ("model_version", "evaluation", "gate_result", "check_result", "signoff_result", "approval"):
                 conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                      f"(SELECT max(id) FROM {table}))")
             conn.exec_driver_sql("ANALYZE")

@@ -262,6 +262,11 @@ def main() -> int:
                f"until {waiver.get('expires')}",
                f"expected {gap} waived by rita until {WAIVER_EXPIRES}, got {result.get('status')!r} {waiver}")
 
+    demo.step("The risk function's witness key signs a checkpoint of the audit log; the file leaves the database")
+    checkpoint = WORK / "audit" / "checkpoint.json"
+    demo.govern("keys", "generate", "--name", "witness", quiet=True)
+    demo.govern("audit", "checkpoint", "--key", "witness", "-o", str(checkpoint))
+
     demo.step("A year on, the approvals valid for 365 days (the validators' among them) have lapsed: "
               "production closes (exit 1)")
     later = WORK / "a-year-on.json"
@@ -293,6 +298,9 @@ def main() -> int:
                             "-o", str(report))
         demo.claim(report.exists() and "allowed for production" in wrote.stdout,
                    f"build/demo/{report.name}: production allowed", "the report was not written as allowed")
+
+    demo.step("The auditor, holding the checkpoint, proves the log only grew since: nothing it covers was changed")
+    demo.govern("audit", "verify", "--checkpoint", str(checkpoint))
 
     print()
     if demo.failures:

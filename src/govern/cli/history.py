@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from govern.cli.common import format_option
-from govern.cli.status import _model, database_option, entry
+from govern.cli.status import _model, database_option, entry, log_altered
 
 
 @click.command()
@@ -33,7 +33,7 @@ def history(use_case_id: str, fmt: str, database: str | None) -> None:
 
     if existing_store(database) is None:
         raise no_store_error(database)
-    with Store.open(database) as store:
+    with Store.open(database) as store, log_altered():
         data = load_history(store, use_case_id)
         known = [] if data is not None else sorted(store.latest_decisions())
     if data is None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import click
 
 from govern.cli.common import as_of_option, format_option
+from govern.cli.main import EXIT_POLICY
 
 database_option = click.option("--database", "database", metavar="URL", envvar="GOVERN_DATABASE_URL",
                                help="Store URL (default: GOVERN_DATABASE_URL, .govern/config.toml, "
@@ -16,6 +19,38 @@ database_option = click.option("--database", "database", metavar="URL", envvar="
 def entry(furthest_stage: str | None) -> str:
     """The furthest stage a decision lets the model enter, said plainly when there is none."""
     return f"may enter {furthest_stage}" if furthest_stage else "no stage allowed"
+
+
+@contextmanager
+def log_altered() -> Iterator[None]:
+    """A view refuses to show an event that fails its own hashes: say so, exit 1 (as `audit verify` would)."""
+    from govern.record.chain import LogAltered
+
+    try:
+        yield
+    except LogAltered as exc:
+        click.echo(f"govern: the audit log was altered: {exc}\n"
+                   "nothing is shown from it; run `govern audit verify` to locate every change", err=True)
+        raise SystemExit(EXIT_POLICY) from None
+
+
+def checkpoint_freshness(store: Any, now: _dt.datetime | None = None) -> dict[str, Any]:
+    """The newest checkpoint, how many events it does not cover yet, and a warning if it is older than max_age."""
+    cp = store.latest_checkpoint()
+    max_age = store.settings.max_age
+    size = store.head().size
+    info: dict[str, Any] = {"latest": None if cp is None else cp.to_dict(), "uncovered_events": size - 1 - (
+        cp.tree_size - 1 if cp else 0), "max_age": None if max_age is None else f"{max_age.total_seconds() / 86400:g}d",
+                            "warning": None}
+    now = now or _dt.datetime.now(_dt.timezone.utc)
+    if max_age is not None and cp is None:
+        info["warning"] = ("no checkpoint yet: nothing outside the database vouches for the audit log "
+                           "(govern audit checkpoint --key WITNESS)")
+    elif max_age is not None and cp is not None and now - cp.moment > max_age:
+        days = (now - cp.moment).total_seconds() / 86400
+        info["warning"] = (f"the newest checkpoint is {days:.0f} days old (max_age {info['max_age']}) and leaves "
+                           f"{info['uncovered_events']} event(s) uncovered: take one (govern audit checkpoint)")
+    return info
 
 
 def _model(m: dict) -> str:
@@ -45,17 +80,20 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
     from govern.record.config import existing_store
 
     today = as_of or _dt.date.today()
-    items = []
+    items, freshness = [], None
     if existing_store(database) is not None:  # asking never creates an empty store
-        with Store.open(database) as store:
+        with Store.open(database) as store, log_altered():
             items = inventory(store, today=today, expiring_within=days)
+            freshness = checkpoint_freshness(store) if items else None
     if fmt == "json":
         emit_json({"as_of": today.isoformat(), "expiring_within_days": days,
-                   "use_cases": [i.to_dict() for i in items]})
+                   "use_cases": [i.to_dict() for i in items], "checkpoint": freshness})
         return
     if not items:
         click.echo("no decisions recorded yet: run `govern check` (it records by default)")
         return
+    if freshness and freshness["warning"]:
+        click.echo(f"warning: {freshness['warning']}", err=True)
     lines = []
     for i in items:
         verdict = "allowed" if i.allowed else "blocked"

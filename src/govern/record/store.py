@@ -14,18 +14,29 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from govern.record import chain
 from govern.record.config import redact, resolve_url, store_error
 from govern.record.engine import make_engine, read, write
+from govern.record.log import append_event
+from govern.record.rows import Written
 from govern.record.tables import (
-    APPROVAL, CHECK, EVALUATION, EVENT, GATE, MODEL, POLICY, SIGNED_TABLES, SIGNOFF_RESULT, USE_CASE,
+    APPROVAL, CHECK, CHECKPOINT, EVALUATION, EVENT, GATE, LOG, MODEL, POLICY, SIGNED_TABLES, SIGNOFF_RESULT,
+    USE_CASE,
 )
 
 if TYPE_CHECKING:
+    from typing import Sequence
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from govern.evaluate.results import Decision
+    from govern.record.checkpoint import Checkpoint
+    from govern.record.config import CheckpointSettings
+    from govern.record.log import Head
+    from govern.record.recorded import Recorded
     from govern.policy.pack import Policy
     from govern.sign.records import SignedRecord
 
@@ -77,9 +88,14 @@ class EvaluationSummary:
 class Store:
     """An open store. Create with :meth:`open`; close (or use as a context manager) when done."""
 
-    def __init__(self, engine: Engine, url: str) -> None:
+    def __init__(self, engine: Engine, url: str, cwd: Path | None = None) -> None:
         self.engine = engine
         self.url = url
+        self.cwd = cwd
+        self._settings: "CheckpointSettings | None" = None
+        self._witness_key: "Ed25519PrivateKey | None" = None
+        #: the checkpoints this Store signed on schedule (for the front end to mention)
+        self.scheduled: list["Checkpoint"] = []
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -104,7 +120,7 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             raise store_error(f"cannot open the govern store at {redact(resolved)}: {_reason(exc)}") from None
-        return cls(engine, resolved)
+        return cls(engine, resolved, cwd)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -130,59 +146,77 @@ class Store:
                                         hint="evaluate at today's date to record; replay with --no-record"))
         data = decision.to_dict()
         validity = _validity(policy, decision.tier) if policy is not None else {}
+        witness = self.witness()  # a configured witness key that cannot be used stops us before anything is written
         try:
             with write(self.engine) as conn:
-                return self._record(conn, decision, data, validity, as_utc(recorded_at or now()))
+                evaluation_id = self._record(conn, decision, data, validity, as_utc(recorded_at or now()))
         except SQLAlchemyError as exc:
             raise store_error(f"decision not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, decision.target)
+        return evaluation_id
 
     def _record(self, conn: Connection, decision: "Decision", data: dict[str, Any],
                 validity: Mapping[tuple[str, str], str], at: _dt.datetime) -> int:
-        _ensure_use_case(conn, decision.use_case_id, decision.use_case_name, at)
+        rows = Written()
+        use_case, _ = _ensure_use_case(conn, decision.use_case_id, decision.use_case_name, at)
         model = data["model"] or {}
-        model_id = _registered(conn, MODEL, decision.model_digest, at,
-                               name=_text(model.get("name")), version=_text(model.get("version")))
-        policy_id = _register_policy(conn, decision.policy, at)
+        model_row = _registered(conn, MODEL, decision.model_digest, at,
+                                name=_text(model.get("name")), version=_text(model.get("version")))
+        policy_row = _register_policy(conn, decision.policy, at)
         gates = [(g.id, g.status) for g in decision.gates]
         stage = furthest_stage(gates)
         decision_json = chain.payload_text(data)
-        evaluation_id = conn.execute(insert(EVALUATION).values(
-            use_case_id=decision.use_case_id, model_version_id=model_id, policy_version_id=policy_id,
-            decision_digest=decision.digest, use_case_digest=decision.use_case_digest,
-            evidence_digest=decision.evidence_digest, plan_digest=decision.plan_digest, tier=decision.tier,
-            target=decision.target, allowed=decision.allowed, furthest_stage=stage, as_of=decision.as_of,
-            recorded_at=at, govern_version=decision.govern_version, decision_json=decision_json,
-        ).returning(EVALUATION.c.id)).scalar_one()
-        _insert_results(conn, evaluation_id, data["gates"], validity)
+        evaluation = {
+            "use_case_id": decision.use_case_id, "model_version_id": model_row["id"],
+            "policy_version_id": policy_row["id"], "decision_digest": decision.digest,
+            "use_case_digest": decision.use_case_digest, "evidence_digest": decision.evidence_digest,
+            "plan_digest": decision.plan_digest, "tier": decision.tier, "target": decision.target,
+            "allowed": decision.allowed, "furthest_stage": stage, "as_of": decision.as_of, "recorded_at": at,
+            "govern_version": decision.govern_version, "decision_json": decision_json}
+        evaluation_id = conn.execute(insert(EVALUATION).values(**evaluation).returning(EVALUATION.c.id)).scalar_one()
         conn.execute(update(USE_CASE).where(USE_CASE.c.id == decision.use_case_id)
                      .values(latest_evaluation_id=evaluation_id))
+        rows.add(USE_CASE, {**use_case, "latest_evaluation_id": evaluation_id})
+        rows.add(MODEL, model_row)
+        rows.add(POLICY, policy_row)
+        rows.add(EVALUATION, {**evaluation, "id": evaluation_id})
+        _insert_results(conn, evaluation_id, data["gates"], validity, rows)
+        from govern.record.recorded import evaluation_view
+
         append_event(conn, "evaluation", decision.use_case_id, {
             "record": "evaluation", "id": evaluation_id, "decision_digest": decision.digest,
             "decision_sha256": chain.sha256_text(decision_json.encode("utf-8")), "tier": decision.tier,
             "target": decision.target, "allowed": decision.allowed, "furthest_stage": stage,
             "as_of": decision.as_of.isoformat(), "model_digest": decision.model_digest,
-            "policy_digest": decision.policy["digest"]}, at)
+            "policy_digest": decision.policy["digest"], "view": evaluation_view(rows.dicts, evaluation_id)},
+            at, record_id=evaluation_id, rows=rows)
         return evaluation_id
 
     def register_policy(self, name: str, version: str, digest: str) -> int:
         """Register a policy version (idempotent); the first registration appends a `policy` event."""
+        witness = self.witness()
         try:
             with write(self.engine) as conn:
-                return _register_policy(conn, {"name": name, "version": version, "digest": digest}, now())
+                policy_id = int(_register_policy(conn, {"name": name, "version": version, "digest": digest}, now())["id"])
         except SQLAlchemyError as exc:
             raise store_error(f"policy not registered in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return policy_id
 
     def record_report(self, use_case_id: str, decision_digest: str, pdf_sha256: str, name: str,
                       evaluation_id: int | None = None) -> int:
         """Append a `report` event naming a rendered PDF by its sha256, so a report handed to an
         auditor years later can be matched to the chain (the PDF itself is not stored)."""
+        witness = self.witness()
         try:
             with write(self.engine) as conn:
-                return append_event(conn, "report", use_case_id, {
+                seq = append_event(conn, "report", use_case_id, {
                     "decision_digest": decision_digest, "pdf_sha256": pdf_sha256, "file": name,
                     "evaluation": evaluation_id}, now())
         except SQLAlchemyError as exc:
             raise store_error(f"report not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return seq
 
     def add_signed(self, record: "SignedRecord", *, recorded_at: _dt.datetime | None = None) -> int:
         """Store a signed sign-off or waiver exactly as signed; adding the same record again returns its id."""
@@ -193,26 +227,63 @@ class Store:
         columns = columns_of(record)  # raises InputError for a malformed payload: nothing is written
         payload_digest = chain.sha256_text(canonical)
         at = as_utc(recorded_at or now())
+        witness = self.witness()
         try:
             with write(self.engine) as conn:
                 existing = conn.execute(select(table.c.id).where(
                     table.c.payload_digest == payload_digest, table.c.signature == record.signature)).scalar()
                 if existing is not None:
                     return int(existing)
-                _ensure_use_case(conn, columns["use_case_id"], columns["use_case_id"], at)
-                row_id = conn.execute(insert(table).values(
-                    **columns, signature=record.signature, payload_digest=payload_digest,
-                    canonical_payload=canonical.decode("utf-8"), recorded_at=at).returning(table.c.id)).scalar_one()
+                use_case, wrote = _ensure_use_case(conn, columns["use_case_id"], columns["use_case_id"], at)
+                values = {**columns, "signature": record.signature, "payload_digest": payload_digest,
+                          "canonical_payload": canonical.decode("utf-8"), "recorded_at": at}
+                row_id = conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one()
+                rows = Written()
+                if wrote:
+                    rows.add(USE_CASE, use_case)
+                rows.add(table, {**values, "id": row_id})
                 append_event(conn, record.kind, columns["use_case_id"], {
                     "record": record.kind, "id": row_id, "payload": record.payload, "signature": record.signature,
-                    "payload_digest": payload_digest}, at)
-                return int(row_id)
+                    "payload_digest": payload_digest}, at, record_id=row_id, rows=rows)
         except SQLAlchemyError as exc:
             raise store_error(f"{record.kind} not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return int(row_id)
 
-    # -- reading -----------------------------------------------------------------------------
+    # -- checkpoints on a schedule ------------------------------------------------------------
+    @property
+    def settings(self) -> "CheckpointSettings":
+        if self._settings is None:
+            from govern.record.config import checkpoint_settings
+
+            self._settings = checkpoint_settings(self.cwd)
+        return self._settings
+
+    def witness(self) -> "Ed25519PrivateKey | None":
+        """The configured witness key (``GOVERN_WITNESS_KEY`` / ``[checkpoints] witness_key``), loaded once."""
+        if self._witness_key is None and self.settings.witness_key:
+            from govern.sign.keys import load_private_key, resolve_key_path
+
+            self._witness_key = load_private_key(resolve_key_path(self.settings.witness_key))
+        return self._witness_key
+
+    def _on_schedule(self, witness: "Ed25519PrivateKey | None", target: str | None) -> None:
+        """Sign a checkpoint after this write if one is due: every N events, or a decision for a listed stage."""
+        if witness is None:
+            return
+        with read(self.engine) as conn:
+            size = conn.execute(select(LOG.c.size)).scalar() or 0
+            last = conn.execute(select(func.max(CHECKPOINT.c.tree_size))).scalar() or 1
+        if self.settings.due(size - last, target):
+            self.scheduled.append(self.checkpoint(witness))
+
+    # -- reading (what the log recorded: see govern.record.recorded) ---------------------------
     def signed_records(self, kind: str, use_case_id: str, **where: str) -> list[tuple[int, "SignedRecord"]]:
-        """(row id, the record exactly as signed) for one use case, filtered by column equality."""
+        """(row id, the record exactly as signed) for one use case, filtered by column equality.
+
+        Read from the table: the evaluator re-verifies every signature, so an edited row
+        cannot count (it stops verifying); `audit verify` names it.
+        """
         from govern.sign.records import SignedRecord
 
         table = SIGNED_TABLES[kind]
@@ -223,89 +294,160 @@ class Store:
         return [(row.id, SignedRecord(kind, json.loads(row.canonical_payload), row.signature,  # type: ignore[arg-type]
                                       source=f"store:{kind}/{row.id}")) for row in rows]
 
-    def evaluations(self, use_case_id: str | None = None) -> list[EvaluationSummary]:
-        """Every recorded evaluation (of one use case), oldest first."""
-        query = summary_query()
-        if use_case_id is not None:
-            query = query.where(EVALUATION.c.use_case_id == use_case_id)
+    def signed_record(self, kind: str, row_id: int) -> "SignedRecord | None":
+        """One stored sign-off, waiver or registration exactly as signed (None if there is no such row)."""
+        from govern.sign.records import SignedRecord
+
+        table = SIGNED_TABLES[kind]
         with read(self.engine) as conn:
-            return [summary_of(row) for row in conn.execute(query.order_by(EVALUATION.c.id))]
+            row = conn.execute(select(table.c.canonical_payload, table.c.signature).where(table.c.id == row_id)).first()
+        if row is None:
+            return None
+        return SignedRecord(kind, json.loads(row.canonical_payload), row.signature,  # type: ignore[arg-type]
+                            source=f"store:{kind}/{row_id}")
+
+    def evaluations(self, use_case_id: str | None = None) -> list[EvaluationSummary]:
+        """Every recorded evaluation (of one use case), oldest first, as its event recorded it."""
+        from govern.record.recorded import events
+
+        where = [EVENT.c.kind == "evaluation"]
+        if use_case_id is not None:
+            where.append(EVENT.c.subject == use_case_id)
+        with read(self.engine) as conn:
+            return sorted((summary_from(r) for r in events(conn, *where)), key=lambda s: s.id)
 
     def latest_decisions(self) -> dict[str, EvaluationSummary]:
         """use case id → its most recently recorded evaluation."""
+        from govern.record.recorded import latest_evaluations
+
         with read(self.engine) as conn:
-            rows = conn.execute(summary_query().join(USE_CASE, USE_CASE.c.latest_evaluation_id == EVALUATION.c.id)
-                                .order_by(EVALUATION.c.use_case_id))
-            return {row.use_case_id: summary_of(row) for row in rows}
+            return {r.subject: summary_from(r) for r in latest_evaluations(conn)}
 
     def decision(self, evaluation_id: int) -> dict[str, Any]:
-        """The full decision JSON of one evaluation (as :meth:`Decision.to_dict` wrote it)."""
+        """The full decision JSON of one evaluation (as :meth:`Decision.to_dict` wrote it), checked against its event.
+
+        KeyError if there is no such evaluation; LogAltered if its JSON is not what the log recorded.
+        """
+        from govern.record.recorded import events
+
         with read(self.engine) as conn:
             text_ = conn.execute(select(EVALUATION.c.decision_json).where(EVALUATION.c.id == evaluation_id)).scalar()
-        if text_ is None:
+            found = list(events(conn, EVENT.c.kind == "evaluation", EVENT.c.record_id == evaluation_id, rows=True))
+        if text_ is None and not found:
             raise KeyError(evaluation_id)
+        if not found:
+            raise chain.LogAltered(f"evaluation {evaluation_id} has no audit event")
+        row = found[-1].one("evaluation", evaluation_id)
+        if text_ is None or chain.sha256_text(text_.encode("utf-8")) != row["decision_json"]:
+            raise chain.LogAltered(f"the decision JSON of evaluation {evaluation_id} is not what event "
+                                   f"{found[-1].seq} recorded")
         return json.loads(text_)
 
     # -- the audit trail ---------------------------------------------------------------------
-    def verify_chain(self) -> chain.ChainReport:
+    def verify_chain(self, checkpoints: "Sequence[Checkpoint]" = (), *, witness: str | None = None
+                     ) -> chain.ChainReport:
+        """Events, rows, tree and checkpoints (see :mod:`govern.record.audit`)."""
         from govern.record.audit import verify_store
 
         with read(self.engine) as conn:
-            return verify_store(conn)
+            return verify_store(conn, checkpoints, witness=witness)
+
+    def head(self) -> "Head":
+        from govern.record.log import read_head
+
+        with read(self.engine) as conn:
+            return read_head(conn)
+
+    def checkpoint(self, key: "Ed25519PrivateKey", *, at: _dt.datetime | None = None) -> "Checkpoint":
+        """Sign the current tree head with a witness key and keep it in the store."""
+        from govern.record.checkpoint import sign
+
+        head = self.head()  # a committed head: every later head extends it (appends are serialised)
+        cp = sign(key, head.log_id, head.size, head.root, at or now())
+        try:
+            with write(self.engine) as conn:
+                conn.execute(insert(CHECKPOINT).values(
+                    log_id=cp.log_id, tree_size=cp.tree_size, root_hash=cp.root_hash, time=cp.time,
+                    key_fingerprint=cp.key_fingerprint, public_key=cp.public_key, signature=cp.signature))
+        except SQLAlchemyError as exc:
+            raise store_error(f"checkpoint not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        return cp
+
+    def checkpoints(self) -> list["Checkpoint"]:
+        """Every stored checkpoint, oldest first."""
+        from govern.record.checkpoint import Checkpoint
+
+        with read(self.engine) as conn:
+            return [Checkpoint(r.log_id, int(r.tree_size), r.root_hash, r.time, r.key_fingerprint, r.public_key,
+                               r.signature) for r in conn.execute(select(CHECKPOINT).order_by(CHECKPOINT.c.id))]
+
+    def latest_checkpoint(self) -> "Checkpoint | None":
+        found = self.checkpoints()
+        return max(found, key=lambda c: (c.tree_size, c.time)) if found else None
+
+    def prove(self, seq: int, checkpoint: "Checkpoint | None" = None) -> dict[str, Any]:
+        """An inclusion proof for event ``seq`` (see :mod:`govern.record.proof`)."""
+        from govern.record.proof import build
+
+        with read(self.engine) as conn:
+            return build(conn, seq, checkpoint)
+
+    def event_of(self, kind: str, record_id: int) -> int | None:
+        """The seq of the event that recorded an evaluation, sign-off, waiver or policy version."""
+        with read(self.engine) as conn:
+            return conn.execute(select(func.max(EVENT.c.seq)).where(
+                EVENT.c.kind == kind, EVENT.c.record_id == record_id)).scalar()
 
     def export_events(self) -> Iterator[dict[str, Any]]:
-        """Every event in order, payload parsed: one JSON object per line of ``audit export``."""
+        """Every event in order, payload and rows parsed: one JSON object per line of ``audit export``."""
         with read(self.engine) as conn:
             for row in conn.execution_options(yield_per=2000).execute(select(EVENT).order_by(EVENT.c.seq)):
-                yield {"seq": row.seq, "kind": row.kind, "subject": row.subject, "recorded_at": row.recorded_at,
+                yield {"seq": row.seq, "version": row.version, "kind": row.kind, "subject": row.subject,
+                       "record_id": row.record_id, "recorded_at": row.recorded_at,
                        "payload_digest": row.payload_digest, "payload": json.loads(row.payload_json),
+                       "rows_digest": row.rows_digest, "rows": json.loads(row.rows_json),
                        "prev_hash": row.prev_hash, "hash": row.hash}
 
 
 # -- helpers (module level: used inside one write transaction) ----------------------------------
-def append_event(conn: Connection, kind: str, subject: str, payload: Any, at: _dt.datetime) -> int:
-    """Append one event; the caller holds the chain lock (see :func:`govern.record.engine.write`)."""
-    head = conn.execute(select(EVENT.c.seq, EVENT.c.hash).order_by(EVENT.c.seq.desc()).limit(1)).first()
-    seq, prev = (head.seq + 1, head.hash) if head else (1, chain.GENESIS)
-    text_ = chain.payload_text(payload)
-    payload_digest = chain.sha256_text(text_.encode("utf-8"))
-    recorded_at = at.astimezone(UTC).isoformat()
-    conn.execute(insert(EVENT).values(
-        seq=seq, kind=kind, subject=subject, payload_digest=payload_digest, payload_json=text_, prev_hash=prev,
-        hash=chain.event_hash(seq, kind, subject, json.loads(text_), payload_digest, prev, recorded_at),
-        recorded_at=recorded_at))
-    return seq
-
-
-def _ensure_use_case(conn: Connection, use_case_id: str, name: str, at: _dt.datetime) -> None:
-    current = conn.execute(select(USE_CASE.c.name).where(USE_CASE.c.id == use_case_id)).first()
+def _ensure_use_case(conn: Connection, use_case_id: str, name: str, at: _dt.datetime) -> tuple[dict[str, Any], bool]:
+    """The use case's row after this write, and whether this write created or renamed it."""
+    current = conn.execute(select(USE_CASE).where(USE_CASE.c.id == use_case_id)).first()
     if current is None:
-        conn.execute(insert(USE_CASE).values(id=use_case_id, name=name, created_at=at))
-    elif current.name != name and name != use_case_id:  # a signed record knows only the id
+        row = {"id": use_case_id, "name": name, "created_at": at, "latest_evaluation_id": None}
+        conn.execute(insert(USE_CASE).values(**row))
+        return row, True
+    row = dict(current._mapping)
+    if current.name != name and name != use_case_id:  # a signed record knows only the id
         conn.execute(update(USE_CASE).where(USE_CASE.c.id == use_case_id).values(name=name))
+        return {**row, "name": name}, True
+    return row, False
 
 
-def _registered(conn: Connection, table: Any, digest: str, at: _dt.datetime, **values: Any) -> int:
-    found = conn.execute(select(table.c.id).where(table.c.digest == digest)).scalar()
+def _registered(conn: Connection, table: Any, digest: str, at: _dt.datetime, **values: Any) -> dict[str, Any]:
+    """The registry row for ``digest`` (inserted if new), as it stands: every evaluation event records it."""
+    found = conn.execute(select(table).where(table.c.digest == digest)).first()
     if found is not None:
-        return int(found)
-    return int(conn.execute(insert(table).values(digest=digest, created_at=at, **values)
-                            .returning(table.c.id)).scalar_one())
+        return dict(found._mapping)
+    row = {"digest": digest, "created_at": at, **values}
+    return {**row, "id": int(conn.execute(insert(table).values(**row).returning(table.c.id)).scalar_one())}
 
 
-def _register_policy(conn: Connection, policy: Mapping[str, str], at: _dt.datetime) -> int:
-    found = conn.execute(select(POLICY.c.id).where(POLICY.c.digest == policy["digest"])).scalar()
+def _register_policy(conn: Connection, policy: Mapping[str, str], at: _dt.datetime) -> dict[str, Any]:
+    found = conn.execute(select(POLICY).where(POLICY.c.digest == policy["digest"])).first()
     if found is not None:
-        return int(found)
-    policy_id = _registered(conn, POLICY, policy["digest"], at, name=policy["name"], version=policy["version"])
+        return dict(found._mapping)
+    row = _registered(conn, POLICY, policy["digest"], at, name=policy["name"], version=policy["version"])
+    rows = Written()
+    rows.add(POLICY, row)
     append_event(conn, "policy", policy["name"], {
-        "record": "policy_version", "id": policy_id, "name": policy["name"], "version": policy["version"],
-        "digest": policy["digest"]}, at)
-    return policy_id
+        "record": "policy_version", "id": row["id"], "name": policy["name"], "version": policy["version"],
+        "digest": policy["digest"]}, at, record_id=row["id"], rows=rows)
+    return row
 
 
 def _insert_results(conn: Connection, evaluation_id: int, gates: list[dict[str, Any]],
-                    validity: Mapping[tuple[str, str], str]) -> None:
+                    validity: Mapping[tuple[str, str], str], written: Written) -> None:
     gate_rows, check_rows, signoff_rows, approval_rows = [], [], [], []
     for position, gate in enumerate(gates):
         gate_rows.append({"evaluation_id": evaluation_id, "position": position, "gate": gate["id"],
@@ -329,8 +471,8 @@ def _insert_results(conn: Connection, evaluation_id: int, gates: list[dict[str, 
                     "key_fingerprint": a.get("key_fingerprint")})
     for table, rows in ((GATE, gate_rows), (CHECK, check_rows), (SIGNOFF_RESULT, signoff_rows),
                         (APPROVAL, approval_rows)):
-        if rows:
-            conn.execute(insert(table), rows)
+        if rows:  # the rows as the database stored them, ids included: one multi-row statement per table
+            written.add_many(table, (r._mapping for r in conn.execute(insert(table).returning(*table.c), rows)))
 
 
 def _expiry(approval: Mapping[str, Any], signed_at: _dt.datetime, valid_for: str | None) -> _dt.date | None:
@@ -361,23 +503,15 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def summary_query() -> Any:
-    return (select(EVALUATION.c.id, EVALUATION.c.use_case_id, EVALUATION.c.tier, EVALUATION.c.target,
-                   EVALUATION.c.allowed, EVALUATION.c.furthest_stage, EVALUATION.c.as_of, EVALUATION.c.recorded_at,
-                   EVALUATION.c.decision_digest, MODEL.c.digest.label("model_digest"),
-                   MODEL.c.name.label("model_name"), MODEL.c.version.label("model_version"),
-                   POLICY.c.digest.label("policy_digest"), POLICY.c.name.label("policy_name"),
-                   POLICY.c.version.label("policy_version"))
-            .join(MODEL, MODEL.c.id == EVALUATION.c.model_version_id)
-            .join(POLICY, POLICY.c.id == EVALUATION.c.policy_version_id))
+def summary_from(recorded: "Recorded") -> EvaluationSummary:
+    """An evaluation as its event recorded it (never as the table says)."""
+    from govern.record.recorded import date, timestamp
 
-
-def summary_of(row: Any) -> EvaluationSummary:
-    return EvaluationSummary(
-        row.id, row.use_case_id, row.tier, row.target, bool(row.allowed), row.furthest_stage, row.as_of,
-        as_utc(row.recorded_at), row.decision_digest,
-        {"digest": row.model_digest, "name": row.model_name, "version": row.model_version},
-        {"digest": row.policy_digest, "name": row.policy_name, "version": row.policy_version})
+    view = recorded.view()
+    e = view["evaluation"]
+    return EvaluationSummary(e["id"], view["use_case"]["id"], e["tier"], e["target"], e["allowed"], e["furthest_stage"],
+                             date(e["as_of"]), timestamp(e["recorded_at"]), e["decision_digest"], view["model"],
+                             view["policy"])
 
 
 def _reason(exc: SQLAlchemyError) -> str:
@@ -385,4 +519,4 @@ def _reason(exc: SQLAlchemyError) -> str:
     return str(orig or exc).strip().splitlines()[0]
 
 
-__all__ = ["Store", "EvaluationSummary", "furthest_stage", "append_event"]
+__all__ = ["Store", "EvaluationSummary", "furthest_stage", "append_event", "summary_from"]

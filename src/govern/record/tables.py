@@ -3,9 +3,13 @@
 Evaluations keep the whole decision JSON (the record of truth, covered by its digest) *and*
 normalised gate/check/sign-off rows, so inventory queries never parse JSON. Signed records
 keep their canonical payload text byte for byte, so signatures can be re-verified forever.
-The audit log is append-only by convention and tamper-evident by its hash chain
-(:mod:`govern.record.chain`). Changing anything here needs a new migration in
-``migrations/versions`` (a test compares the two).
+The audit log is append-only by convention and tamper-evident three ways: each event's
+hash covers the canonical content of every row it wrote (:mod:`govern.record.rows`), the
+events are leaves of an RFC 9162 Merkle tree (:mod:`govern.record.merkle`, nodes in
+``merkle_node``, head in ``audit_log``), and signed tree heads (``checkpoint``) let anyone
+holding one prove the log only grew since. Changing anything here needs a new migration in
+``migrations/versions`` (a test compares the two); a new column or table of *records* is
+covered by the log automatically, and its writer must record it (a test edits every column).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import datetime as _dt
 
 from typing import ClassVar
 
-from sqlalchemy import Date, DateTime, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, Index, LargeBinary, MetaData, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 #: Named constraints, so later migrations (and SQLite batch mode) can address them by name.
@@ -187,21 +191,75 @@ class RegistrationRow(_Signed, table=True):
 
 
 class AuditEvent(Table, table=True):
-    """One link of the hash chain; ``recorded_at`` is kept as the exact text that was hashed."""
+    """One event: a link of the hash chain and leaf ``seq`` of the Merkle tree (leaf 0 is the log's anchor).
+
+    ``recorded_at`` is kept as the exact text that was hashed. ``version`` 2 events hash
+    every column but ``payload_json``/``rows_json`` (covered by their digests) and ``hash``;
+    version 1 events were written before the tree (revision 0001) and keep their original
+    hash, their rows being covered by their leaf since the upgrade (see :mod:`chain`).
+    """
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index(None, "kind", "subject", "seq"), Index(None, "kind", "record_id"))
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    kind: str  # evaluation | signoff | waiver | policy
+    version: int
+    kind: str  # evaluation | signoff | waiver | policy | report
     subject: str  # the use case id (the policy name for policy registrations)
+    record_id: int | None = None  # the id of the evaluation, sign-off, waiver or policy version it recorded
     payload_digest: str
     payload_json: str = Field(sa_type=Text)
+    rows_digest: str  # sha256 of rows_json
+    rows_json: str = Field(sa_type=Text)  # every row the event wrote, canonically (govern.record.rows)
     prev_hash: str
     hash: str
     recorded_at: str
 
 
+class MerkleNode(Table, table=True):
+    """A perfect subtree of the log's Merkle tree: leaves [idx·2^level, (idx+1)·2^level), written once complete."""
+
+    __tablename__ = "merkle_node"
+    level: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    idx: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    hash: bytes = Field(sa_type=LargeBinary)
+
+
+class AuditLog(Table, table=True):
+    """The log's head, one row: appends lock it (``FOR UPDATE``), so leaf order is commit order.
+
+    ``anchor_json`` is leaf 0: the log's id and the hash chain it continues (the head of the
+    events written before the tree existed). ``frontier`` is the concatenated hashes of the
+    perfect subtrees the tree is made of, largest first: an append needs nothing else.
+    """
+
+    __tablename__ = "audit_log"
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    log_id: str
+    size: int = Field(sa_type=BigInteger)  # leaves, the anchor included
+    root: bytes = Field(sa_type=LargeBinary)
+    frontier: bytes = Field(sa_type=LargeBinary)
+    chain_head: str  # hash of the last event (the anchor's chain head while there is none)
+    anchor_json: str = Field(sa_type=Text)
+
+
+class CheckpointRow(Table, table=True):
+    """A signed tree head (govern.record.checkpoint): a witness's signature over size, root and time."""
+
+    __tablename__ = "checkpoint"
+    __table_args__ = (Index(None, "tree_size"),)
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: str
+    tree_size: int = Field(sa_type=BigInteger)
+    root_hash: str  # hex
+    time: str  # exactly as signed
+    key_fingerprint: str
+    public_key: str  # base64 of the 32 raw bytes
+    signature: str
+
+
 __all__ = ["metadata", "Table", "UseCase", "ModelVersion", "PolicyVersion", "Evaluation", "GateResultRow",
-           "CheckResultRow", "SignoffResultRow", "ApprovalRow", "SignoffRow", "WaiverRow", "AuditEvent"]
+           "CheckResultRow", "SignoffResultRow", "ApprovalRow", "SignoffRow", "WaiverRow", "AuditEvent", "MerkleNode",
+           "AuditLog", "CheckpointRow", "LOG_TABLES", "MUTABLE_TABLES", "covered_tables"]
 
 
 # The tables as Core objects, which the store's queries use (SQLModel classes are only the declaration).
@@ -212,3 +270,16 @@ SIGNOFF, WAIVER, EVENT = SignoffRow.__table__, WaiverRow.__table__, AuditEvent._
 REGISTRATION = RegistrationRow.__table__
 #: the table each kind of signed record is stored in
 SIGNED_TABLES = {"signoff": SIGNOFF, "waiver": WAIVER, "registration": REGISTRATION}
+NODE, LOG, CHECKPOINT = MerkleNode.__table__, AuditLog.__table__, CheckpointRow.__table__
+
+#: The log's own tables, verified as the log (hashes, tree, signatures); every other table holds
+#: records, and each of their rows must be exactly what an audit event recorded.
+LOG_TABLES = frozenset({"audit_event", "merkle_node", "audit_log", "checkpoint"})
+#: Record tables whose rows are updated after insertion (use_case.latest_evaluation_id, its name):
+#: a row must match the *last* event that wrote it. All others are written once.
+MUTABLE_TABLES = frozenset({"use_case"})
+
+
+def covered_tables() -> list:
+    """Every record table, from the metadata: a table added later is covered without a code change."""
+    return [t for t in metadata.sorted_tables if t.name not in LOG_TABLES]
