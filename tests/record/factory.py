@@ -79,3 +79,14 @@ def waiver(use_case_id: str = "credit", *, check: str = "validation.fria", appro
                "signed_at": (dt.datetime(2026, 5, 29, 9, tzinfo=dt.timezone.utc)
                              + dt.timedelta(seconds=n)).isoformat(), "key_fingerprint": f"fp-{approver}"}
     return SignedRecord("waiver", payload, _sign(payload))
+
+
+def registration(use_case_id: str = "credit", *, signer: str = "rita", tier: str = "high", n: int = 0) -> SignedRecord:
+    payload = {"kind": "registration", "use_case": use_case_id,
+               "descriptor_digest": digest(("descriptor", use_case_id, n)), "policy_digest": POLICY["digest"],
+               "tier": tier, "owner": "retail-lending", "authors": ["alice"], "role": "risk_officer",
+               "signer": signer, "comment": f"intake reviewed #{n}",
+               "signed_at": (dt.datetime(2026, 5, 28, 9, tzinfo=dt.timezone.utc)
+                             + dt.timedelta(seconds=n)).isoformat(), "key_fingerprint": f"fp-{signer}"}
+    return SignedRecord("registration", payload, _sign(payload))
+

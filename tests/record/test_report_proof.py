@@ -6,6 +6,8 @@ WeasyPrint); verification reads it back exactly as an auditor's copy would be re
 
 from __future__ import annotations
 
+import datetime as _dt
+
 import json
 import shutil
 
@@ -35,16 +37,17 @@ def world(tmp_path, monkeypatch):
     add_keys(pack, keys, people=("alice", "victor", "vera", "rita"))
     evidence = copy_evidence(tmp_path / "evidence", fria=False)
     use_case = pack / "use_cases" / "credit.yaml"
+    now = _dt.datetime.now(_dt.timezone.utc)  # the decision is recorded, so it is made today (UTC)
+    signed_at = (now - _dt.timedelta(days=1)).strftime("%Y-%m-%dT09:00:00Z")
     for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer")):
         result = govern("sign", use_case, "-p", pack, "-e", evidence, "-g", "production", "-r", role, "-d", "approve",
-                        "-k", signer, "-s", signer, "--at", "2026-05-01T09:00:00Z")
+                        "-k", signer, "-s", signer, "--at", signed_at)
         assert result.code == 0, result.err
     waived = govern("waive", use_case, "-p", pack, "-e", evidence, "--check", "production.fria", "--reason",
-                    "FRIA scheduled for Q3", "--expires", "2026-09-30", "--key", "rita", "--approver", "rita",
-                    "--at", "2026-05-01T09:00:00Z")
+                    "FRIA scheduled for Q3", "--expires", (now + _dt.timedelta(days=90)).date().isoformat(),
+                    "--key", "rita", "--approver", "rita", "--at", signed_at)
     assert waived.code == 0, waived.err
-    checked = govern("check", use_case, "-p", pack, "-e", evidence, "--target", "production", "--as-of",
-                     "2026-06-01", "-f", "json")
+    checked = govern("check", use_case, "-p", pack, "-e", evidence, "--target", "production", "-f", "json")
     assert checked.code == 0, checked.err
     made = govern("audit", "checkpoint", "--key", "witness", "-o", tmp_path / "cp.json")
     assert made.code == 0, made.err

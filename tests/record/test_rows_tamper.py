@@ -39,6 +39,7 @@ def filled(store):
     other_policy = {**factory.POLICY, "version": "1.1.0", "digest": factory.digest("policy mini 1.1.0")}
     store.record_decision(factory.make_decision("churn", fail_validation=True, policy=other_policy))
     store.add_signed(factory.signoff("fresh"))  # a use case created by a sign-off
+    store.add_signed(factory.registration("credit"))
     store.checkpoint(Ed25519PrivateKey.generate())
     with store.engine.connect() as conn:
         assert verify_store(conn).ok
