@@ -166,3 +166,14 @@ def test_decision_digest_from_json_is_the_evaluators(world):
     use_case = g.load_use_case(pack / "use_cases" / "credit.yaml", policy)
     decision = check(policy, use_case, tmp / "evidence", target="production")
     assert report_proof.decision_digest(json.loads(json.dumps(decision.to_dict()))) == decision.digest
+
+
+def test_govern_report_from_the_store_embeds_what_verify_report_proves(world):
+    """The real path: `govern report --evaluation ID` embeds the records, proof and checkpoint itself."""
+    pytest.importorskip("weasyprint")
+    tmp, pack = world
+    written = govern("report", "--evaluation", "1", "-p", pack, "-o", tmp / "real.pdf")
+    assert written.code == 0, written.err
+    ok = govern("verify-report", tmp / "real.pdf", "--checkpoint", tmp / "cp.json", "-p", pack)
+    assert ok.code == 0, ok.out + ok.err
+    assert "4 signed record(s) verified against the pack's keys" in ok.out

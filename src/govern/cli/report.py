@@ -202,10 +202,16 @@ def _from_store(evaluation_id: int, use_case_path: Path | None, policy_path: Pat
             notes.append(f"evidence {evidence} is not the recorded evidence: lineage, plots and manifest come "
                          "from the recorded decision only")
     _need_report_extra()
+    from govern.record.report_proof import attachments
     from govern.report.render import render_report
 
+    with Store.open(database) as store:  # the signed records, the inclusion proof, the latest checkpoint
+        proof = attachments(store, decision, policy=policy, evaluation_id=evaluation_id)
+    if not any(name.endswith("checkpoint.json") for name, *_ in proof):
+        notes.append("no witness checkpoint covers this decision yet: `govern audit checkpoint --key WITNESS`, "
+                     "then render again, for a report `govern verify-report` can prove against it")
     pdf = render_report(decision, policy=policy, plan=plan, use_case=use_case, bundle=bundle, audit=audit,
-                        templates=templates)
+                        templates=templates, proof=proof)
     return {"pdf": pdf, "decision": decision, "notes": notes}
 
 

@@ -229,8 +229,13 @@ def html_to_pdf(html: str, *, moment: _dt.datetime, attachments: list[tuple[str,
 
 def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = None, use_case: Any = None,
                   bundle: Any = None, audit: dict[str, Any] | None = None, templates: Path | str | None = None,
-                  tagged: bool = True) -> bytes:
-    """The audit-ready PDF of one decision (``Decision.to_dict()``), as bytes."""
+                  tagged: bool = True, proof: list[tuple[str, str, str, str]] = ()) -> bytes:
+    """The audit-ready PDF of one decision (``Decision.to_dict()``), as bytes.
+
+    ``proof``: attachments that let the report prove itself offline (the signed records, the
+    decision's inclusion proof and checkpoint, from :mod:`govern.record.report_proof`), for a
+    decision rendered from the store; ``govern verify-report`` checks them.
+    """
     from govern.report.context import build_context, evidence_manifest
 
     dirs = template_dirs(templates)
@@ -239,7 +244,7 @@ def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = N
                         theme=theme, source="store" if audit and audit.get("from_store") else "evaluated")
     moment = _moment(decision.get("as_of"))
     ctx["created"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    ctx["attachments"] = [DECISION_ATTACHMENT, MANIFEST_ATTACHMENT]
+    ctx["attachments"] = [DECISION_ATTACHMENT, MANIFEST_ATTACHMENT, *(name for name, *_ in proof)]
     html = _environment(dirs).get_template("report.html.j2").render(**ctx)
     manifest = evidence_manifest(decision, bundle)
     return html_to_pdf(html, moment=moment, tagged=tagged, templates=templates, attachments=[
@@ -247,6 +252,7 @@ def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = N
          "The machine-readable decision this report renders (govern check -f json)", "Data"),
         (MANIFEST_ATTACHMENT, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
          "Every evidence file with its role, size and sha256", "Supplement"),
+        *proof,
     ])
 
 
