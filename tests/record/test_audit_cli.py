@@ -149,3 +149,48 @@ def test_status_warns_when_the_newest_checkpoint_is_too_old(tmp_path, env):
     assert govern("audit", "checkpoint", "--key", "witness", cwd=tmp_path, env=env).returncode == 0
     fresh = govern("status", cwd=tmp_path, env=env)
     assert fresh.returncode == 0 and "warning" not in fresh.stderr
+
+
+def test_a_checkpoint_leaves_the_database_for_a_git_repository_and_a_webhook(tmp_path, env):
+    import http.server
+    import shutil
+    import subprocess
+    import threading
+
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    assert govern(*check_args(EVIDENCE, "--target", "validation"), cwd=tmp_path, env=env).returncode == 0
+    repo = tmp_path / "auditor"
+    subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
+    received: list[bytes] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            received.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Receiver)  # loopback only
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/checkpoints"
+    made = govern("audit", "checkpoint", "--key", "witness", "-o", "cp.json", "--git", str(repo), "--webhook", url,
+                  cwd=tmp_path, env=env)
+    thread.join(10)
+    server.server_close()
+    assert made.returncode == 0, made.stderr
+    assert "committed to" in made.stdout and "posted to" in made.stdout
+    written = (tmp_path / "cp.json").read_bytes()
+    assert received == [written]
+    (committed,) = (repo / "checkpoints").iterdir()
+    assert committed.read_bytes() == written
+    log = subprocess.run(["git", "-C", str(repo), "log", "--oneline"], capture_output=True, text=True, check=True)
+    assert "govern audit checkpoint: 3 leaves" in log.stdout
+    # a receiver that is not there: the checkpoint is stored, the delivery failure is exit 2
+    refused = govern("audit", "checkpoint", "--latest", "--webhook", url, cwd=tmp_path, env=env)
+    assert refused.returncode == 2 and "stored but was not delivered" in refused.stderr
+    not_git = govern("audit", "checkpoint", "--latest", "--git", str(tmp_path / "keys"), cwd=tmp_path, env=env)
+    assert not_git.returncode == 2 and "not a git work tree" in not_git.stderr

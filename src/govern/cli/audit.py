@@ -143,16 +143,22 @@ def verify(fmt: str, checkpoint_files: tuple[Path, ...], witness: str | None, da
                    "or witness_key in .govern/config.toml).")
 @click.option("--latest", is_flag=True, help="Export the newest stored checkpoint instead of signing a new one.")
 @output_option
+@click.option("--git", "git_repo", type=click.Path(path_type=Path, file_okay=False), metavar="REPO",
+              help="Also commit it into this git work tree (checkpoints/checkpoint-<size>-<root>.json).")
+@click.option("--webhook", "webhook", metavar="URL", help="Also POST it (JSON) to this URL.")
 @format_option("text", "json")
 @database_option
-def checkpoint(key: str | None, latest: bool, output: Path | None, fmt: str, database: str | None) -> None:
+def checkpoint(key: str | None, latest: bool, output: Path | None, git_repo: Path | None, webhook: str | None,
+               fmt: str, database: str | None) -> None:
     """Sign the log's current size and root hash with a witness key; store it, and write it with -o.
 
     \b
     The witness key must not be one the database's users hold: it is what makes a
     rewrite of the log detectable even when every hash was recomputed. Keep the file
-    (or publish it: a git repository, a ticket, an e-mail to the auditor); later,
-    `govern audit verify --checkpoint FILE` proves the log only grew since.
+    (-o FILE), commit it to the auditor's git repository (--git REPO) or post it to
+    the risk function's endpoint (--webhook URL); later, `govern audit verify
+    --checkpoint FILE` proves the log only grew since. A failed delivery is exit 2:
+    the checkpoint is stored, and `--latest` sends it again.
     """
     from govern.cli.main import emit_json
     from govern.errors import Diagnostic, InputError
@@ -174,11 +180,21 @@ def checkpoint(key: str | None, latest: bool, output: Path | None, fmt: str, dat
             cp = store.checkpoint(load_private_key(resolve_key_path(name)))
     if output is not None:
         _write(output, cp.to_json())
+    delivered = []
+    if git_repo is not None:
+        from govern.record.publish import to_git
+
+        delivered.append(f"committed to {to_git(git_repo, cp)}")
+    if webhook is not None:
+        from govern.record.publish import to_webhook
+
+        delivered.append(f"posted to {webhook} (HTTP {to_webhook(webhook, cp)})")
     if fmt == "json":
         emit_json(cp.to_dict())
         return
     click.echo(f"checkpoint: {cp.tree_size} leaves (events up to {cp.tree_size - 1}), root {cp.root_hash}\n"
-               f"  signed {cp.time} by {cp.key_fingerprint}" + (f"\n  written to {output}" if output else ""))
+               f"  signed {cp.time} by {cp.key_fingerprint}" + (f"\n  written to {output}" if output else "")
+               + "".join(f"\n  {line}" for line in delivered))
 
 
 @audit.command()
