@@ -18,3 +18,15 @@ def _isolated_store(tmp_path_factory):
         os.environ.pop("GOVERN_DATABASE_URL", None)
     else:
         os.environ["GOVERN_DATABASE_URL"] = previous
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _checkout_untouched():
+    """No test leaves a store in the checkout: a run from the repository root must not record there."""
+    from pathlib import Path
+
+    store = Path(__file__).resolve().parents[1] / ".govern"
+    existed = store.exists()
+    yield
+    if not existed:
+        assert not store.exists(), f"a test created {store}: give it --no-record/--no-store or a tmp store"

@@ -118,7 +118,8 @@ def test_action_step_allowed_and_input_error(action, tmp_path):
     assert summary.startswith("## ✅ ALLOWED")
     (tmp_path / "b").mkdir()
     code, outputs, _, summary = run_check_step(
-        action, tmp_path / "b", **{"use-case": CREDIT, "policy": MINI, "evidence": "no/such/bundle"})
+        action, tmp_path / "b", **{"use-case": CREDIT, "policy": MINI, "evidence": "no/such/bundle",
+                                   "args": "--no-record"})
     assert code == 2 and outputs == {"exit-code": "2", "allowed": "false"}
     assert summary == ""
 

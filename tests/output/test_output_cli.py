@@ -66,7 +66,7 @@ def test_same_bytes_from_two_processes(tmp_path):
 def test_input_error_is_exit_2_and_writes_nothing(tmp_path):
     report = tmp_path / "govern.xml"
     result = govern("check", str(CREDIT), "-p", str(MINI), "-e", str(tmp_path / "no-such-bundle"),
-                    "-o", f"junit={report}", "-f", "sarif")
+                    "-o", f"junit={report}", "-f", "sarif", "--no-store")  # nothing written into the checkout
     assert result.returncode == 2
     assert not report.exists()
     assert "Traceback" not in result.stderr
