@@ -221,7 +221,8 @@ def _gate_result(gate: "Gate", checks: list[CheckResult], signoffs: list[Signoff
         status = "failed"
         message = "; ".join([f"{c.id} failed" for c in failed] + [f"{s.role} sign-off rejected" for s in rejected])
     elif errors:
-        status, message = "error", "; ".join(f"{c.id}: evidence error" for c in errors)
+        status, message = "error", "; ".join(
+            f"{c.id}: {'not registered' if c.kind == 'registration' else 'evidence error'}" for c in errors)
     elif pending:
         status = "pending"
         message = "; ".join(s.message for s in pending)
