@@ -560,7 +560,7 @@ def test_real_store_round_trip_verifies(sign, pack, tmp_path, monkeypatch):
     store = store_module.Store.open(url)
     (record,) = StoreRecords(store).signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")
     assert record.verified and record.signer == "victor" and record.source.startswith("store:")
-    (_, signed), = store.signed_records("signoff", "consumer-credit")
+    signed = store.signed_record("signoff", int(record.source.split("/")[-1]))
     forged = replace(signed, payload={**signed.payload, "decision": "reject", "signed_at": "2026-05-02T09:00:00Z"})
     store.add_signed(forged)
     records = StoreRecords(store).signoff_source(policy_verifier(policy)).signoffs("consumer-credit", "production", "validator")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from govern.cli.main import EXIT_POLICY
 from govern.cli.status import database_option
 from govern.record.config import existing_store
 from govern.output import FORMATS
+
+if TYPE_CHECKING:
+    from govern.policy.pack import Policy
 
 
 def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[tuple[str, Path]]:
@@ -44,7 +48,7 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
               "is not recorded (recorded by default).")
 @click.option("--no-store", "no_store", is_flag=True,
               help="Ignore the audit store: only the bundle's record files count, nothing is recorded. "
-              "The output says so.")
+              "The decision JSON says so (`record_sources`).")
 @click.option("--expect-policy-digest", "expect_digest", envvar="GOVERN_POLICY_DIGEST", metavar="sha256:…",
               help="Fail closed (exit 2) unless the pack's digest is exactly this one: pin it in CI so a "
               "weaker copy of the pack cannot be passed with --policy. Env: GOVERN_POLICY_DIGEST.")
@@ -147,7 +151,7 @@ def _writable(path: Path) -> None:
         raise InputError(Diagnostic("output-unwritable", f"{path} is a folder; give a file name", Span(str(path))))
 
 
-def pinned(policy, expected: str) -> None:
+def pinned(policy: "Policy", expected: str) -> None:
     """The pack must be exactly the pinned one: same name and version with another digest is another pack."""
     if policy.digest == expected.strip():
         return

@@ -26,9 +26,10 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
           registrations: "RegistrationSource | None" = None) -> "Decision":
     """Classify, plan and evaluate, at today's date (UTC) unless ``as_of`` asks for a replay.
 
-    Sign-offs and waivers come from the bundle's record files and,
-    with ``records`` (the audit store, handed in by the front end), from there too; either way they
-    count only if signed by a key the policy maps to the signer."""
+    Sign-offs, waivers and registrations come from the bundle's record files and, with
+    ``records`` (the audit store, handed in by the front end), from there too; either way they
+    count only if signed by a key the policy maps to the signer.
+    """
     from govern.checks.registry import require_libraries
     from govern.classification import classify
     from govern.checks.context import EvaluationContext

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any
 
 from govern.record.store import Store
@@ -70,7 +71,7 @@ def _mismatch(row: Any, record: "SignedRecord") -> str | None:
     return None
 
 
-class _StoreRecords:
+class _StoreRecords(ABC):
     """Every stored record of one kind for one use case, read once per evaluation.
 
     Rows are found by the ``use_case_id`` column *or* by the use case named inside the canonical
@@ -120,11 +121,13 @@ class _StoreRecords:
         self._cache[use_case_id] = out
         return out
 
+    @abstractmethod
     def _broken(self, row: Any, name: str, problem: str) -> Any:
-        raise NotImplementedError
+        """An unverified record for a row whose stored payload cannot even be read."""
 
+    @abstractmethod
     def _record(self, payload: dict[str, Any], verdict: Verification, name: str) -> Any:
-        raise NotImplementedError
+        """The public record type built from the signed payload and the verifier's verdict."""
 
 
 def _timestamp(text: Any) -> _dt.datetime:

@@ -278,22 +278,6 @@ class Store:
             self.scheduled.append(self.checkpoint(witness))
 
     # -- reading (what the log recorded: see govern.record.recorded) ---------------------------
-    def signed_records(self, kind: str, use_case_id: str, **where: str) -> list[tuple[int, "SignedRecord"]]:
-        """(row id, the record exactly as signed) for one use case, filtered by column equality.
-
-        Read from the table: the evaluator re-verifies every signature, so an edited row
-        cannot count (it stops verifying); `audit verify` names it.
-        """
-        from govern.sign.records import SignedRecord
-
-        table = SIGNED_TABLES[kind]
-        query = select(table.c.id, table.c.canonical_payload, table.c.signature).where(
-            table.c.use_case_id == use_case_id, *(table.c[k] == v for k, v in where.items())).order_by(table.c.id)
-        with read(self.engine) as conn:
-            rows = conn.execute(query).all()
-        return [(row.id, SignedRecord(kind, json.loads(row.canonical_payload), row.signature,  # type: ignore[arg-type]
-                                      source=f"store:{kind}/{row.id}")) for row in rows]
-
     def signed_record(self, kind: str, row_id: int) -> "SignedRecord | None":
         """One stored sign-off, waiver or registration exactly as signed (None if there is no such row)."""
         from govern.sign.records import SignedRecord
