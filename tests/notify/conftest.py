@@ -164,7 +164,7 @@ def _smtp_server(tmp_path_factory):
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = auth_data.login.decode() == SMTP_USER and auth_data.password.decode() == SMTP_PASSWORD
         box.logins.append((auth_data.login.decode(), ok))
-        return AuthResult(success=ok, auth_data=auth_data)
+        return AuthResult(success=True, auth_data=auth_data) if ok else AuthResult(success=False, handled=False)
 
     controller = Controller(Handler(), hostname="127.0.0.1", port=box.port, tls_context=context,
                             require_starttls=True, auth_required=True, auth_require_tls=True,

@@ -61,7 +61,11 @@ def notify(config_path: Path | None, within: int | None, dry_run: bool, policy_p
     from govern.record.config import existing_store
     from govern.record.store import Store
 
+    from govern.errors import InputError
+
     config = load_config(resolve_path(config_path))
+    if config.missing and not dry_run:  # before anything is read or sent
+        raise InputError(list(config.missing))
     policies = [load_policy(p) for p in policy_paths]
     if existing_store(database) is None:  # asking never creates an empty store
         outcome = Outcome(warnings=["no audit store yet: nothing to notify about"])
