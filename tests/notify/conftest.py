@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests.record.conftest import pg_server  # noqa: F401 - the session's PostgreSQL server
 from tests.sign.conftest import (  # noqa: F401 - fixtures shared with the signing tests
     _keys_env, evidence, govern, key_dir, pack, use_case,
 )

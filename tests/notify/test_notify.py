@@ -250,3 +250,52 @@ def test_a_secret_written_into_the_file_is_refused_without_being_printed(tmp_pat
     _no_secrets(result.out, result.err)
     missing = govern("notify", "--config", tmp_path / "absent.yaml")
     assert missing.code == 2 and "not found" in missing.err
+
+
+def test_with_the_pack_a_request_already_answered_is_not_announced(tmp_path, pack, use_case, evidence, receiver):
+    config = _config(tmp_path, f"""\
+        channels:
+          - {{name: hook, type: webhook, url: "{receiver.url()}"}}
+        """)
+    request_id = _request(pack, use_case, "--person", "victor")
+    signed = govern("sign", use_case, "-p", pack, "-e", evidence, "--gate", "production", "--role", "validator",
+                    "--decision", "approve", "--key", "victor", "--signer", "victor", "--at", "2026-11-01T09:00:00Z")
+    assert signed.code == 0, signed.err
+    answered = govern("notify", "-c", config, "-p", pack, "--dry-run", "-f", "json").json()
+    assert [w["key"] for w in answered["would_send"] if w["kind"] == "request_opened"] == []
+    unverified = govern("notify", "-c", config, "--dry-run", "-f", "json").json()  # without the pack: still open
+    assert [w["key"] for w in unverified["would_send"] if w["kind"] == "request_opened"] == [
+        f"request_opened:{request_id}"]
+
+
+def test_postgresql_store_sends_once(tmp_path, pg_server, pack, use_case, receiver):
+    database = pg_server.create_database()
+    config = _config(tmp_path, f"""\
+        events: [request_opened]
+        channels:
+          - {{name: hook, type: webhook, url: "{receiver.url()}"}}
+        """)
+    _request(pack, use_case, "--database", database)
+    assert govern("notify", "-c", config, "--database", database).code == 0
+    assert govern("notify", "-c", config, "--database", database).code == 0
+    assert len(receiver.received) == 1
+    listed = govern("requests", "-p", pack, "--database", database, "-f", "json").json()["requests"]
+    assert len(listed) == 1 and listed[0]["open"]
+    assert govern("audit", "verify", "--database", database).code == 0
+
+
+def test_the_delivery_log_records_a_pair_once_even_for_two_concurrent_runs():
+    from govern.notify.config import Channel, WebhookModel
+    from govern.notify.delivery import record, sent
+    from govern.notify.due import Notice
+    from govern.record.store import Store
+
+    channel = Channel("hook", "webhook", frozenset({"audit_failure"}),
+                      WebhookModel(name="hook", type="webhook", url="https://x.example"))
+    notice = Notice("audit_failure:3:abc", "audit_failure", None, "t", "x")
+    with Store.open() as store:
+        first = record(store, channel, notice, "HTTP 200", 1)
+        assert first is not None and record(store, channel, notice, "HTTP 200", 1) is None  # the slower run
+        assert sent(store) == {"hook|audit_failure:3:abc"}
+        with pytest.raises(ValueError):
+            store.record_event("signoff", "x", {})

@@ -122,6 +122,16 @@ def request_signoff(store: "Store", policy: "Policy", use_case: "UseCase", *, ga
 
 
 def _from_payload(seq: int, p: Mapping[str, Any]) -> SignoffRequest:
+    """A request as its event recorded it; LogAltered if the payload is not what :func:`request_signoff` writes."""
+    try:
+        return _parse(seq, p)
+    except (TypeError, ValueError, AttributeError):
+        from govern.record.chain import LogAltered
+
+        raise LogAltered(f"event {seq} is not a well-formed sign-off request") from None
+
+
+def _parse(seq: int, p: Mapping[str, Any]) -> SignoffRequest:
     due = p.get("due")
     policy = p.get("policy") if isinstance(p.get("policy"), dict) else {}
     return SignoffRequest(seq, str(p.get("use_case")), str(p.get("gate")), str(p.get("role")),

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from govern.sign.records import SignedRecord
 
 UTC = _dt.timezone.utc
+#: event kinds whose events cover rows this module writes (never appended by :meth:`Store.record_event`)
+ROW_KINDS = frozenset({"evaluation", "signoff", "waiver", "registration", "policy", "report"})
 PASSING = ("passed", "warned", "waived")  # mirrors govern.evaluate.results.PASSING without importing it
 
 
@@ -227,6 +229,8 @@ class Store:
         ``unless_subject_exists`` makes the append idempotent per (kind, subject), decided under
         the write lock: None if an event of that kind and subject is already in the log.
         """
+        if kind in ROW_KINDS:
+            raise ValueError(f"`{kind}` events record rows: use the store method that writes them")
         witness = self.witness()
         try:
             with write(self.engine) as conn:
