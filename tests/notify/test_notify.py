@@ -299,3 +299,35 @@ def test_the_delivery_log_records_a_pair_once_even_for_two_concurrent_runs():
         assert sent(store) == {"hook|audit_failure:3:abc"}
         with pytest.raises(ValueError):
             store.record_event("signoff", "x", {})
+
+
+def test_email_can_go_to_the_people_a_request_asks(tmp_path, monkeypatch, pack, use_case, mailbox):
+    text = (pack / "policy.yaml").read_text()
+    for person in ("victor", "vera", "rita"):
+        text = text.replace(f"{{id: {person}, ", f"{{id: {person}, email: {person}@bank.example, ")
+    (pack / "policy.yaml").write_text(text)
+    monkeypatch.setenv("GOVERN_TEST_SMTP_PASSWORD", SMTP_PASSWORD)
+    config = _config(tmp_path, f"""\
+        events: [request_opened]
+        channels:
+          - name: asked
+            type: email
+            host: 127.0.0.1
+            port: {mailbox.port}
+            ca_file: {mailbox.ca_file}
+            username: {SMTP_USER}
+            password_env: GOVERN_TEST_SMTP_PASSWORD
+            sender: govern@bank.example
+            to_people: true
+        """)
+    _request(pack, use_case, "--person", "victor")
+    assert govern("notify", "-c", config).code == 0 and mailbox.messages == []  # no pack: nobody to address
+    result = govern("notify", "-c", config, "-p", pack)
+    assert result.code == 0, result.err
+    _request(pack, use_case)  # anyone holding the role: victor and vera
+    assert govern("notify", "-c", config, "-p", pack).code == 0
+    assert [m["to"] for m in mailbox.messages] == [["victor@bank.example"],
+                                                   ["victor@bank.example", "vera@bank.example"]]
+    bad = _config(tmp_path, config.read_text().replace("    to_people: true\n", ""))
+    refused = govern("notify", "-c", bad)
+    assert refused.code == 2 and "give `to` (addresses), `to_people: true`, or both" in refused.err

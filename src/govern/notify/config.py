@@ -15,11 +15,14 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from govern.errors import Diagnostic, InputError, Span
+
+if TYPE_CHECKING:
+    from govern.notify.due import Notice
 
 NoticeKind = Literal["request_opened", "decision_blocked", "approval_expiring", "waiver_expiring", "audit_failure"]
 KINDS: tuple[str, ...] = ("request_opened", "decision_blocked", "approval_expiring", "waiver_expiring",
@@ -88,7 +91,9 @@ class EmailModel(_Channel):
     username: str | None = None
     password_env: str | None = Field(None, pattern=ENV_NAME)
     sender: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
-    to: list[str] = Field(min_length=1)
+    to: list[str] = Field(default_factory=list)
+    to_people: bool = Field(False, description="Also mail the people a request asks (their `email` in the pack, "
+                                               "which `govern notify -p PACK` reads).")
     subject_prefix: str = "[govern]"
 
     @field_validator("to")
@@ -113,6 +118,18 @@ class Channel:
 
     def wants(self, kind: str) -> bool:
         return kind in self.events
+
+    def recipients(self, notice: "Notice") -> list[str]:
+        """An email channel's addresses for one notice: ``to``, plus the people it asks with ``to_people``."""
+        spec = self.spec
+        if not isinstance(spec, EmailModel):
+            return []
+        people = list(notice.people) if spec.to_people else []
+        return list(dict.fromkeys([*spec.to, *people]))
+
+    def takes(self, notice: "Notice") -> bool:
+        """Whether this channel delivers ``notice``: its kind is wanted, and an email has someone to go to."""
+        return self.wants(notice.kind) and (self.type != "email" or bool(self.recipients(notice)))
 
 
 @dataclass(frozen=True)
@@ -225,6 +242,9 @@ def _channel(doc: Any, spec: WebhookModel | EmailModel, loc: tuple, top: NotifyF
         secret("token_env", spec.token_env)
         secret("secret_env", spec.secret_env)
     else:
+        if not spec.to and not spec.to_people:
+            problems.append(doc.diagnostic("missing-key", f"channel `{spec.name}`: give `to` (addresses), "
+                                           "`to_people: true`, or both", loc))
         if spec.username is not None and spec.password_env is None:
             problems.append(doc.diagnostic("missing-key", f"channel `{spec.name}`: `username` needs `password_env`",
                                            loc + ("username",)))

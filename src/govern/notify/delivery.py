@@ -115,7 +115,7 @@ def deliver(store: "Store", config: "NotifyConfig", notices: Iterable["Notice"],
     for notice in notices:
         outcome.due.append(notice)
         for channel in config.channels:
-            if not channel.wants(notice.kind):
+            if not channel.takes(notice):
                 continue
             if subject(channel.name, notice.key) in done:
                 outcome.already += 1

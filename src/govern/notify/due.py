@@ -34,6 +34,8 @@ class Notice:
     text: str
     event: int | None = None  # the audit event it is about, if one
     details: dict[str, Any] = field(default_factory=dict)
+    #: the people it is addressed to, by their email in the pack (email channels with `to_people`)
+    people: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "kind": self.kind, "use_case": self.use_case, "title": self.title, "text": self.text,
@@ -84,6 +86,7 @@ def requests_opened(store: "Store", policies: Sequence["Policy"]) -> list[Notice
     """Requests still open (answered ones are skipped when their pack is given to verify the answer)."""
     from govern.notify.requests import requests
 
+    by_name = {p.name: p for p in policies}
     out = []
     for r in requests(store, policies):
         who = r.person or f"anyone holding {r.holds}"
@@ -95,8 +98,16 @@ def requests_opened(store: "Store", policies: Sequence["Policy"]) -> list[Notice
                 + (f" {r.message}" if r.message else "") + f" Sign with: {command}")
         out.append(Notice(f"request_opened:{r.id}", "request_opened", r.use_case,
                           f"Sign-off requested: {r.use_case} {r.gate} / {r.role}", text, r.id,
-                          {"request": r.to_dict(), "command": command}))
+                          {"request": r.to_dict(), "command": command}, _emails(by_name.get(r.policy["name"]), r)))
     return out
+
+
+def _emails(policy: "Policy | None", r: Any) -> tuple[str, ...]:
+    """The named person's email, or every holder's of the role, as the pack lists them (none without the pack)."""
+    if policy is None:
+        return ()
+    asked = [r.person] if r.person else policy.holders(r.holds)
+    return tuple(p.email for p in policy.manifest.people if p.id in asked and p.email)
 
 
 def from_inventory(store: "Store", kinds: set[str], today: _dt.date, within_days: int) -> list[Notice]:

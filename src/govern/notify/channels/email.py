@@ -27,7 +27,7 @@ def message(channel: "Channel", notice: "Notice") -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = _one_line(f"{spec.subject_prefix} {notice.title}".strip())  # type: ignore[union-attr]
     msg["From"] = spec.sender  # type: ignore[union-attr]
-    msg["To"] = ", ".join(spec.to)  # type: ignore[union-attr]
+    msg["To"] = ", ".join(channel.recipients(notice))
     msg["Date"] = formatdate(usegmt=True)
     msg["Message-ID"] = make_msgid(domain=spec.sender.rpartition("@")[2])  # type: ignore[union-attr]
     msg["X-Govern-Event"] = notice.kind
@@ -74,5 +74,6 @@ def send(channel: "Channel", notice: "Notice", timeout: float) -> str:
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP connection failed: {type(exc).__name__}: {exc}", retry=True) from None
     if refused:
-        return f"accepted for {len(spec.to) - len(refused)} of {len(spec.to)} recipients"  # type: ignore[union-attr]
+        total = len(channel.recipients(notice))
+        return f"accepted for {total - len(refused)} of {total} recipients"
     return "accepted"
