@@ -18,7 +18,8 @@ from govern.cli.status import database_option, log_altered
               help="Approvals and waivers expiring within DAYS days (default: the file's within_days, 30).")
 @click.option("--dry-run", is_flag=True, help="Show what would be sent; send and record nothing.")
 @click.option("--policy", "-p", "policy_paths", multiple=True, type=click.Path(path_type=Path),
-              help="Pack(s) whose keys verify sign-offs answering requests: answered requests are not announced.")
+              help="Pack(s) whose keys verify sign-offs answering requests (answered requests are not announced) "
+                   "and whose people's emails `to_people` channels use.")
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
               help="The day expiries are counted from (default: today, UTC).")
 @format_option("text", "json")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from govern.cli.common import as_of_option, format_option, parse_date, policy_option
+from govern.cli.common import format_option, parse_date, policy_option
 from govern.cli.status import database_option, log_altered
 
 
@@ -74,7 +74,8 @@ def request(use_case_path: Path, policy_path: Path, gate: str, role: str, person
 @click.option("--role", "-r", default=None, help="Only requests for this role (or sign-off id).")
 @click.option("--all", "include_closed", is_flag=True, help="Also list answered requests, with who answered.")
 @format_option("text", "json")
-@as_of_option
+@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
+              help="The day a request past its --due counts as overdue from (default: today, UTC).")
 @database_option
 def requests(policy_paths: tuple[Path, ...], use_case: str | None, person: str | None, role: str | None,
              include_closed: bool, fmt: str, as_of: _dt.date | None, database: str | None) -> None:
