@@ -160,7 +160,10 @@ def requests(store: "Store", policies: Sequence["Policy"] = (), *, use_case: str
     where = [EVENT.c.kind == KIND]
     if use_case is not None:
         where.append(EVENT.c.subject == use_case)
+    from govern.sign.verify import Keyring
+
     by_name = {p.name: p for p in policies}
+    keyrings = {name: Keyring(p) for name, p in by_name.items()}  # each pack's keys parsed once
     with read(store.engine) as conn:
         found = [_from_payload(r.seq, r.payload) for r in events(conn, *where)]
         subjects = sorted({r.use_case for r in found})
@@ -176,7 +179,8 @@ def requests(store: "Store", policies: Sequence["Policy"] = (), *, use_case: str
             request = dataclasses.replace(request, unverified=(
                 f"pack `{request.policy['name']}` not given: its sign-offs cannot be verified"))
         else:
-            answer, not_counted = _answer(request, policy, (a for a in answers if a.seq > request.id))
+            answer, not_counted = _answer(request, policy, keyrings[policy.name],
+                                          (a for a in answers if a.seq > request.id))
             request = dataclasses.replace(request, answer=answer, not_counted=tuple(not_counted))
         if include_closed or request.open:
             out.append(request)
@@ -194,12 +198,11 @@ def _for_person(request: SignoffRequest, person: str, policy: "Policy | None") -
     return policy is not None and request.holds in policy.roles_of(person)
 
 
-def _answer(request: SignoffRequest, policy: "Policy", candidates: Iterable[Any]
+def _answer(request: SignoffRequest, policy: "Policy", keyring: Any, candidates: Iterable[Any]
             ) -> tuple[Answer | None, list[dict[str, Any]]]:
     """The first sign-off event after the request that answers it, verified; and those that did not count."""
-    from govern.sign.verify import Keyring, verify_data
+    from govern.sign.verify import verify_data
 
-    keyring = Keyring(policy)
     not_counted = []
     for event in candidates:
         payload, signature = event.payload.get("payload"), event.payload.get("signature")
