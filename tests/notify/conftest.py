@@ -22,7 +22,7 @@ import pytest
 
 from tests.record.conftest import pg_server  # noqa: F401 - the session's PostgreSQL server
 from tests.sign.conftest import (  # noqa: F401 - fixtures shared with the signing tests
-    _keys_env, evidence, govern, key_dir, pack, use_case,
+    _keys_env, evidence, key_dir, pack, use_case,
 )
 
 SMTP_USER = "govern-bot"

@@ -125,7 +125,7 @@ def test_a_failed_delivery_is_retried_with_backoff_and_sent_by_a_later_run(tmp_p
     receiver.answers[:] = [404]
     failed = govern("notify", "-c", config)
     assert failed.code == 1
-    assert f"FAILED  request_opened" in failed.out and "(HTTP 404; 1 attempt)" in failed.out
+    assert "FAILED  request_opened" in failed.out and "(HTTP 404; 1 attempt)" in failed.out
     assert len(receiver.received) == 1
     receiver.answers[:] = [500, 500, 500]  # retries exhausted: still exit 1
     assert govern("notify", "-c", config).code == 1 and len(receiver.received) == 4
