@@ -331,3 +331,32 @@ def test_email_can_go_to_the_people_a_request_asks(tmp_path, monkeypatch, pack, 
     bad = _config(tmp_path, config.read_text().replace("    to_people: true\n", ""))
     refused = govern("notify", "-c", bad)
     assert refused.code == 2 and "give `to` (addresses), `to_people: true`, or both" in refused.err
+
+
+def test_a_pass_is_bounded_a_channel_that_is_down_or_over_max_per_run_waits(tmp_path, pack, use_case, receiver):
+    from tests.notify.conftest import _free_port
+
+    closed = _free_port()  # nothing listens there
+    config = _config(tmp_path, f"""\
+        events: [request_opened]
+        max_per_run: 2
+        retry: {{attempts: 2, backoff_seconds: 0.01}}
+        channels:
+          - {{name: down, type: webhook, url: "http://127.0.0.1:{closed}/hook"}}
+          - {{name: up, type: webhook, url: "{receiver.url()}"}}
+        """)
+    ids = [_request(pack, use_case) for _ in range(3)]
+    result = govern("notify", "-c", config, "-f", "json")
+    assert result.code == 1
+    data = result.json()
+    [failed] = data["failed"]
+    assert failed["channel"] == "down" and failed["attempts"] == 2 and "cannot reach" in failed["answer"]
+    assert [s["key"] for s in data["sent"]] == [f"request_opened:{i}" for i in ids[:2]]
+    deferred = {(d["channel"], d["key"]): d["why"] for d in data["deferred"]}
+    assert set(deferred) == {("down", f"request_opened:{ids[1]}"), ("down", f"request_opened:{ids[2]}"),
+                             ("up", f"request_opened:{ids[2]}")}
+    assert "failed earlier in this run" in deferred[("down", f"request_opened:{ids[1]}")]
+    assert "max_per_run is 2" in deferred[("up", f"request_opened:{ids[2]}")]
+    text = govern("notify", "-c", config)  # the next run: the held-back notice goes out; `down` is still down
+    assert "sent    request_opened" in text.out and "deferred  2 notice(s) -> down" in text.out
+    assert [r.json()["key"] for r in receiver.received] == [f"request_opened:{i}" for i in ids]

@@ -85,9 +85,15 @@ def notify(config_path: Path | None, within: int | None, dry_run: bool, policy_p
             tries = f"{a.attempts} attempt{'s' if a.attempts != 1 else ''}"
             word = "sent  " if a.ok else "FAILED"
             lines.append(f"{word}  {a.notice.kind}  {a.notice.title}  -> {a.channel} ({a.answer}; {tries})")
+        held: dict[tuple[str, str], int] = {}
+        for _, channel, why in outcome.deferred:
+            held[(channel, why)] = held.get((channel, why), 0) + 1
+        for (channel, why), count in held.items():
+            lines.append(f"deferred  {count} notice(s) -> {channel}: {why}")
         sent = sum(1 for a in outcome.attempted if a.ok)
         lines.append(f"{len(outcome.due)} notice(s) due; " + (f"{len(outcome.planned)} would be sent (dry run)"
                      if dry_run else f"{sent} sent, {len(outcome.failed)} failed")
+                     + (f", {len(outcome.deferred)} deferred" if outcome.deferred else "")
                      + f", {outcome.already} already sent")
         click.echo("\n".join(lines))
     if outcome.failed:

@@ -53,6 +53,7 @@ class NotifyFile(_Strict):
     within_days: int = Field(30, ge=0, le=3650, description="Approvals and waivers expiring within this many days.")
     events: list[NoticeKind] = Field(default_factory=lambda: list(KINDS))
     retry: Retry = Field(default_factory=Retry)
+    max_per_run: int = Field(100, ge=1, le=10000, description="Deliveries per channel per run; the rest wait.")
     channels: list[dict[str, Any]] = Field(min_length=1)
 
 
@@ -139,6 +140,7 @@ class NotifyConfig:
     events: frozenset[str]
     retry: Retry
     channels: tuple[Channel, ...]
+    max_per_run: int = 100
     #: variables named by the file but not set (an error unless nothing is sent: --dry-run)
     missing: tuple[Diagnostic, ...] = ()
 
@@ -199,7 +201,8 @@ def load_config(path: Path, environ: dict[str, str] | None = None) -> NotifyConf
     if problems:
         raise InputError(sorted(problems, key=lambda d: d.sort_key()))
     assert top is not None
-    return NotifyConfig(str(path), top.within_days, frozenset(top.events), top.retry, tuple(channels), tuple(missing))
+    return NotifyConfig(str(path), top.within_days, frozenset(top.events), top.retry, tuple(channels),
+                        top.max_per_run, tuple(missing))
 
 
 def _secret_keys(doc: Any, data: dict[str, Any], loc: tuple) -> list[Diagnostic]:

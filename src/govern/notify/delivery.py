@@ -72,6 +72,8 @@ class Attempted:
     attempts: int
     answer: str  # what the receiver said, or why it failed (redacted)
     event: int | None = None  # the 'notification sent' event
+    transient: bool = False  # failed with an error retries could have healed: the receiver is down
+
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.notice.key, "kind": self.notice.kind, "use_case": self.notice.use_case,
@@ -88,6 +90,8 @@ class Outcome:
     planned: list[tuple["Notice", str]] = field(default_factory=list)  # dry run: (notice, channel)
     already: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: not tried in this run (a channel that is down, or over max_per_run): (notice, channel, why)
+    deferred: list[tuple["Notice", str, str]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Attempted]:
@@ -97,6 +101,7 @@ class Outcome:
         return {"due": [n.to_dict() for n in self.due], "sent": [a.to_dict() for a in self.attempted if a.ok],
                 "failed": [a.to_dict() for a in self.failed],
                 "would_send": [{"key": n.key, "kind": n.kind, "channel": c} for n, c in self.planned],
+                "deferred": [{"key": n.key, "kind": n.kind, "channel": c, "why": why} for n, c, why in self.deferred],
                 "already_sent": self.already, "warnings": self.warnings}
 
 
@@ -108,10 +113,20 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 def deliver(store: "Store", config: "NotifyConfig", notices: Iterable["Notice"], *, dry_run: bool = False,
             sleep: Callable[[float], None] = time.sleep, outcome: Outcome | None = None) -> Outcome:
-    """Send every notice to every channel that wants its kind and has not had it yet."""
+    """Send every notice to every channel that wants its kind and has not had it yet.
+
+    The time a pass takes is bounded: a channel whose delivery failed after all its retries
+    with an error that retries could have healed (the receiver is down) is not tried again in
+    this pass, and a channel gets at most ``max_per_run`` deliveries per pass (in the order
+    :func:`~govern.notify.due.due` gives: audit failures, then requests, then the inventory),
+    so a first run over a large store does not flood it. What is held back is in
+    ``outcome.deferred`` and goes out on a later run.
+    """
     outcome = outcome or Outcome()
     done = sent(store)
     secrets = config.secret_values()
+    down: dict[str, str] = {}
+    tried: dict[str, int] = {}
     for notice in notices:
         outcome.due.append(notice)
         for channel in config.channels:
@@ -120,6 +135,15 @@ def deliver(store: "Store", config: "NotifyConfig", notices: Iterable["Notice"],
             if subject(channel.name, notice.key) in done:
                 outcome.already += 1
                 continue
+            if channel.name in down:
+                outcome.deferred.append((notice, channel.name, f"not tried: the channel failed earlier in this run "
+                                                               f"({down[channel.name]})"))
+                continue
+            if tried.get(channel.name, 0) >= config.max_per_run:
+                outcome.deferred.append((notice, channel.name, f"held for the next run: max_per_run is "
+                                                               f"{config.max_per_run}"))
+                continue
+            tried[channel.name] = tried.get(channel.name, 0) + 1
             if dry_run:
                 outcome.planned.append((notice, channel.name))
                 continue
@@ -127,6 +151,8 @@ def deliver(store: "Store", config: "NotifyConfig", notices: Iterable["Notice"],
             if result.ok:
                 result.event = record(store, channel, notice, result.answer, result.attempts)
                 done.add(subject(channel.name, notice.key))
+            elif result.transient:
+                down[channel.name] = result.answer
             outcome.attempted.append(result)
     return outcome
 
@@ -142,7 +168,7 @@ def attempt(channel: "Channel", notice: "Notice", retry: "Retry", secrets: list[
         except DeliveryError as exc:
             why = redact(str(exc), secrets)
             if not exc.retry or n == retry.attempts:
-                return Attempted(notice, channel.name, False, n, why)
+                return Attempted(notice, channel.name, False, n, why, transient=exc.retry)
             wait = min(max(delay, exc.retry_after or 0.0), retry.max_backoff_seconds)
             sleep(wait)
             delay *= 2
