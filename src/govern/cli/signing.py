@@ -81,29 +81,10 @@ class Subject:
 
     # -- what may be signed -------------------------------------------------------------
     def gate_role(self, gate: str, role: str) -> Any:
-        """The gate's sign-off requirement ``role`` names: its id (the role, unless the template gives
-        two sign-offs of one role distinct ids), or a role with exactly one sign-off at the gate."""
-        plan = self.plan
-        if gate not in plan.gates:
-            raise refuse("sign-unknown-gate", f"gate `{gate}` is not in the {plan.tier} plan of {self.use_case.id}",
-                         did_you_mean(gate, plan.gates) or "gates: " + ", ".join(plan.order))
-        specs = [r.spec for r in plan.gates[gate].signoffs]
-        if not specs:
-            wanted = [g for g in plan.order if plan.gates[g].signoffs]
-            raise refuse("sign-no-signoffs", f"gate `{gate}` of {self.use_case.id} requires no sign-offs",
-                         ("gates that do: " + ", ".join(wanted)) if wanted else
-                         f"no gate of the {plan.tier} plan requires a sign-off")
-        by_key = {s.key: s for s in specs}  # type: ignore[union-attr]
-        if role in by_key:
-            return by_key[role]
-        same_role = [s for s in specs if s.role == role]  # type: ignore[union-attr]
-        if len(same_role) == 1:
-            return same_role[0]
-        if same_role:
-            raise refuse("sign-ambiguous-role", f"gate `{gate}` has {len(same_role)} sign-offs by role `{role}`",
-                         "name the one you sign: --role " + " or --role ".join(s.key for s in same_role))
-        raise refuse("sign-unknown-role", f"gate `{gate}` needs no sign-off by role `{role}`",
-                     did_you_mean(role, by_key) or "its sign-offs: " + ", ".join(by_key))
+        """The gate's sign-off requirement ``role`` names (see :func:`govern.plan.signoffs.gate_role`)."""
+        from govern.plan.signoffs import gate_role
+
+        return gate_role(self.plan, gate, role)
 
     def waivable_check(self, qualified: str) -> tuple[str, str]:
         """``GATE.CHECK`` → (gate, check), refusing unknown and non-waivable checks."""

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from govern.sign.records import SignedRecord
 
 UTC = _dt.timezone.utc
+#: event kinds whose events cover rows this module writes (never appended by :meth:`Store.record_event`)
+ROW_KINDS = frozenset({"evaluation", "signoff", "waiver", "registration", "policy", "report"})
 PASSING = ("passed", "warned", "waived")  # mirrors govern.evaluate.results.PASSING without importing it
 
 
@@ -215,6 +217,29 @@ class Store:
                     "evaluation": evaluation_id}, now())
         except SQLAlchemyError as exc:
             raise store_error(f"report not recorded in {redact(self.url)}: {_reason(exc)}") from None
+        self._on_schedule(witness, None)
+        return seq
+
+    def record_event(self, kind: str, subject: str, payload: Mapping[str, Any], *,
+                     recorded_at: _dt.datetime | None = None, unless_subject_exists: bool = False) -> int | None:
+        """Append an event that writes no row -- a sign-off request, a notification sent -- and return its seq.
+
+        Such events are facts about the process, not records a decision reads, so they need no
+        table (and no migration): the payload is canonical JSON covered by the event's hash.
+        ``unless_subject_exists`` makes the append idempotent per (kind, subject), decided under
+        the write lock: None if an event of that kind and subject is already in the log.
+        """
+        if kind in ROW_KINDS:
+            raise ValueError(f"`{kind}` events record rows: use the store method that writes them")
+        witness = self.witness()
+        try:
+            with write(self.engine) as conn:
+                if unless_subject_exists and conn.execute(select(EVENT.c.seq).where(
+                        EVENT.c.kind == kind, EVENT.c.subject == subject).limit(1)).first() is not None:
+                    return None
+                seq = append_event(conn, kind, subject, dict(payload), as_utc(recorded_at or now()))
+        except SQLAlchemyError as exc:
+            raise store_error(f"{kind} not recorded in {redact(self.url)}: {_reason(exc)}") from None
         self._on_schedule(witness, None)
         return seq
 
