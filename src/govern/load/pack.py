@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 from govern.canonical import digest as canonical_digest
-from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS
+from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS, REQUIRED_PARAMS
 from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
@@ -452,6 +452,10 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
                                 ("allowed: " + ", ".join(allowed_params) if allowed_params else
                                  "this kind takes no parameters"), key=True))
                     _check_param_refs(doc, loc + ("params",), check.params, manifest, reader)
+                for key in REQUIRED_PARAMS.get(check.kind, ()) if first_visit else ():
+                    if check.params.get(key) in (None, ""):
+                        reader.sink.add(doc.diagnostic("missing-check-param", f"`{check.kind}` check `{check.id}` "
+                                                       f"needs `params.{key}`", loc))
                 if check.kind == "metric" and check.condition is None and first_visit:
                     reader.sink.add(doc.diagnostic("missing-condition", f"metric check `{check.id}` needs a "
                                                    "`condition`", loc))

@@ -26,7 +26,11 @@ CHECK_PARAMS: dict[str, tuple[str, ...]] = {
     "data_quality": _DATA + ("schema", "max_missing", "ranges", "reference", "duplicates", "columns"),
     "stability": _DATA + ("model", "epsilon", "columns", "max_rows"),
     "prohibited": (),
+    "custom": ("entry_point", "options"),
 }
+
+#: Parameters a kind cannot run without (a pack leaving one out does not load).
+REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {"custom": ("entry_point",)}
 
 CHECK_KINDS: dict[str, str] = {
     "metric": "a condition over the model's metrics, optionally against the champion's",
@@ -42,4 +46,5 @@ CHECK_KINDS: dict[str, str] = {
     "data_quality": "schema, missing values, ranges against the training domain, duplicates",
     "stability": "a small input perturbation gives a bounded output change",
     "prohibited": "the tier forbids deployment; never passes and cannot be waived",
+    "custom": "a measurement by the policy author's own code (a `govern.checks` entry point)",
 }
