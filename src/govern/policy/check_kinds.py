@@ -19,7 +19,7 @@ CHECK_PARAMS: dict[str, tuple[str, ...]] = {
     "artifact": ("files", "roles"),
     "latency": _DATA + ("column", "over_ms"),
     "fairness": _DATA + _COLUMNS + ("sensitive", "intersections", "bands", "min_group_size", "rate",
-                                    "min_share"),
+                                    "min_share", "classes"),
     "performance_by_group": _DATA + _COLUMNS + ("group_by", "metric", "metrics", "min_group_size", "bands"),
     "drift": ("reference", "current", "columns", "categorical", "psi_threshold", "pvalue_threshold", "min_effect",
               "segment_by", "domain_classifier", "bins", "max_rows"),
