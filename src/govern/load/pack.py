@@ -186,6 +186,13 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
             if role not in manifest.roles:
                 reader.sink.add(doc.diagnostic("unknown-role", f"person `{person.id}` holds unknown role `{role}`",
                                                ("people", i, "roles", j), did_you_mean(role, manifest.roles)))
+    for role_id, role in manifest.roles.items():
+        holders = [p.id for p in manifest.people if role_id in p.roles]
+        if len(holders) < role.min_holders:
+            reader.sink.add(doc.diagnostic(
+                "role-unheld", f"role `{role_id}` needs at least {role.min_holders} named holder(s) in `people`, "
+                f"has {len(holders)}" + (f" ({', '.join(holders)})" if holders else ""), ("roles", role_id),
+                f"add a person with `roles: [{role_id}]`", key=True))
 
 
 def _raw_public_key(text: str) -> bytes:

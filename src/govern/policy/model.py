@@ -48,6 +48,8 @@ class RoleDef(Strict):
     title: str | None = None
     description: str | None = None
     level: Literal["strategic", "tactical", "operational"] | None = None
+    min_holders: int = Field(0, ge=0, description="How many `people` must hold the role for the pack to load: a "
+                             "duty the text puts on a named person (e.g. the SMF accountable for model risk).")
 
 
 class PersonDef(Strict):
