@@ -138,6 +138,10 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
     if manifest.default_tier not in tiers:
         reader.sink.add(doc.diagnostic("unknown-tier", f"default_tier `{manifest.default_tier}` is not a declared tier",
                                        ("default_tier",), did_you_mean(manifest.default_tier, tiers)))
+    for tier in manifest.inventory_limits:
+        if tier not in tiers:
+            reader.sink.add(doc.diagnostic("unknown-tier", f"inventory limits for unknown tier `{tier}`",
+                                           ("inventory_limits", tier), did_you_mean(tier, tiers), key=True))
     for tier, file in manifest.templates.items():
         if tier not in tiers:
             reader.sink.add(doc.diagnostic("unknown-tier", f"template for unknown tier `{tier}`", ("templates", tier),

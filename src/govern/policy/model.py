@@ -95,6 +95,14 @@ class CompatibleVersion(Strict):
     reason: str = Field(min_length=1, description="Why approvals given under that version still hold.")
 
 
+class InventoryLimit(Strict):
+    """The appetite for aggregate model risk in one tier, checked by `govern status --policy`."""
+
+    max_past_review: int | None = Field(None, ge=0, description="Models allowed past their review date "
+                                        "(an approval whose `valid_for` ran out).")
+    max_open_waivers: int | None = Field(None, ge=0, description="Waivers allowed in force at once.")
+
+
 class Manifest(Strict):
     """`policy.yaml`: what the pack is and the vocabulary its files share."""
 
@@ -122,6 +130,9 @@ class Manifest(Strict):
     compatible_with: list[CompatibleVersion] = Field(
         default_factory=list,
         description="Earlier digests of this pack under which sign-offs and waivers still count.")
+    inventory_limits: dict[str, InventoryLimit] = Field(
+        default_factory=dict, description="tier → limits on the inventory's aggregate model risk (`govern status "
+                                          "--policy`).")
     facts_file: str = "facts.yaml"
     rules: list[str] = Field(default_factory=lambda: ["rules/*.rules"], description="Glob patterns.")
     templates: dict[str, str] = Field(description="tier → template file.")
