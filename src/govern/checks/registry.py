@@ -34,6 +34,7 @@ IMPLEMENTATIONS: dict[str, str] = {
     "data_quality": "govern.checks.quality:run",
     "stability": "govern.checks.stability:run",
     "custom": "govern.checks.custom:run",
+    "training": "govern.checks.training:run",
 }
 
 #: Conditions applied when a template gives none (documented in docs/checks.md).

@@ -27,6 +27,7 @@ CHECK_PARAMS: dict[str, tuple[str, ...]] = {
     "stability": _DATA + ("model", "epsilon", "columns", "max_rows"),
     "prohibited": (),
     "custom": ("entry_point", "options"),
+    "training": ("roles", "max_age_days", "role"),
 }
 
 #: Parameters a kind cannot run without (a pack leaving one out does not load).
@@ -47,4 +48,5 @@ CHECK_KINDS: dict[str, str] = {
     "stability": "a small input perturbation gives a bounded output change",
     "prohibited": "the tier forbids deployment; never passes and cannot be waived",
     "custom": "a measurement by the policy author's own code (a `govern.checks` entry point)",
+    "training": "every holder of the listed roles has a dated training record, recent enough",
 }
