@@ -127,13 +127,13 @@ def status(fmt: str, days: int, packs: tuple[str, ...], as_of: _dt.date | None, 
     pending = sum(1 for i in items if i.pending)
     approvals = sum(len(i.expiring_approvals) for i in items)
     waivers = sum(len(i.expiring_waivers) for i in items)
-    lines.append(f"{len(items)} use case{'s' if len(items) != 1 else ''}; {pending} awaiting sign-offs; "
-                 f"{approvals} approval(s) and {waivers} waiver(s) expiring within {days} days of {today}")
     lines.append("aggregate model risk:")
     for r in risks:
         lines.append(f"  {r.policy} {r.tier}: {r.models} model(s), {r.blocked} blocked, {r.past_review} past review "
                      f"date, {r.open_waivers} open waiver(s)" + (f"  OVER LIMIT: {'; '.join(r.breaches)}"
                                                                   if r.breaches else ""))
+    lines.append(f"{len(items)} use case{'s' if len(items) != 1 else ''}; {pending} awaiting sign-offs; "
+                 f"{approvals} approval(s) and {waivers} waiver(s) expiring within {days} days of {today}")
     click.echo("\n".join(lines))
     if over:
         raise SystemExit(EXIT_POLICY)

@@ -96,9 +96,15 @@ def load_policy(path: str | Path) -> Policy:
     if manifest is None:
         raise PolicyError(reader.sink.items)
     _check_manifest(manifest, doc, reader)
+    imported = None
+    if manifest.imports:
+        from govern.load.imports import load_imports
+
+        imported = load_imports(manifest, doc, reader.root, reader.sink)
+        reader.sources.update(imported.sources)
     facts = _load_facts(reader, manifest)
-    rule_files = _load_rules(reader, manifest)
-    templates, template_docs = _load_templates(reader, manifest, doc)
+    rule_files = _load_rules(reader, manifest, optional=bool(imported and imported.rules))
+    templates, template_docs = _load_templates(reader, manifest, doc, imported.fragments if imported else {})
     facts_ok = not any(d.span and d.span.file.endswith(manifest.facts_file) for d in reader.sink.items)
 
     # Keep going after structural errors so that one run reports every problem; only
@@ -106,6 +112,11 @@ def load_policy(path: str | Path) -> Policy:
     # would be noise).
     definitions = _collect_definitions(rule_files, reader)
     rules = [r for f in rule_files for r in f.rules]
+    if imported is not None:
+        from govern.load.imports import merge
+
+        merge(imported, facts=facts, definitions=definitions, rules=rules, parameters=manifest.parameters,
+              doc=doc, sink=reader.sink, local_files=reader.files)
     if facts_ok:
         _check_rules(rules, manifest, facts, definitions, reader)
     compiler = Compiler(definitions, constants={"params": manifest.parameters})
@@ -121,6 +132,7 @@ def load_policy(path: str | Path) -> Policy:
         root=reader.root, manifest=manifest, facts=facts, rules=compiled, definitions=definitions,
         templates=templates, template_files=dict(manifest.templates), conditions=conditions,
         files=dict(sorted(reader.files.items())), locations=locations, sources=reader.sources,
+        imported_rules=dict(imported.origin) if imported else {},
     )
     policy.digest = canonical_digest({"name": manifest.name, "version": manifest.version, "files": policy.files})
     return policy
@@ -249,10 +261,10 @@ def _glob(root: Path, patterns: list[str]) -> list[Path]:
     return sorted(found)
 
 
-def _load_rules(reader: _PackReader, manifest: Manifest) -> list[n.RuleFile]:
+def _load_rules(reader: _PackReader, manifest: Manifest, optional: bool = False) -> list[n.RuleFile]:
     files = []
     paths = _glob(reader.root, manifest.rules)
-    if not paths:
+    if not paths and not optional:  # a pack whose rules are all imported has no rule file
         reader.sink.add(Diagnostic("no-rules", f"no rule files match {manifest.rules}",
                                    Span(reader.display(reader.root / "policy.yaml")),
                                    "classification rules live in rules/*.rules"))
@@ -359,8 +371,8 @@ def _span_text(reader: _PackReader, span: Span) -> str:
 
 # --- templates ---------------------------------------------------------------------------
 
-def _load_templates(reader: _PackReader, manifest: Manifest,
-                    manifest_doc: YamlDocument) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
+def _load_templates(reader: _PackReader, manifest: Manifest, manifest_doc: YamlDocument,
+                    fragments: dict[str, Any]) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
     templates: dict[str, Template] = {}
     docs: dict[str, YamlDocument] = {}
     cache: dict[Path, tuple[Template | None, YamlDocument | None]] = {}
@@ -380,6 +392,10 @@ def _load_templates(reader: _PackReader, manifest: Manifest,
                 continue
             doc = reader.yaml(path)
             model = None
+            if doc is not None and fragments:
+                from govern.load.imports import splice_fragments
+
+                splice_fragments(doc, fragments, reader.sink)
             if doc is not None:
                 model, problems = validate_document(doc, Template)
                 reader.sink.extend(problems)

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IDENT = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 #: the longest a waiver may run (expiry minus signing day) unless the pack's
@@ -95,6 +95,25 @@ class CompatibleVersion(Strict):
     reason: str = Field(min_length=1, description="Why approvals given under that version still hold.")
 
 
+class ImportSpec(Strict):
+    """One entry of `imports:`: a pack to take rules, definitions, facts and template items from."""
+
+    pack: str | None = Field(None, description="Folder of the pack, relative to this policy.yaml's folder.")
+    package: str | None = Field(None, description="A pack shipped in an installed Python package: `module:folder`.")
+    rules: list[str] = Field(default_factory=list, description="Rule ids; what they read comes along.")
+    definitions: list[str] = Field(default_factory=list, description="`let` names, e.g. for template conditions.")
+    facts: list[str] = Field(default_factory=list, description="Facts beyond those the imported rules read.")
+    fragments: dict[str, str] = Field(default_factory=dict,
+                                      description="name → `tier.stage.kind.id` of a check, document or sign-off "
+                                                  "of the pack's templates; templates use it as `- use: name`.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ImportSpec":
+        if (self.pack is None) == (self.package is None):
+            raise ValueError("give exactly one of `pack` (a folder) or `package` (module:folder)")
+        return self
+
+
 class InventoryLimit(Strict):
     """The appetite for aggregate model risk in one tier, checked by `govern status --policy`."""
 
@@ -130,6 +149,8 @@ class Manifest(Strict):
     compatible_with: list[CompatibleVersion] = Field(
         default_factory=list,
         description="Earlier digests of this pack under which sign-offs and waivers still count.")
+    imports: list[ImportSpec] = Field(default_factory=list,
+                                      description="Rules, definitions, facts and template items of other packs.")
     inventory_limits: dict[str, InventoryLimit] = Field(
         default_factory=dict, description="tier → limits on the inventory's aggregate model risk (`govern status "
                                           "--policy`).")
