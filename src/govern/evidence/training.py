@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 
-from govern.errors import Diagnostic, InputError
+from govern.errors import InputError
 from govern.evidence.files import EvidenceFile
 from govern.evidence.reading import read_text
 from govern.load.safe_yaml import load_yaml_text
