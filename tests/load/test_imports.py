@@ -181,3 +181,12 @@ def test_a_use_naming_no_fragment_is_an_error(tmp_path):
     (d,) = [d for d in _diagnostics(pack) if d.code == "import-unknown"]
     assert d.hint == "did you mean `ai_interaction_notice`?" and d.span.file.endswith("limited.yaml")
     assert yaml.safe_load(template.read_text())  # the file itself is fine YAML
+
+
+def test_govern_test_prints_imported_coverage_on_its_own_line():
+    from tests.cli.test_cli import govern as run_govern
+
+    result = run_govern("test", str(RECOMMENDER))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "  rule coverage 100.0% (0/0 own rules)\n" in result.stdout
+    assert "  imported rule coverage 100.0% (1/1) from ../../../policies/eu-ai-act\n" in result.stdout
