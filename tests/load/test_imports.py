@@ -156,14 +156,16 @@ def test_an_import_cycle_is_an_error(tmp_path):
 def test_a_pack_shipped_in_an_installed_package(tmp_path, monkeypatch):
     package = tmp_path / "site" / "acme_packs"
     package.mkdir(parents=True)
-    (package / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("raise RuntimeError('naming a pack must not run the package')\n")
     shutil.copytree(EU, package / "eu-ai-act", ignore=shutil.ignore_patterns("tests"))
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     pack = _recommender(tmp_path, EU, lambda t: re.sub(r"  - pack: \S+", "  - package: acme_packs:eu-ai-act", t))
     policy = govern.load_policy(pack)
     assert policy.imported_rules == {"art50-1-ai-interaction": "package:acme_packs:eu-ai-act"}
     assert "imports/package:acme_packs:eu-ai-act/rules/transparency.rules" in policy.files
-    sys.modules.pop("acme_packs", None)
+    assert "acme_packs" not in sys.modules
+    escape = _recommender(tmp_path / "e", EU, lambda t: re.sub(r"  - pack: \S+", "  - package: acme_packs:../..", t))
+    assert "path-escape" in [d.code for d in _diagnostics(escape)]
 
 
 def test_govern_test_reports_imported_coverage_apart():

@@ -90,19 +90,25 @@ def _folder(spec: "ImportSpec", root: Path, doc: "YamlDocument", where: tuple, s
         folder = (root / spec.pack).resolve()
     else:
         module, _, sub = str(spec.package).partition(":")
-        try:
-            from importlib.resources import files
+        # find the package's folder without running it: a policy names code, it does not execute it
+        import importlib.util
 
-            traversable = files(module).joinpath(sub) if sub else files(module)
-        except (ModuleNotFoundError, TypeError, ValueError) as exc:
-            sink.add(doc.diagnostic("import-not-found", f"cannot import pack `{spec.package}`: {exc}",
-                                    where + ("package",), "`package: module:folder`, the module importable here"))
+        try:
+            found = importlib.util.find_spec(module)
+        except (ImportError, ValueError) as exc:
+            found, problem = None, str(exc)
+        else:
+            problem = f"no installed package `{module}`"
+        locations = list(found.submodule_search_locations or []) if found is not None else []
+        if not locations:
+            sink.add(doc.diagnostic("import-not-found", f"cannot import pack `{spec.package}`: {problem}",
+                                    where + ("package",), "`package: module:folder`, a package installed here"))
             return None
-        if not isinstance(traversable, Path):
-            sink.add(doc.diagnostic("import-not-found", f"pack `{spec.package}` is not a folder on disk (a zipped "
-                                    "install?)", where + ("package",)))
+        base = Path(locations[0]).resolve()
+        folder = (base / sub).resolve()
+        if not folder.is_relative_to(base):
+            sink.add(doc.diagnostic("path-escape", f"`{sub}` leaves the package `{module}`", where + ("package",)))
             return None
-        folder = traversable.resolve()
     if not (folder / "policy.yaml").is_file() and not (folder / "policy.yml").is_file():
         sink.add(doc.diagnostic("import-not-found", f"no policy pack at `{spec.pack or spec.package}` "
                                 f"({folder} has no policy.yaml)", where + (_key(spec),),
