@@ -104,7 +104,7 @@ def load_policy(path: str | Path) -> Policy:
         reader.sources.update(imported.sources)
     facts = _load_facts(reader, manifest)
     rule_files = _load_rules(reader, manifest, optional=bool(imported and imported.rules))
-    templates, template_docs = _load_templates(reader, manifest, doc, imported.fragments if imported else {})
+    templates, template_docs = _load_templates(reader, manifest, doc, imported.fragments if imported else None)
     facts_ok = not any(d.span and d.span.file.endswith(manifest.facts_file) for d in reader.sink.items)
 
     # Keep going after structural errors so that one run reports every problem; only
@@ -372,7 +372,7 @@ def _span_text(reader: _PackReader, span: Span) -> str:
 # --- templates ---------------------------------------------------------------------------
 
 def _load_templates(reader: _PackReader, manifest: Manifest, manifest_doc: YamlDocument,
-                    fragments: dict[str, Any]) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
+                    fragments: dict[str, Any] | None) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
     templates: dict[str, Template] = {}
     docs: dict[str, YamlDocument] = {}
     cache: dict[Path, tuple[Template | None, YamlDocument | None]] = {}
@@ -392,7 +392,7 @@ def _load_templates(reader: _PackReader, manifest: Manifest, manifest_doc: YamlD
                 continue
             doc = reader.yaml(path)
             model = None
-            if doc is not None and fragments:
+            if doc is not None and fragments is not None:  # a pack with `imports:` may `use:` fragments
                 from govern.load.imports import splice_fragments
 
                 splice_fragments(doc, fragments, reader.sink)
