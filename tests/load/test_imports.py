@@ -136,7 +136,9 @@ def test_unknown_names_and_sources_are_positioned_with_suggestions(tmp_path):
                          "limited.pre_production.documents.ai_notice"))
     pack = _recommender(tmp_path, EU, typo)
     hints = sorted(d.hint for d in _diagnostics(pack) if d.code == "import-unknown")
-    assert hints == ["did you mean `ai_interaction_notice`?", "did you mean `art50-1-ai-interaction`?"]
+    # the wrong fragment reference, the wrong rule id, and the template's `use:` that now names nothing
+    assert hints == ["declare it under `imports: [{…, fragments: {NAME: tier.stage.kind.id}}]`",
+                     "did you mean `ai_interaction_notice`?", "did you mean `art50-1-ai-interaction`?"]
     missing = _recommender(tmp_path / "x", tmp_path / "nowhere")
     (d,) = [d for d in _diagnostics(missing) if d.code == "import-not-found"]
     assert "no policy pack at" in d.message and d.span.file.endswith("policy.yaml")
