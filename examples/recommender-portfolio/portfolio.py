@@ -67,6 +67,9 @@ def client_setup(i: int) -> dict[str, Any]:
     control = "frozen" if i % 50 in FROZEN else "off" if i % 50 in OFF else "on"
     facts: dict[str, Any] = {"channel": channel, "client_control": control,
                              "interacts_with_humans": channel == "assistant"}
+    # the platform's answers to the other EU AI Act questions the imported Art. 50(1) rule reads
+    # (the same as in intake.yaml: in scope of the Act, no carve-out claimed)
+    facts.update(scope_exclusion="none", excepted_purposes=["none"])
     if channel == "assistant":
         facts["interaction_obvious"] = i % 20 == 13  # half the assistants say "I'm a bot" in their name
     return facts
@@ -151,6 +154,8 @@ def _yaml_scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return json.dumps(value)  # a JSON string is a YAML string ("on"/"off" stay strings)
+    if isinstance(value, list):
+        return "[" + ", ".join(_yaml_scalar(v) for v in value) + "]"
     return str(value)
 
 

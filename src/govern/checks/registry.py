@@ -33,6 +33,8 @@ IMPLEMENTATIONS: dict[str, str] = {
     "drift": "govern.checks.drift:run",
     "data_quality": "govern.checks.quality:run",
     "stability": "govern.checks.stability:run",
+    "custom": "govern.checks.custom:run",
+    "training": "govern.checks.training:run",
 }
 
 #: Conditions applied when a template gives none (documented in docs/checks.md).
@@ -67,6 +69,8 @@ def require_libraries(policy: "Policy", plan: "Plan") -> None:
     for gate_id in plan.order:
         for requirement in plan.gates[gate_id].checks:
             spec = requirement.spec
+            if spec.kind == "custom":
+                _require_entry_point(policy, plan, gate_id, spec)
             modules = STATS_MODULES.get(spec.kind, ())
             if spec.kind == "drift" and spec.params.get("domain_classifier"):
                 modules += ("govern.stats.domain_classifier",)
@@ -83,6 +87,24 @@ def require_libraries(policy: "Policy", plan: "Plan") -> None:
                         f"incomplete here: {exc}",
                         span, STATS_EXTRA_HINT,
                         policy.source_line(span) if span is not None else None)) from None
+
+
+def _require_entry_point(policy: "Policy", plan: "Plan", gate_id: str, spec: "CheckSpec") -> None:
+    """A custom check whose package is not installed is the installation's problem too (exit 2)."""
+    from importlib.metadata import entry_points
+
+    from govern.checks.custom import GROUP
+
+    name = spec.params.get("entry_point")
+    if not entry_points(group=GROUP, name=str(name)):
+        span = policy.locations.get((plan.tier, gate_id, "check", spec.id))
+        installed = sorted({ep.name for ep in entry_points(group=GROUP)})
+        raise InputError(Diagnostic(
+            "custom-check-missing", f"custom check `{spec.id}` needs the `{GROUP}` entry point `{name}`, which no "
+            "installed package declares", span,
+            (("installed: " + ", ".join(installed) + "; ") if installed else "")
+            + "install the package that provides it (pip install …)",
+            policy.source_line(span) if span is not None else None))
 
 
 def runner(kind: str) -> Runner:

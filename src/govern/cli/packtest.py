@@ -45,12 +45,18 @@ def test(policy_dirs: tuple[Path, ...], min_coverage: float, fmt: str) -> None:
                     for diff in case.differences:
                         for line in diff.splitlines():
                             click.echo(f"       {line}")
-            coverage = f"rule coverage {run.coverage:.1f}% ({len(run.fired_rules)}/{len(run.policy.rules)})"
+            own = run.own_rules
+            coverage = (f"rule coverage {run.coverage:.1f}% ({len(own) - len(run.uncovered)}/{len(own)}"
+                        + (" own rules)" if run.policy.imported_rules else ")"))
             below = run.coverage < min_coverage
             click.echo(f"  {styled(coverage, 'failed' if below else 'passed')}"
                        + (f" — below --min-coverage {min_coverage:g}%" if below else ""))
             if run.uncovered:
                 click.echo("  rules never fired: " + ", ".join(run.uncovered))
+            for imp in run.imported_coverage():
+                click.echo(f"  imported rule coverage {imp['coverage']:.1f}% ({imp['fired']}/{imp['rules']}) from "
+                           f"{imp['source']}" + (f"; never fired: {', '.join(imp['uncovered_rules'])}"
+                                                 if imp["uncovered_rules"] else ""))
             click.echo(f"  {run.passed} passed, {run.failed} failed")
     if not ok:
         raise SystemExit(EXIT_POLICY)

@@ -62,9 +62,12 @@ def _model(m: dict) -> str:
 @format_option("text", "json")
 @click.option("--expiring-within", "days", type=click.IntRange(min=0), default=30, show_default=True,
               metavar="DAYS", help="List approvals and waivers that expire within DAYS days.")
+@click.option("--policy", "packs", multiple=True, metavar="PACK", type=click.Path(exists=True),
+              help="Check the aggregate model risk against this pack's `inventory_limits` (repeatable): "
+                   "exit 1 when a tier is over its limit.")
 @as_of_option
 @database_option
-def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) -> None:
+def status(fmt: str, days: int, packs: tuple[str, ...], as_of: _dt.date | None, database: str | None) -> None:
     """The model inventory: every use case recorded by `govern check`.
 
     \b
@@ -72,10 +75,17 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
     the furthest stage it may enter (the last of the gates that pass in order), the
     sign-offs still pending, and approvals (per the policy's valid_for) and waivers that
     expire within --expiring-within days of --as-of (default: today).
+
+    \b
+    Then the aggregate model risk per pack and tier: models, blocked, models past their
+    review date (an approval whose valid_for ran out) and waivers in force. With
+    --policy PACK, each tier is held to the pack's `inventory_limits` and a tier over
+    its limit exits 1:
+        govern status --policy policies/bank-mrm
     """
     from govern.cli.main import emit_json
     from govern.record.store import Store
-    from govern.record.views import inventory
+    from govern.record.views import aggregate, inventory
 
     from govern.record.config import existing_store
 
@@ -85,9 +95,14 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
         with Store.open(database) as store, log_altered():
             items = inventory(store, today=today, expiring_within=days)
             freshness = checkpoint_freshness(store) if items else None
+    risks = aggregate(items, _limits(packs))
+    over = [r for r in risks if r.breaches]
     if fmt == "json":
         emit_json({"as_of": today.isoformat(), "expiring_within_days": days,
-                   "use_cases": [i.to_dict() for i in items], "checkpoint": freshness})
+                   "use_cases": [i.to_dict() for i in items], "aggregate": [r.to_dict() for r in risks],
+                   "checkpoint": freshness})
+        if over:
+            raise SystemExit(EXIT_POLICY)
         return
     if not items:
         click.echo("no decisions recorded yet: run `govern check` (it records by default)")
@@ -112,6 +127,24 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
     pending = sum(1 for i in items if i.pending)
     approvals = sum(len(i.expiring_approvals) for i in items)
     waivers = sum(len(i.expiring_waivers) for i in items)
+    lines.append("aggregate model risk:")
+    for r in risks:
+        lines.append(f"  {r.policy} {r.tier}: {r.models} model(s), {r.blocked} blocked, {r.past_review} past review "
+                     f"date, {r.open_waivers} open waiver(s)" + (f"  OVER LIMIT: {'; '.join(r.breaches)}"
+                                                                  if r.breaches else ""))
     lines.append(f"{len(items)} use case{'s' if len(items) != 1 else ''}; {pending} awaiting sign-offs; "
                  f"{approvals} approval(s) and {waivers} waiver(s) expiring within {days} days of {today}")
     click.echo("\n".join(lines))
+    if over:
+        raise SystemExit(EXIT_POLICY)
+
+
+def _limits(packs: tuple[str, ...]) -> dict[str, dict[str, dict[str, int | None]]]:
+    """pack name → tier → limits, from each pack's `inventory_limits` (the pack is loaded and checked)."""
+    from govern.load.pack import load_policy
+
+    limits = {}
+    for pack in packs:
+        manifest = load_policy(pack).manifest
+        limits[manifest.name] = {tier: limit.model_dump() for tier, limit in manifest.inventory_limits.items()}
+    return limits

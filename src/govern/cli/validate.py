@@ -48,8 +48,10 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
             # pack whose tests `govern test` would refuse (only their outcomes are left to `test`)
             cases = load_pack_tests(policy, require=False)
             summary = {"valid": True, "policy": policy.summary(), "rules": len(policy.rules),
-                       "tiers": policy.tier_ids, "facts": len(policy.facts), "test_cases": len(cases)}
-            message = (f"{target}: valid pack {policy.name} {policy.version} — {len(policy.rules)} rules, "
+                       "tiers": policy.tier_ids, "facts": len(policy.facts), "test_cases": len(cases),
+                       "imported_rules": len(policy.imported_rules)}
+            imported = f" ({len(policy.imported_rules)} imported)" if policy.imported_rules else ""
+            message = (f"{target}: valid pack {policy.name} {policy.version} — {len(policy.rules)} rules{imported}, "
                        f"{len(policy.facts)} facts, tiers {' > '.join(policy.tier_ids)} ({policy.digest[:19]}…)")
     except GovernError as exc:
         if fmt == "json":

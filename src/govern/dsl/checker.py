@@ -265,9 +265,11 @@ class Checker:
             for found in arg_types:
                 self._want_list(node, found, None)
             return t.BOOL
-        if name == "days_since":
+        if name in ("days_since", "business_days_since"):
             if first.kind not in ("date", "any"):
-                self._error("dsl-type", f"`days_since` needs a date, got {first}", node.span)
+                self._error("dsl-type", f"`{name}` needs a date, got {first}", node.span)
+            if name == "business_days_since":
+                self._check_calendar(node.args[1], arg_types[1])
             return t.NUMBER
         if name == "abs":
             if first.kind not in ("number", "duration", "any"):
@@ -284,6 +286,16 @@ class Checker:
             self._error("dsl-type", f"`{name}` mixes {', '.join(sorted(kinds))}", node.span)
             return t.ANY
         return t.Type(kinds.pop()) if kinds else t.ANY
+
+    def _check_calendar(self, arg: n.Expr, found: t.Type) -> None:
+        """A calendar written in the rule is checked when the pack loads, not when a gate runs."""
+        if found.kind not in ("string", "any"):
+            self._error("dsl-type", f"`business_days_since` needs a calendar code such as \"US-NY\", got {found}",
+                        arg.span)
+        elif isinstance(arg, n.Literal):
+            problem = ops.calendar_problem(arg.value)
+            if problem is not None:
+                self._error("dsl-unknown-value", problem, arg.span)
 
     def _want_list(self, node: n.Call, found: t.Type, element: t.Type | None) -> None:
         if found.kind not in ("list", "any"):

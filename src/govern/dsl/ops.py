@@ -8,6 +8,8 @@ agree with the plain interpreter that calls these directly.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
+import re
 from typing import Any, Callable
 
 from govern.dsl.values import AS_OF_KEY, UNDETERMINED, EvalError, number_problem, type_name
@@ -221,6 +223,78 @@ def fn_days_since(args: list[Any], env: dict, span=None) -> Any:
     return (as_of - v).days
 
 
+#: ``CC`` or ``CC-SUB``: an ISO 3166 country code and, optionally, a subdivision (``US-NY``, ``GB-ENG``).
+_CALENDAR = re.compile(r"[A-Z]{2}(?:-[A-Z0-9]{1,3})?")
+#: Business days are counted over at most this many years: enough for any notice period, and
+#: a bound on the holiday tables a hostile date can make the evaluator build.
+MAX_BUSINESS_DAY_YEARS = 100
+
+
+def calendar_problem(code: Any) -> str | None:
+    """Why ``code`` names no holiday calendar the ``holidays`` library has, or None."""
+    if not isinstance(code, str) or not _CALENDAR.fullmatch(code):
+        return f"{code!r} is not a calendar code such as \"US\" or \"US-NY\" (ISO 3166 country[-subdivision])"
+    try:
+        _holidays(code, 2000)
+    except NotImplementedError as exc:
+        return f"no holiday calendar for {code!r} ({exc})"
+    return None
+
+
+@functools.lru_cache(maxsize=256)
+def _holidays(code: str, year: int) -> tuple[frozenset[_dt.date], frozenset[int]]:
+    """(public holidays, weekend weekdays) of one calendar year; imported only when a rule counts business days."""
+    import holidays
+
+    country, _, subdiv = code.partition("-")
+    table = holidays.country_holidays(country, subdiv=subdiv or None, years=[year])
+    weekend = frozenset(getattr(table, "weekend", None) or {5, 6})
+    return frozenset(d for d in table if d.year == year), weekend
+
+
+def business_days_between(start: _dt.date, end: _dt.date, code: str) -> int:
+    """Business days d with start < d <= end in calendar ``code`` (negative when end < start).
+
+    A notice given on a Friday has run one business day on the next Monday: the day of the
+    notice itself never counts, the day of use does.
+    """
+    if end < start:
+        return -business_days_between(end, start, code)
+    count = 0
+    for year in range(start.year, end.year + 1):
+        holidays, weekend = _holidays(code, year)
+        first = max(start + _dt.timedelta(days=1), _dt.date(year, 1, 1))
+        last = min(end, _dt.date(year, 12, 31))
+        if last < first:
+            continue
+        days = (last - first).days + 1
+        weeks, rest = divmod(days, 7)
+        count += weeks * (7 - len(weekend))
+        count += sum(1 for i in range(rest) if (first.weekday() + i) % 7 not in weekend)
+        count -= sum(1 for d in holidays if first <= d <= last and d.weekday() not in weekend)
+    return count
+
+
+def fn_business_days_since(args: list[Any], env: dict, span=None) -> Any:
+    v, code = args
+    if v is U or code is U:
+        return U
+    if isinstance(v, _dt.datetime):
+        v = v.date()
+    if not isinstance(v, _dt.date):
+        raise EvalError(f"`business_days_since` needs a date, got {type_name(v)} {v!r}", span)
+    problem = calendar_problem(code)
+    if problem is not None:
+        raise EvalError(f"`business_days_since`: {problem}", span)
+    as_of = env.get(AS_OF_KEY)
+    if not isinstance(as_of, _dt.date):
+        raise EvalError("`business_days_since` needs an evaluation date (as_of)", span)
+    if abs(as_of.year - v.year) > MAX_BUSINESS_DAY_YEARS:
+        raise EvalError(f"`business_days_since` counts over at most {MAX_BUSINESS_DAY_YEARS} years; "
+                        f"{v.isoformat()} is further from the evaluation date {as_of.isoformat()}", span)
+    return business_days_between(v, as_of, code)
+
+
 def fn_overlaps(args: list[Any], env: dict, span=None) -> Any:
     a = _list_arg("overlaps", args[0], span)
     b = _list_arg("overlaps", args[1], span)
@@ -244,6 +318,9 @@ FUNCTIONS: dict[str, tuple[Callable[[list[Any], dict, Any], Any], int, int | Non
     "max": (fn_max, 1, None, "largest of a list, or of several arguments"),
     "abs": (fn_abs, 1, 1, "absolute value of a number or duration"),
     "days_since": (fn_days_since, 1, 1, "whole days from a date to the evaluation date"),
+    "business_days_since": (fn_business_days_since, 2, 2,
+                            "business days after a date up to the evaluation date, in a holiday calendar "
+                            "such as \"US-NY\" (weekends and public holidays of the `holidays` library skipped)"),
     "overlaps": (fn_overlaps, 2, 2, "true if two lists share an element"),
     "exists": (lambda args, env, span=None: args[0] is not U, 1, 1,
                "true if a field (or expression) is determined; never undetermined itself"),

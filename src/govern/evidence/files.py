@@ -27,7 +27,8 @@ ROLES: tuple[str, ...] = (
 #: Roles govern parses into memory; every other role (data, artifacts, documents a policy names
 #: by a role of its own, such as `risk_management_plan`) is only digested or streamed.
 _STRUCTURED_ROLES = frozenset({"manifest", "model_card", "metrics", "champion_metrics", "junit", "lineage",
-                               "openlineage", "environment", "seeds", "signoff", "waiver", "registration"})
+                               "openlineage", "environment", "seeds", "signoff", "waiver", "registration",
+                               "training_record"})
 
 
 def limit_for(role: str) -> int:

@@ -14,7 +14,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 from govern.canonical import digest as canonical_digest
-from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS
+from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS, REQUIRED_PARAMS
 from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
@@ -96,9 +96,15 @@ def load_policy(path: str | Path) -> Policy:
     if manifest is None:
         raise PolicyError(reader.sink.items)
     _check_manifest(manifest, doc, reader)
+    imported = None
+    if manifest.imports:
+        from govern.load.imports import load_imports
+
+        imported = load_imports(manifest, doc, reader.root, reader.sink)
+        reader.sources.update(imported.sources)
     facts = _load_facts(reader, manifest)
-    rule_files = _load_rules(reader, manifest)
-    templates, template_docs = _load_templates(reader, manifest, doc)
+    rule_files = _load_rules(reader, manifest, optional=bool(imported and imported.rules))
+    templates, template_docs = _load_templates(reader, manifest, doc, imported.fragments if imported else None)
     facts_ok = not any(d.span and d.span.file.endswith(manifest.facts_file) for d in reader.sink.items)
 
     # Keep going after structural errors so that one run reports every problem; only
@@ -106,6 +112,11 @@ def load_policy(path: str | Path) -> Policy:
     # would be noise).
     definitions = _collect_definitions(rule_files, reader)
     rules = [r for f in rule_files for r in f.rules]
+    if imported is not None:
+        from govern.load.imports import merge
+
+        merge(imported, facts=facts, definitions=definitions, rules=rules, parameters=manifest.parameters,
+              doc=doc, sink=reader.sink, local_files=reader.files)
     if facts_ok:
         _check_rules(rules, manifest, facts, definitions, reader)
     compiler = Compiler(definitions, constants={"params": manifest.parameters})
@@ -121,6 +132,7 @@ def load_policy(path: str | Path) -> Policy:
         root=reader.root, manifest=manifest, facts=facts, rules=compiled, definitions=definitions,
         templates=templates, template_files=dict(manifest.templates), conditions=conditions,
         files=dict(sorted(reader.files.items())), locations=locations, sources=reader.sources,
+        imported_rules=dict(imported.origin) if imported else {},
     )
     policy.digest = canonical_digest({"name": manifest.name, "version": manifest.version, "files": policy.files})
     return policy
@@ -138,6 +150,10 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
     if manifest.default_tier not in tiers:
         reader.sink.add(doc.diagnostic("unknown-tier", f"default_tier `{manifest.default_tier}` is not a declared tier",
                                        ("default_tier",), did_you_mean(manifest.default_tier, tiers)))
+    for tier in manifest.inventory_limits:
+        if tier not in tiers:
+            reader.sink.add(doc.diagnostic("unknown-tier", f"inventory limits for unknown tier `{tier}`",
+                                           ("inventory_limits", tier), did_you_mean(tier, tiers), key=True))
     for tier, file in manifest.templates.items():
         if tier not in tiers:
             reader.sink.add(doc.diagnostic("unknown-tier", f"template for unknown tier `{tier}`", ("templates", tier),
@@ -186,6 +202,13 @@ def _check_manifest(manifest: Manifest, doc: YamlDocument, reader: _PackReader) 
             if role not in manifest.roles:
                 reader.sink.add(doc.diagnostic("unknown-role", f"person `{person.id}` holds unknown role `{role}`",
                                                ("people", i, "roles", j), did_you_mean(role, manifest.roles)))
+    for role_id, role in manifest.roles.items():
+        holders = [p.id for p in manifest.people if role_id in p.roles]
+        if len(holders) < role.min_holders:
+            reader.sink.add(doc.diagnostic(
+                "role-unheld", f"role `{role_id}` needs at least {role.min_holders} named holder(s) in `people`, "
+                f"has {len(holders)}" + (f" ({', '.join(holders)})" if holders else ""), ("roles", role_id),
+                f"add a person with `roles: [{role_id}]`", key=True))
 
 
 def _raw_public_key(text: str) -> bytes:
@@ -238,10 +261,10 @@ def _glob(root: Path, patterns: list[str]) -> list[Path]:
     return sorted(found)
 
 
-def _load_rules(reader: _PackReader, manifest: Manifest) -> list[n.RuleFile]:
+def _load_rules(reader: _PackReader, manifest: Manifest, optional: bool = False) -> list[n.RuleFile]:
     files = []
     paths = _glob(reader.root, manifest.rules)
-    if not paths:
+    if not paths and not optional:  # a pack whose rules are all imported has no rule file
         reader.sink.add(Diagnostic("no-rules", f"no rule files match {manifest.rules}",
                                    Span(reader.display(reader.root / "policy.yaml")),
                                    "classification rules live in rules/*.rules"))
@@ -348,8 +371,8 @@ def _span_text(reader: _PackReader, span: Span) -> str:
 
 # --- templates ---------------------------------------------------------------------------
 
-def _load_templates(reader: _PackReader, manifest: Manifest,
-                    manifest_doc: YamlDocument) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
+def _load_templates(reader: _PackReader, manifest: Manifest, manifest_doc: YamlDocument,
+                    fragments: dict[str, Any] | None) -> tuple[dict[str, Template], dict[str, YamlDocument]]:
     templates: dict[str, Template] = {}
     docs: dict[str, YamlDocument] = {}
     cache: dict[Path, tuple[Template | None, YamlDocument | None]] = {}
@@ -369,6 +392,10 @@ def _load_templates(reader: _PackReader, manifest: Manifest,
                 continue
             doc = reader.yaml(path)
             model = None
+            if doc is not None and fragments is not None:  # a pack with `imports:` may `use:` fragments
+                from govern.load.imports import splice_fragments
+
+                splice_fragments(doc, fragments, reader.sink)
             if doc is not None:
                 model, problems = validate_document(doc, Template)
                 reader.sink.extend(problems)
@@ -452,6 +479,10 @@ def _check_templates(templates: dict[str, Template], docs: dict[str, YamlDocumen
                                 ("allowed: " + ", ".join(allowed_params) if allowed_params else
                                  "this kind takes no parameters"), key=True))
                     _check_param_refs(doc, loc + ("params",), check.params, manifest, reader)
+                for key in REQUIRED_PARAMS.get(check.kind, ()) if first_visit else ():
+                    if check.params.get(key) in (None, ""):
+                        reader.sink.add(doc.diagnostic("missing-check-param", f"`{check.kind}` check `{check.id}` "
+                                                       f"needs `params.{key}`", loc))
                 if check.kind == "metric" and check.condition is None and first_visit:
                     reader.sink.add(doc.diagnostic("missing-condition", f"metric check `{check.id}` needs a "
                                                    "`condition`", loc))

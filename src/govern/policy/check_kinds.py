@@ -19,14 +19,19 @@ CHECK_PARAMS: dict[str, tuple[str, ...]] = {
     "artifact": ("files", "roles"),
     "latency": _DATA + ("column", "over_ms"),
     "fairness": _DATA + _COLUMNS + ("sensitive", "intersections", "bands", "min_group_size", "rate",
-                                    "min_share"),
+                                    "min_share", "classes"),
     "performance_by_group": _DATA + _COLUMNS + ("group_by", "metric", "metrics", "min_group_size", "bands"),
     "drift": ("reference", "current", "columns", "categorical", "psi_threshold", "pvalue_threshold", "min_effect",
               "segment_by", "domain_classifier", "bins", "max_rows"),
     "data_quality": _DATA + ("schema", "max_missing", "ranges", "reference", "duplicates", "columns"),
     "stability": _DATA + ("model", "epsilon", "columns", "max_rows"),
     "prohibited": (),
+    "custom": ("entry_point", "options"),
+    "training": ("roles", "max_age_days", "role"),
 }
+
+#: Parameters a kind cannot run without (a pack leaving one out does not load).
+REQUIRED_PARAMS: dict[str, tuple[str, ...]] = {"custom": ("entry_point",)}
 
 CHECK_KINDS: dict[str, str] = {
     "metric": "a condition over the model's metrics, optionally against the champion's",
@@ -42,4 +47,6 @@ CHECK_KINDS: dict[str, str] = {
     "data_quality": "schema, missing values, ranges against the training domain, duplicates",
     "stability": "a small input perturbation gives a bounded output change",
     "prohibited": "the tier forbids deployment; never passes and cannot be waived",
+    "custom": "a measurement by the policy author's own code (a `govern.checks` entry point)",
+    "training": "every holder of the listed roles has a dated training record, recent enough",
 }

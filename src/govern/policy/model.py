@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IDENT = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 #: the longest a waiver may run (expiry minus signing day) unless the pack's
@@ -48,6 +48,8 @@ class RoleDef(Strict):
     title: str | None = None
     description: str | None = None
     level: Literal["strategic", "tactical", "operational"] | None = None
+    min_holders: int = Field(0, ge=0, description="How many `people` must hold the role for the pack to load: a "
+                             "duty the text puts on a named person (e.g. the SMF accountable for model risk).")
 
 
 class PersonDef(Strict):
@@ -93,6 +95,33 @@ class CompatibleVersion(Strict):
     reason: str = Field(min_length=1, description="Why approvals given under that version still hold.")
 
 
+class ImportSpec(Strict):
+    """One entry of `imports:`: a pack to take rules, definitions, facts and template items from."""
+
+    pack: str | None = Field(None, description="Folder of the pack, relative to this policy.yaml's folder.")
+    package: str | None = Field(None, description="A pack shipped in an installed Python package: `module:folder`.")
+    rules: list[str] = Field(default_factory=list, description="Rule ids; what they read comes along.")
+    definitions: list[str] = Field(default_factory=list, description="`let` names, e.g. for template conditions.")
+    facts: list[str] = Field(default_factory=list, description="Facts beyond those the imported rules read.")
+    fragments: dict[str, str] = Field(default_factory=dict,
+                                      description="name → `tier.stage.kind.id` of a check, document or sign-off "
+                                                  "of the pack's templates; templates use it as `- use: name`.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ImportSpec":
+        if (self.pack is None) == (self.package is None):
+            raise ValueError("give exactly one of `pack` (a folder) or `package` (module:folder)")
+        return self
+
+
+class InventoryLimit(Strict):
+    """The appetite for aggregate model risk in one tier, checked by `govern status --policy`."""
+
+    max_past_review: int | None = Field(None, ge=0, description="Models allowed past their review date "
+                                        "(an approval whose `valid_for` ran out).")
+    max_open_waivers: int | None = Field(None, ge=0, description="Waivers allowed in force at once.")
+
+
 class Manifest(Strict):
     """`policy.yaml`: what the pack is and the vocabulary its files share."""
 
@@ -120,6 +149,11 @@ class Manifest(Strict):
     compatible_with: list[CompatibleVersion] = Field(
         default_factory=list,
         description="Earlier digests of this pack under which sign-offs and waivers still count.")
+    imports: list[ImportSpec] = Field(default_factory=list,
+                                      description="Rules, definitions, facts and template items of other packs.")
+    inventory_limits: dict[str, InventoryLimit] = Field(
+        default_factory=dict, description="tier → limits on the inventory's aggregate model risk (`govern status "
+                                          "--policy`).")
     facts_file: str = "facts.yaml"
     rules: list[str] = Field(default_factory=lambda: ["rules/*.rules"], description="Glob patterns.")
     templates: dict[str, str] = Field(description="tier → template file.")

@@ -67,6 +67,8 @@ class Policy:
     locations: dict[tuple[str, ...], Span] = field(default_factory=dict)  # (tier, stage, kind, id) → span
     sources: dict[str, str] = field(repr=False, default_factory=dict)  # display path → text
     digest: str = ""
+    #: rule id → the `imports:` source it came from (a pack folder or `package:module:folder`)
+    imported_rules: dict[str, str] = field(default_factory=dict)
     _locations: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property

@@ -40,6 +40,10 @@ class InventoryItem:
     pending: list[dict[str, Any]] = field(default_factory=list)
     expiring_approvals: list[dict[str, Any]] = field(default_factory=list)
     expiring_waivers: list[dict[str, Any]] = field(default_factory=list)
+    #: approvals whose validity ran out before ``today``: the model is past its review date
+    past_review: list[dict[str, Any]] = field(default_factory=list)
+    #: waivers still in force on ``today``
+    open_waivers: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"use_case": self.use_case_id, "name": self.name, "tier": self.tier, "model": self.model,
@@ -47,7 +51,46 @@ class InventoryItem:
                 "last_decision": {"evaluation": self.evaluation_id, "target": self.target, "allowed": self.allowed,
                                   "recorded_at": self.recorded_at.isoformat()},
                 "pending_signoffs": self.pending, "expiring_approvals": self.expiring_approvals,
-                "expiring_waivers": self.expiring_waivers}
+                "expiring_waivers": self.expiring_waivers, "past_review": self.past_review,
+                "open_waivers": self.open_waivers}
+
+
+@dataclass
+class TierRisk:
+    """Aggregate model risk of one tier of one pack: how many models, how many past their
+    review date, how many waivers in force (SR 11-7 §VI: model risk in the aggregate)."""
+
+    policy: str
+    tier: str
+    models: int = 0
+    blocked: int = 0
+    past_review: int = 0
+    open_waivers: int = 0
+    breaches: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy": self.policy, "tier": self.tier, "models": self.models, "blocked": self.blocked,
+                "past_review": self.past_review, "open_waivers": self.open_waivers, "breaches": self.breaches}
+
+
+def aggregate(items: list[InventoryItem], limits: dict[str, dict[str, dict[str, int | None]]] | None = None
+              ) -> list[TierRisk]:
+    """Per pack and tier, from each use case's latest decision; ``limits`` (pack name → tier →
+    ``max_past_review``/``max_open_waivers``, the pack's ``inventory_limits``) marks breaches."""
+    by_key: dict[tuple[str, str], TierRisk] = {}
+    for item in items:
+        risk = by_key.setdefault((item.policy["name"], item.tier), TierRisk(item.policy["name"], item.tier))
+        risk.models += 1
+        risk.blocked += 0 if item.allowed else 1
+        risk.past_review += 1 if item.past_review else 0
+        risk.open_waivers += len(item.open_waivers)
+    for (policy, tier), risk in by_key.items():
+        limit = ((limits or {}).get(policy) or {}).get(tier) or {}
+        for key, count, what in (("max_past_review", risk.past_review, "model(s) past their review date"),
+                                 ("max_open_waivers", risk.open_waivers, "open waiver(s)")):
+            if limit.get(key) is not None and count > limit[key]:
+                risk.breaches.append(f"{count} {what}, limit {limit[key]}")
+    return [by_key[k] for k in sorted(by_key)]
 
 
 def inventory(store: "Store", *, today: _dt.date | None = None, expiring_within: int = 30) -> list[InventoryItem]:
@@ -68,6 +111,16 @@ def _item(r: Recorded, today: _dt.date, horizon: _dt.date) -> InventoryItem:
     for a in sorted(approvals, key=lambda x: x["expires"]):  # stable: by id within a day
         item.expiring_approvals.append({"gate": a["gate"], "role": a["role"], "signer": a["signer"],
                                         "expires": a["expires"], "expired": date(a["expires"]) < today})
+    latest = {}
+    for a in view["approvals"]:  # a later approval of the same gate and role renews the review
+        if a["decision"] == "approve":
+            key = (a["gate"], a["role"])
+            if key not in latest or (a["expires"] or "9999") > (latest[key]["expires"] or "9999"):
+                latest[key] = a
+    item.past_review = [{"gate": a["gate"], "role": a["role"], "expired": a["expires"]}
+                        for key, a in sorted(latest.items()) if a["expires"] is not None and date(a["expires"]) < today]
+    item.open_waivers = [{"check": f"{w['gate']}.{w['check_id']}", "expires": w["expires"]} for w in view["waivers"]
+                         if w["expires"] is None or date(w["expires"]) >= today]
     waived = [w for w in view["waivers"] if w["expires"] is not None and date(w["expires"]) <= horizon]
     for w in sorted(waived, key=lambda x: x["expires"]):
         item.expiring_waivers.append({"check": f"{w['gate']}.{w['check_id']}", "approver": w["approver"],

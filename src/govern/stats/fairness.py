@@ -47,6 +47,8 @@ class GroupFairness(ToDict):
     accuracy: float | None
     too_small: bool
     reasons: tuple[str, ...] = ()
+    #: under ``min_share`` of the rows: its rate is reported, it takes no part in impact ratios
+    excluded: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class GroupingFairness(ToDict):
     max_fpr_gap: float | None
     equalized_odds_difference: float | None
     reasons: tuple[str, ...] = ()
+    excluded_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,7 @@ class FairnessReport(ToDict):
     threshold: float | None
     min_group_size: int
     groupings: tuple[GroupingFairness, ...]
+    min_share: float = 0.0
 
     def grouping(self, *attributes: str) -> GroupingFairness:
         """The result for exactly these attributes (order-insensitive)."""
@@ -193,7 +197,7 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list[str]], outcomes: _Outcomes,
-              min_group_size: int, include_empty: bool) -> GroupingFairness:
+              min_group_size: int, include_empty: bool, min_share: float = 0.0) -> GroupingFairness:
     sizes = [len(lab) for lab in labels]
     combined = codes[0]
     for c, k in zip(codes[1:], sizes[1:]):
@@ -210,6 +214,7 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
     present = np.flatnonzero(n > 0) if not include_empty else np.arange(n_cells)
     has_truth = outcomes.positive is not None
 
+    n_total = int(n.sum())
     raw = []
     for g in present.tolist():
         idx = np.unravel_index(g, sizes) if len(sizes) > 1 else (g,)
@@ -221,6 +226,12 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
         reasons = []
         if n_g < min_group_size:
             reasons.append(f"{n_g} rows < min_group_size {min_group_size}: too small to assess")
+        # 6 RCNY §5-301(d): a category under a share of the data may be left out of impact ratios
+        # (still reported with its count and rate); an empty category is simply absent.
+        excluded = 0 < n_g < min_share * n_total
+        if excluded:
+            reasons.append(f"{n_g} rows, {n_g / n_total:.2%} of the data < min_share {min_share:g}: excluded "
+                           "from impact ratios")
         tpr = fpr = acc = None
         if has_truth:
             tpr, fpr, acc = _ratio(int(tp[g]), pos), _ratio(int(fp[g]), neg), _ratio(int(tp[g] + tn[g]), n_g)
@@ -229,11 +240,11 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
             if n_g and neg == 0:
                 reasons.append("no negatives: FPR undefined")
         raw.append((" & ".join(values), dict(zip(attrs, values)), n_g, n_sel, _ratio(n_sel, n_g), pos, neg,
-                    tpr, fpr, acc, n_g < min_group_size, reasons))
+                    tpr, fpr, acc, n_g < min_group_size, reasons, excluded))
 
     # A group whose attribute is unknown is reported but not compared: it is nobody's category,
     # and NYC LL144 audits leave unknown categories out of impact ratios.
-    assessable = [r for r in raw if not r[10] and r[4] is not None and MISSING not in r[1].values()]
+    assessable = [r for r in raw if not r[10] and not r[12] and r[4] is not None and MISSING not in r[1].values()]
     rates = [r[4] for r in assessable]
     max_rate = max(rates) if rates else None
     summary_reasons = []
@@ -247,14 +258,14 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
         summary_reasons.append("no assessable group has any selection: impact ratios undefined")
 
     groups = []
-    for (label, group, n_g, n_sel, rate, pos, neg, tpr, fpr, acc, small, reasons) in raw:
+    for (label, group, n_g, n_sel, rate, pos, neg, tpr, fpr, acc, small, reasons, excluded) in raw:
         unknown = MISSING in group.values()
         if unknown:
             reasons = reasons + ["attribute unknown: reported, not compared"]
-        impact = rate / max_rate if rate is not None and max_rate and not unknown else None
+        impact = rate / max_rate if rate is not None and max_rate and not unknown and not excluded else None
         groups.append(GroupFairness(label, group, n_g, n_sel, finite(rate), finite(impact),
                                     pos if has_truth else None, neg if has_truth else None,
-                                    finite(tpr), finite(fpr), finite(acc), small, tuple(reasons)))
+                                    finite(tpr), finite(fpr), finite(acc), small, tuple(reasons), excluded))
 
     def spread(values: list[float | None]) -> float | None:
         defined = [v for v in values if v is not None]
@@ -280,6 +291,7 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
         max_fpr_gap=finite(fpr_gap) if comparable else None,
         equalized_odds_difference=finite(eod) if comparable else None,
         reasons=tuple(summary_reasons),
+        excluded_groups=tuple(g.label for g in groups if g.excluded),
     )
 
 
@@ -309,6 +321,7 @@ def fairness_report(
     bands: Mapping[str, Sequence[float]] | None = None,
     min_group_size: int = 30,
     pos_label: Any = 1,
+    min_share: float = 0.0,
 ) -> FairnessReport:
     """Selection rates, impact ratios (four-fifths rule), TPR/FPR gaps by attribute and intersection.
 
@@ -317,7 +330,11 @@ def fairness_report(
     accuracy need ``y_true``. ``bands`` turns a continuous attribute (age) into declared
     half-open bands; ``intersections=True`` adds every combination of two or more attributes.
     Rows with a missing prediction, score or label are dropped and counted in ``n_dropped``.
+    A category holding less than ``min_share`` of the rows is reported but left out of the
+    impact ratios and the summary (the optional exclusion of 6 RCNY §5-301(d)).
     """
+    if not 0.0 <= min_share < 1.0:
+        raise ValueError(f"min_share must be a fraction in [0, 1), got {min_share}")
     if not sensitive:
         raise ValueError("fairness needs at least one sensitive attribute")
     outcomes = _outcomes(df, y_pred, score, threshold, y_true, pos_label)
@@ -339,10 +356,10 @@ def fairness_report(
     groupings = []
     for attr in sensitive:
         groupings.append(_grouping((attr,), [codes[attr]], [labels[attr]], outcomes, min_group_size,
-                                   include_empty=True))
+                                   include_empty=True, min_share=min_share))
     for combo in _intersection_sets(list(sensitive), intersections):
         groupings.append(_grouping(combo, [codes[a] for a in combo], [labels[a] for a in combo], outcomes,
-                                   min_group_size, include_empty=False))
+                                   min_group_size, include_empty=False, min_share=min_share))
     n = int(outcomes.selected.size)
     overall = float(outcomes.selected.sum()) / n if n else None
     return FairnessReport(
@@ -354,4 +371,5 @@ def fairness_report(
         threshold=finite(threshold) if threshold is not None else None,
         min_group_size=min_group_size,
         groupings=tuple(groupings),
+        min_share=min_share,
     )

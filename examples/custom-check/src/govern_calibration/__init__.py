@@ -1,0 +1,1 @@
+"""Expected calibration error as a govern `custom` check (see check.py)."""
