@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pydantic models are built only when a bundle has a manifest
 #: kept here (not imported from the manifest module) so bundles without one never load pydantic
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
 
+#: The model card of a Hugging Face repository; the bundle's model card unless another file is.
+HF_CARD = "README.md"
 #: OS junk that never counts as evidence (Finder writes it whenever a folder is opened).
 IGNORED_NAMES = frozenset({".DS_Store"})
 #: A bundle with more files than this is not evidence but a DoS.
@@ -356,3 +358,8 @@ def _apply_conventions(files: dict[str, EvidenceFile], manifest: Manifest | None
         role = conventional_role(path)
         if role is not None and role not in owned:
             ef.role = role
+    # A Hugging Face repository's card is its README.md: the model card when nothing else is one
+    card = files.get(HF_CARD)
+    if (card is not None and HF_CARD not in listed and "model_card" not in owned
+            and not any(f.role == "model_card" for f in files.values())):
+        card.role = "model_card"
