@@ -33,6 +33,7 @@ IMPLEMENTATIONS: dict[str, str] = {
     "drift": "govern.checks.drift:run",
     "data_quality": "govern.checks.quality:run",
     "stability": "govern.checks.stability:run",
+    "suite": "govern.checks.suite:run",
 }
 
 #: Conditions applied when a template gives none (documented in docs/checks.md).

@@ -25,6 +25,7 @@ CHECK_PARAMS: dict[str, tuple[str, ...]] = {
               "segment_by", "domain_classifier", "bins", "max_rows"),
     "data_quality": _DATA + ("schema", "max_missing", "ranges", "reference", "duplicates", "columns"),
     "stability": _DATA + ("model", "epsilon", "columns", "max_rows"),
+    "suite": ("suite", "file", "tool", "allow_warnings", "allow_not_run"),
     "prohibited": (),
 }
 
@@ -41,5 +42,6 @@ CHECK_KINDS: dict[str, str] = {
     "drift": "reference vs current data per feature (KS, PSI, Wasserstein, chi-squared), domain classifier",
     "data_quality": "schema, missing values, ranges against the training domain, duplicates",
     "stability": "a small input perturbation gives a bounded output change",
+    "suite": "a named Great Expectations, Evidently or Deepchecks suite succeeded; each failed test named",
     "prohibited": "the tier forbids deployment; never passes and cannot be waived",
 }

@@ -57,8 +57,9 @@ def card_metrics(card: "ModelCard") -> Metrics:
     if builder.problems:
         raise InputError(builder.problems)
     derived = YamlDocument(doc.path, doc.text, builder.tree, builder.positions)
+    # the short addresses are copies of values under `datasets`: each value is reported once
     problems = [derived.diagnostic("metrics-out-of-range", message, loc, hint)
-                for loc, message, hint in out_of_range(builder.tree)]
+                for loc, message, hint in out_of_range(builder.tree.get("datasets", {}), ("datasets",))]
     if problems:
         raise InputError(problems)
     return Metrics(builder.tree, derived)
