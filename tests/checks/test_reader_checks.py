@@ -130,3 +130,34 @@ def test_lineage_check_reads_dvc(tmp_path):
                                "dataset:pipeline/data/train.csv → job:train → dataset:pipeline/model/model.pkl → "
                                "model:credit-model"]
     assert {e.path for e in lineage.evidence} == {"pipeline/dvc.lock", "pipeline/dvc.yaml"}
+
+
+def test_from_the_command_line_a_malformed_result_is_named_and_a_listed_missing_file_is_exit_2(tmp_path):
+    from tests.sign.conftest import govern
+
+    pack = tmp_path / "pack"
+    shutil.copytree(MINI, pack)
+    template = {"stages": [{"id": "development", "raci": {"data_scientist": "A/R"}},
+                           {"id": "validation", "raci": {"validator": "A/R"}, "gate": {"checks": [
+                               {"id": "contract", "kind": "suite", "params": {"suite": "credit_ranges"}}]}}]}
+    (pack / "templates" / "high.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
+    evidence = tmp_path / "evidence"
+    (evidence / "great_expectations").mkdir(parents=True)
+    shutil.copy(READERS / "huggingface" / "README.md", evidence / "README.md")
+    text = (READERS / "great_expectations" / "credit_ranges.json").read_text()
+    broken = text.replace('"evaluated_expectations": 4', '"evaluated_expectations": NaN', 1)
+    assert broken != text
+    (evidence / "great_expectations" / "credit_ranges.json").write_text(broken)
+    args = ("check", pack / "use_cases" / "credit.yaml", "-p", pack, "-e", evidence, "--target", "validation",
+            "--no-store", "--as-of", "2026-06-01")
+    result = govern(*args)
+    assert result.code == 1
+    line = broken.splitlines().index(next(x for x in broken.splitlines() if "NaN" in x)) + 1
+    assert f"great_expectations/credit_ranges.json:{line}" in result.out and "not a finite number" in result.out
+
+    (evidence / "manifest.yaml").write_text(
+        "bundle: b\nmodel: {name: credit, version: '1'}\nfiles:\n"
+        "  - {path: great_expectations/credit_ranges.json, role: suite_results}\n"
+        "  - {path: pipeline/dvc.lock, role: lineage}\n")
+    result = govern(*args)
+    assert result.code == 2 and "manifest lists `pipeline/dvc.lock`, which does not exist" in result.err

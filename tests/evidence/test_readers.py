@@ -205,3 +205,19 @@ def test_a_lock_that_is_not_one(tmp_path):
     with pytest.raises(InputError) as exc:
         load_dvc(tmp_path / "dvc.lock")
     assert _codes(exc) == ["dvc-invalid"] and "stages" in exc.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize("path, role", [
+    ("great_expectations/credit_ranges.json", "suite_results"),
+    ("gx/uncommitted/validations/credit_ranges/__none__/20261127T091205Z/credit-applicants.json", "suite_results"),
+    ("evidently/nightly/drift.json", "suite_results"),
+    ("deepchecks/integrity.json", "suite_results"),
+    ("dvc.lock", "lineage"),
+    ("pipeline/dvc.yaml", "lineage"),
+    ("gx/expectations/credit_ranges.json", None),  # a suite's definition is not a result
+    ("great_expectations.json", None),
+])
+def test_conventional_paths(path, role):
+    from govern.evidence.bundle import conventional_role
+
+    assert conventional_role(path) == role

@@ -148,6 +148,18 @@ def test_what_verification_refuses(approved, attest, evidence, pack, tmp_path, c
     assert any(fragment in p for p in result.json()["envelopes"][0]["problems"]), result.out
 
 
+def test_an_image_named_as_a_further_subject(approved, attest, evidence, pack, tmp_path):
+    image = "registry.example.com/credit-scorer@sha256:" + "ab" * 32
+    result, file = attest("rita", "production", "image.intoto.jsonl", "--attest-subject", image)
+    assert result.code == 0, result.err
+    statement = json.loads(base64.b64decode(_envelope(file)["payload"]))
+    assert [s["name"] for s in statement["subject"]] == [MODEL, "registry.example.com/credit-scorer"]
+    assert statement["subject"][1]["digest"] == {"sha256": "ab" * 32}
+    assert verify(pack, file, evidence / MODEL, "-t", "production").code == 0
+    bad, _ = attest("rita", "production", "bad.jsonl", "--attest-subject", "credit-scorer:latest")
+    assert bad.code == 2 and "NAME@sha256:HEX" in bad.err
+
+
 def test_the_same_decision_gives_the_same_envelope_bytes(approved, attest):
     _, first = attest(name="a.intoto.jsonl")
     _, second = attest(name="b.intoto.jsonl")

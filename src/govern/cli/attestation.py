@@ -8,6 +8,7 @@ the predicate, and `govern verify-attestation` refuses a model the decision does
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from govern.errors import Diagnostic, InputError, Span
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+    from govern.attest.statement import Subject
     from govern.evaluate.results import Decision
     from govern.policy.pack import Policy
 
@@ -26,9 +28,11 @@ class Attester:
     person: str
     keyid: str
     key: "Ed25519PrivateKey"
+    #: subjects the caller names besides the bundle's model files (the image that ships the model)
+    extra: tuple["Subject", ...] = ()
 
 
-def attester(policy: "Policy", key: str | None, path: Path) -> Attester:
+def attester(policy: "Policy", key: str | None, path: Path, subjects: tuple[str, ...] = ()) -> Attester:
     """The private key and the pack person it belongs to: an envelope no verifier would accept is refused."""
     from govern.cli.signing import load_signing_key
     from govern.sign.verify import Keyring
@@ -51,7 +55,22 @@ def attester(policy: "Policy", key: str | None, path: Path) -> Attester:
             "attest-key-unknown", f"key {key_path} ({fp}) {what} in policy {policy.name}", Span(str(key_path)),
             "verifiers check the attestation against the pack's people: add its public key (`govern keys show`) "
             "to one person's entry, e.g. a `ci-gate` identity"))
-    return Attester(owners.pop(), fp, private_key)
+    return Attester(owners.pop(), fp, private_key, tuple(_subject(text) for text in subjects))
+
+
+_SUBJECT = re.compile(r"^(?P<name>[^@\s]+)@sha256:(?P<hex>[0-9a-f]{64})$")
+
+
+def _subject(text: str) -> "Subject":
+    """``registry.example.com/credit-scorer@sha256:<hex>`` → a subject, as image references are written."""
+    from govern.attest.statement import Subject
+
+    match = _SUBJECT.match(text.strip())
+    if match is None:
+        raise InputError(Diagnostic("attest-bad-subject", f"--attest-subject {text!r} is not NAME@sha256:HEX",
+                                    hint="e.g. registry.example.com/credit-scorer@sha256:<64 hex digits>, the "
+                                         "digest `docker buildx imagetools inspect` or `crane digest` prints"))
+    return Subject(match.group("name"), match.group("hex"))
 
 
 def write(decision: "Decision", evidence: Path, signer: Attester, path: Path) -> None:
@@ -61,7 +80,7 @@ def write(decision: "Decision", evidence: Path, signer: Attester, path: Path) ->
 
     bundle = EvidenceBundle.open(evidence)
     subjects = model_subjects(bundle, decision.model_digest)
-    envelope = attest(decision.to_dict(), subjects, signer.key, signer.keyid)
+    envelope = attest(decision.to_dict(), subjects + list(signer.extra), signer.key, signer.keyid)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -57,9 +57,12 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Also write the decision as an in-toto attestation about the model artifact, in a DSSE envelope "
               "signed with --key (see `govern verify-attestation` and docs/attestations.md).")
 @click.option("--key", "attest_key", metavar="NAME|PATH", help="Signing key for --attest: a person of the pack's.")
+@click.option("--attest-subject", "attest_subjects", multiple=True, metavar="NAME@sha256:HEX",
+              help="Also name this artifact as a subject of --attest, e.g. the image shipping the model (repeatable).")
 def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
           outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, no_store: bool,
-          expect_digest: str | None, database: str | None, attest_path: Path | None, attest_key: str | None) -> None:
+          expect_digest: str | None, database: str | None, attest_path: Path | None, attest_key: str | None,
+          attest_subjects: tuple[str, ...]) -> None:
     """Evaluate a use case's gate graph against an evidence bundle.
 
     \b
@@ -112,7 +115,7 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
         if as_of is not None:
             raise click.UsageError("--attest cannot attest a replay (--as-of)")
         _writable(attest_path)
-        signer = attester(policy, attest_key, attest_path)
+        signer = attester(policy, attest_key, attest_path, attest_subjects)
     store = None
     if not no_store and not (no_record and existing_store(database) is None):
         # opened first: an unusable store is exit 2 before anything is evaluated or written;

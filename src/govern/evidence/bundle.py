@@ -48,7 +48,7 @@ CONVENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(p
     ("environment", r"environment/(?:requirements[^/]*\.txt|pylock(?:\.[^/]+)?\.toml|environment\.ya?ml)"),
     ("data", r"data/.+\.(?:csv|parquet)"),
     ("artifact", r"model/.+\.(?:skops|onnx)"),
-    ("suite_results", r"(?:great_expectations|gx|evidently|deepchecks)/.+\.json"),
+    ("suite_results", r"(?:great_expectations|evidently|deepchecks|gx/uncommitted/validations)/.+\.json"),
     ("signoff", r"signoffs/[^/]+\.(?:yaml|yml|json)"),
     ("waiver", r"waivers/[^/]+\.(?:yaml|yml|json)"),
     ("registration", r"registrations/[^/]+\.(?:yaml|yml|json)"),
@@ -220,7 +220,8 @@ class EvidenceBundle:
 def _role_hint(role: str) -> str | None:
     for name, pattern in CONVENTIONS:
         if name == role:
-            return f"by convention its path matches `{pattern.pattern}`, or list it in manifest.yaml"
+            also = f" (or is {HF_CARD}, a Hugging Face card)" if role == "model_card" else ""
+            return f"by convention its path matches `{pattern.pattern}`{also}, or list it in manifest.yaml"
     return "list it in manifest.yaml with this role"
 
 
