@@ -171,6 +171,8 @@ def test_usage_errors_exit_2(attest, pack, evidence, tmp_path, use_case):
     assert result.code == 2 and "belongs to nobody in policy" in result.err and not file.exists()
     missing = govern("check", use_case, "-p", pack, "-e", evidence, "--no-store", "--attest", tmp_path / "x.jsonl")
     assert missing.code == 2 and "needs --key" in missing.err
+    stray = govern("check", use_case, "-p", pack, "-e", evidence, "--no-store", "--key", "rita")
+    assert stray.code == 2 and "only go with --attest" in stray.err
     replay = govern("check", use_case, "-p", pack, "-e", evidence, "--no-store", "--as-of", "2026-06-01",
                     "--attest", tmp_path / "x.jsonl", "--key", "rita")
     assert replay.code == 2 and "replay" in replay.err

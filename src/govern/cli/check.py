@@ -109,6 +109,8 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
     for _, path in outputs:  # an unwritable output is a usage error before anything is evaluated or recorded
         _writable(path)
     signer = None
+    if attest_path is None and (attest_key or attest_subjects):
+        raise click.UsageError("--key and --attest-subject only go with --attest FILE")
     if attest_path is not None:  # a replay is never attested; the key must be a person's of the pack
         from govern.cli.attestation import attester
 

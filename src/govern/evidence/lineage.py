@@ -1,4 +1,7 @@
-"""Lineage YAML and OpenLineage events → one ``networkx.DiGraph`` (see :mod:`lineage_graph`).
+"""Lineage YAML, OpenLineage events and DVC locks → one ``networkx.DiGraph`` (see :mod:`lineage_graph`).
+
+DVC's ``dvc.lock``/``dvc.yaml`` are read by :mod:`govern.evidence.readers.dvc` and come first, so
+the YAML below can tag a DVC path by declaring a dataset whose id is that path.
 
 The YAML form is for teams without an OpenLineage backend::
 

@@ -40,7 +40,7 @@ class ModelCard:
     #: every heading in order, including ones whose normalised title repeats
     section_list: list[Section] = field(default_factory=list)
     #: the parsed front matter (Markdown) or whole document (YAML/JSON), for positions of later errors
-    document: YamlDocument | None = field(default=None, repr=False)
+    document: YamlDocument | None = field(default=None, repr=False, compare=False)
 
     def section(self, title: str) -> Section | None:
         """A section by case/punctuation-insensitive title; metadata keys count as sections too."""
