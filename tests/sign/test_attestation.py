@@ -120,12 +120,21 @@ def test_one_changed_byte_is_refused_by_both_verifiers(approved, attest, evidenc
     assert verify(pack, forged, evidence / MODEL).code == 1
 
 
-def test_a_blocked_decision_is_attested_as_blocked_and_never_verifies(attest, evidence, pack):
-    result, file = attest()
-    assert result.code == 1 and file.is_file()
-    verified = verify(pack, file, evidence / MODEL, "--target", "production")
+def test_a_blocked_decision_is_attested_as_blocked_and_never_verifies(attest, evidence, pack, sign):
+    result, blocked = attest(name="blocked.intoto.jsonl")
+    assert result.code == 1 and blocked.is_file()
+    verified = verify(pack, blocked, evidence / MODEL, "--target", "production")
     assert verified.code == 1
     assert "does not allow `production`" in verified.json()["envelopes"][0]["problems"][0]
+    # sign-offs go into the bundle, but not into the model: the same file, now allowed
+    for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer")):
+        assert sign(signer, role).code == 0
+    _, allowed = attest(name="allowed.intoto.jsonl")
+    both = blocked.with_name("both.intoto.jsonl")
+    both.write_text(blocked.read_text() + "\n" + allowed.read_text())  # a blank line between is fine
+    verified = verify(pack, both, evidence / MODEL, "--target", "production")
+    assert verified.code == 0
+    assert [(e["line"], e["ok"]) for e in verified.json()["envelopes"]] == [(1, False), (3, True)]
 
 
 @pytest.mark.parametrize("change, extra, fragment", [
