@@ -127,7 +127,7 @@ def test_lineage_check_reads_dvc(tmp_path):
     assert lineage.status == "failed"
     assert list(lineage.details) == ["training input does not reach a registered source: "
                                "dataset:pipeline/data/german_credit.csv → job:prepare → "
-                               "dataset:pipeline/data/train.csv → job:train → dataset:pipeline/model/model.pkl → "
+                               "dataset:pipeline/data/train.csv → job:train → dataset:pipeline/model/model.skops → "
                                "model:credit-model"]
     assert {e.path for e in lineage.evidence} == {"pipeline/dvc.lock", "pipeline/dvc.yaml"}
 

@@ -147,11 +147,11 @@ def test_dvc_stages_deps_and_outs_become_lineage_with_hashes(tmp_path):
     assert graph.nodes["job:prepare"]["kind"] == "anonymisation"  # from dvc.yaml's meta.govern.kind
     raw = graph.nodes["dataset:pipeline/data/german_credit.csv"]
     assert raw["digest"] == "md5:3a686d430b756cd88b7ac073fc0fdb44" and raw["size"] == 268042
-    assert graph.has_edge("dataset:pipeline/model/model.pkl", "model:credit-model")
+    assert graph.has_edge("dataset:pipeline/model/model.skops", "model:credit-model")
     # the raw file is the only origin: code is on the job, not an "unregistered source"
     assert unregistered_training_inputs(graph, "credit-model") == [[
         "dataset:pipeline/data/german_credit.csv", "job:prepare", "dataset:pipeline/data/train.csv", "job:train",
-        "dataset:pipeline/model/model.pkl", "model:credit-model"]]
+        "dataset:pipeline/model/model.skops", "model:credit-model"]]
 
 
 def test_lineage_yaml_tags_dvc_paths(tmp_path):

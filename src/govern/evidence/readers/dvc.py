@@ -19,7 +19,7 @@ The lock holds the hashes; ``dvc.yaml`` adds what only it knows:
 * a stage's job kind: ``meta: {govern: {kind: anonymisation}}`` (else the stage name, when it is
   one of the kinds or their verbs -- ``train``, ``evaluate`` -- else ``other``);
 * ``artifacts:`` of ``type: model``: the model node ``model:<name>`` fed by its path, which the
-  ``lineage`` check's ``model`` names (a path works too: ``model: model/model.pkl``).
+  ``lineage`` check's ``model`` names (a path works too: ``model: model/model.skops``).
 
 A stage of ``dvc.yaml`` missing from ``dvc.lock``, or run with another command than it now
 declares, means the lock does not describe the pipeline: an error, with ``dvc repro`` as the fix.
