@@ -192,3 +192,11 @@ def test_usage_errors_exit_2(attest, pack, evidence, tmp_path, use_case):
     (evidence / MODEL).unlink()
     result, _ = attest(name="none.jsonl")
     assert result.code == 2 and "no model artifact" in result.err
+
+
+def test_a_pretty_printed_envelope_is_read_too(approved, attest, evidence, pack):
+    _, file = attest()
+    pretty = file.with_name("pretty.json")
+    pretty.write_text(json.dumps(_envelope(file), indent=2))
+    result = verify(pack, pretty, evidence / MODEL, "-t", "production")
+    assert result.code == 0 and result.json()["envelopes"][0]["line"] == 1
