@@ -131,7 +131,10 @@ class EvaluationContext:
 
     def metrics_file(self) -> "EvidenceFile | None":
         """The file the metrics were read from: the metrics file, else the model card holding them."""
-        return self.optional_file("metrics") or self.optional_file("model_card")
+        try:
+            return self.optional_file("metrics") or self.file(self.metrics().file)
+        except GovernError:
+            return None
 
     def champion(self):
         from govern.evidence.metrics import load_metrics
