@@ -112,9 +112,29 @@ class EvaluationContext:
         return self.bundle.get(role_or_path)
 
     def metrics(self):
+        """``metrics.json`` (or the manifest's `metrics` file); without one, a Hugging Face card's `model-index`."""
         from govern.evidence.metrics import load_metrics
 
-        return self.cached("metrics", lambda: load_metrics(self.file("metrics")))
+        def load():
+            found = self.optional_file("metrics")
+            if found is not None:
+                return load_metrics(found)
+            from govern.evidence.readers.huggingface import card_metrics, has_model_index
+
+            if self.optional_file("model_card") is not None and has_model_index(self.model_card()):
+                return card_metrics(self.model_card())
+            raise InputError(Diagnostic(
+                "evidence-missing", "the evidence bundle has no `metrics` file", Span("metrics"),
+                "add metrics.json (or list a file with role `metrics` in manifest.yaml), or report results "
+                "under `model-index:` in a Hugging Face model card (README.md)"))
+        return self.cached("metrics", load)
+
+    def metrics_file(self) -> "EvidenceFile | None":
+        """The file the metrics were read from: the metrics file, else the model card holding them."""
+        try:
+            return self.optional_file("metrics") or self.file(self.metrics().file)
+        except GovernError:
+            return None
 
     def champion(self):
         from govern.evidence.metrics import load_metrics

@@ -35,6 +35,7 @@ IMPLEMENTATIONS: dict[str, str] = {
     "stability": "govern.checks.stability:run",
     "custom": "govern.checks.custom:run",
     "training": "govern.checks.training:run",
+    "suite": "govern.checks.suite:run",
 }
 
 #: Conditions applied when a template gives none (documented in docs/checks.md).

@@ -53,9 +53,16 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
               help="Fail closed (exit 2) unless the pack's digest is exactly this one: pin it in CI so a "
               "weaker copy of the pack cannot be passed with --policy. Env: GOVERN_POLICY_DIGEST.")
 @database_option
+@click.option("--attest", "attest_path", type=click.Path(path_type=Path), metavar="FILE.intoto.jsonl",
+              help="Also write the decision as an in-toto attestation about the model artifact, in a DSSE envelope "
+              "signed with --key (see `govern verify-attestation` and docs/attestations.md).")
+@click.option("--key", "attest_key", metavar="NAME|PATH", help="Signing key for --attest: a person of the pack's.")
+@click.option("--attest-subject", "attest_subjects", multiple=True, metavar="NAME@sha256:HEX",
+              help="Also name this artifact as a subject of --attest, e.g. the image shipping the model (repeatable).")
 def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
           outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, no_store: bool,
-          expect_digest: str | None, database: str | None) -> None:
+          expect_digest: str | None, database: str | None, attest_path: Path | None, attest_key: str | None,
+          attest_subjects: tuple[str, ...]) -> None:
     """Evaluate a use case's gate graph against an evidence bundle.
 
     \b
@@ -82,6 +89,7 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
       govern check uc.yaml -p policies/eu-ai-act -e evidence/ --target production
       govern check uc.yaml -p policies/eu-ai-act -e evidence/ -f sarif > govern.sarif
       govern check uc.yaml -p ... -e ... -o junit=reports/govern.xml -o markdown=summary.md
+      govern check uc.yaml -p ... -e ... --attest decision.intoto.jsonl --key ci-gate
     """
     from govern.evaluate.pipeline import check as run
     from govern.output import render
@@ -100,6 +108,16 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
         pinned(policy, expect_digest)
     for _, path in outputs:  # an unwritable output is a usage error before anything is evaluated or recorded
         _writable(path)
+    signer = None
+    if attest_path is None and (attest_key or attest_subjects):
+        raise click.UsageError("--key and --attest-subject only go with --attest FILE")
+    if attest_path is not None:  # a replay is never attested; the key must be a person's of the pack
+        from govern.cli.attestation import attester
+
+        if as_of is not None:
+            raise click.UsageError("--attest cannot attest a replay (--as-of)")
+        _writable(attest_path)
+        signer = attester(policy, attest_key, attest_path, attest_subjects)
     store = None
     if not no_store and not (no_record and existing_store(database) is None):
         # opened first: an unusable store is exit 2 before anything is evaluated or written;
@@ -128,6 +146,10 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise _unwritable(path, exc) from None
+    if signer is not None and attest_path is not None:
+        from govern.cli.attestation import write
+
+        write(decision, evidence, signer, attest_path)
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in __import__("os").environ
     click.echo(render(decision, fmt, color=color, explain=explain), nl=False)
     if not decision.allowed:

@@ -39,6 +39,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("govern.cli.audit", "audit", "Verify, checkpoint, prove or export the tamper-evident audit log."),
     "verify-report": ("govern.cli.verify_report", "verify_report",
                       "Check a report's signatures, decision digest and audit proof, offline."),
+    "verify-attestation": ("govern.cli.verify_attestation", "verify_attestation",
+                           "Check a signed decision attestation against a pack and a model file, offline."),
     "diff": ("govern.cli.diff", "diff", "What a policy change does to rules, requirements and the inventory."),
     "report": ("govern.cli.report", "report", "Write the audit-ready PDF report of an evaluation."),
     "schema": ("govern.cli.schema", "schema", "Print JSON Schema for policy, evidence or use-case files."),

@@ -133,8 +133,8 @@ class Checker:
                             f"`{part}`", node.span)
                 return t.ANY
             if part not in current:
-                prefix = ".".join(parts[:depth])
-                full = ".".join(parts[: depth + 1])
+                prefix = n.dotted(parts[:depth])
+                full = n.dotted(parts[: depth + 1])
                 hint = self._suggest(full, self._dotted(prefix, current))
                 what = "field" if depth else "root"
                 self._error("dsl-unknown-field", f"unknown {what} `{full}`", node.span,

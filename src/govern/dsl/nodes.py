@@ -7,6 +7,7 @@ the printed text has different positions.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -40,7 +41,22 @@ class Path:
 
     @property
     def dotted(self) -> str:
-        return ".".join(self.parts)
+        return dotted(self.parts)
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def dotted(parts: tuple[str, ...]) -> str:
+    """A path as the rule language writes it: keys that are no identifier are quoted (``metrics."f1-score"``)."""
+    out = []
+    for part in parts:
+        if _IDENTIFIER.fullmatch(part):
+            out.append(part)
+        else:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            out.append(f'"{escaped}"')
+    return ".".join(out)
 
 
 @dataclass(frozen=True, slots=True)

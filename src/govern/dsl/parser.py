@@ -376,7 +376,8 @@ class _ToAst(Transformer_NonRecursive):
                 "a long list of values belongs in the questionnaire (`facts.yaml`) or pack parameters"))
 
     def path(self, meta, items):
-        return n.Path(tuple(str(t) for t in items), self._span(meta))
+        # a quoted field is a key that is no identifier (`"german-credit"`); quotes are syntax, not part of it
+        return n.Path(tuple(_unescape(str(t)) if t.type == "STRING" else str(t) for t in items), self._span(meta))
 
 
 def _percent_value(text: str) -> float:

@@ -126,7 +126,7 @@ def _judge(ctx: "EvaluationContext", spec: CheckSpec, m: Measurement, condition)
     missing = []
     for parts in reads:
         found = lookup(env, parts)
-        dotted = ".".join(parts)
+        dotted = n.dotted(parts)
         if found is UNDETERMINED:
             missing.append(dotted)
         elif parts[0] != "result" and not isinstance(found, dict):
@@ -151,7 +151,7 @@ def _condition_evidence(ctx: "EvaluationContext", condition) -> tuple:
     for parts in _reads(condition):
         role = roles.get(parts[0])
         if role:
-            found = ctx.optional_file(role)
+            found = ctx.metrics_file() if role == "metrics" else ctx.optional_file(role)
             if found is not None:
                 refs.append(ctx.ref(found))
     return tuple(refs)

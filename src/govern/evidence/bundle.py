@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # pydantic models are built only when a bundle has a manifest
 #: kept here (not imported from the manifest module) so bundles without one never load pydantic
 MANIFEST_NAMES = ("manifest.yaml", "manifest.yml", "manifest.json")
 
+#: The model card of a Hugging Face repository; the bundle's model card unless another file is.
+HF_CARD = "README.md"
 #: OS junk that never counts as evidence (Finder writes it whenever a folder is opened).
 IGNORED_NAMES = frozenset({".DS_Store"})
 #: A bundle with more files than this is not evidence but a DoS.
@@ -40,12 +42,13 @@ CONVENTIONS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((role, re.compile(p
     ("metrics", r"metrics\.json"),
     ("champion_metrics", r"champion_metrics\.json"),
     ("junit", r"junit/.+\.xml|(?:.+/)?[^/]+\.junit\.xml"),
-    ("lineage", r"lineage\.(?:yaml|yml)"),
+    ("lineage", r"lineage\.(?:yaml|yml)|(?:.+/)?dvc\.(?:lock|yaml|yml)"),
     ("openlineage", r"openlineage/.+\.(?:json|jsonl|ndjson)"),
     ("seeds", r"environment/seeds\.json"),
     ("environment", r"environment/(?:requirements[^/]*\.txt|pylock(?:\.[^/]+)?\.toml|environment\.ya?ml)"),
     ("data", r"data/.+\.(?:csv|parquet)"),
     ("artifact", r"model/.+\.(?:skops|onnx)"),
+    ("suite_results", r"(?:great_expectations|evidently|deepchecks|gx/uncommitted/validations)/.+\.json"),
     ("signoff", r"signoffs/[^/]+\.(?:yaml|yml|json)"),
     ("waiver", r"waivers/[^/]+\.(?:yaml|yml|json)"),
     ("registration", r"registrations/[^/]+\.(?:yaml|yml|json)"),
@@ -217,7 +220,8 @@ class EvidenceBundle:
 def _role_hint(role: str) -> str | None:
     for name, pattern in CONVENTIONS:
         if name == role:
-            return f"by convention its path matches `{pattern.pattern}`, or list it in manifest.yaml"
+            also = f" (or is {HF_CARD}, a Hugging Face card)" if role == "model_card" else ""
+            return f"by convention its path matches `{pattern.pattern}`{also}, or list it in manifest.yaml"
     return "list it in manifest.yaml with this role"
 
 
@@ -356,3 +360,8 @@ def _apply_conventions(files: dict[str, EvidenceFile], manifest: Manifest | None
         role = conventional_role(path)
         if role is not None and role not in owned:
             ef.role = role
+    # A Hugging Face repository's card is its README.md: the model card when nothing else is one
+    card = files.get(HF_CARD)
+    if (card is not None and HF_CARD not in listed and "model_card" not in owned
+            and not any(f.role == "model_card" for f in files.values())):
+        card.role = "model_card"

@@ -22,13 +22,13 @@ DATA_MAX_BYTES = 2 * 1024 * 1024 * 1024
 #: it is still part of the bundle digest and addressable by path.
 ROLES: tuple[str, ...] = (
     "manifest", "model_card", "metrics", "champion_metrics", "junit", "lineage", "openlineage",
-    "environment", "seeds", "data", "signoff", "waiver", "registration", "artifact", "other",
+    "environment", "seeds", "data", "signoff", "waiver", "registration", "artifact", "suite_results", "other",
 )
 #: Roles govern parses into memory; every other role (data, artifacts, documents a policy names
 #: by a role of its own, such as `risk_management_plan`) is only digested or streamed.
 _STRUCTURED_ROLES = frozenset({"manifest", "model_card", "metrics", "champion_metrics", "junit", "lineage",
                                "openlineage", "environment", "seeds", "signoff", "waiver", "registration",
-                               "training_record"})
+                               "training_record", "suite_results"})
 
 
 def limit_for(role: str) -> int:

@@ -1,4 +1,7 @@
-"""Lineage YAML and OpenLineage events → one ``networkx.DiGraph`` (see :mod:`lineage_graph`).
+"""Lineage YAML, OpenLineage events and DVC locks → one ``networkx.DiGraph`` (see :mod:`lineage_graph`).
+
+DVC's ``dvc.lock``/``dvc.yaml`` are read by :mod:`govern.evidence.readers.dvc` and come first, so
+the YAML below can tag a DVC path by declaring a dataset whose id is that path.
 
 The YAML form is for teams without an OpenLineage backend::
 
@@ -31,7 +34,7 @@ from pydantic import (
     AliasChoices, BaseModel, ConfigDict, Field, StrictBool, StrictStr, StringConstraints, field_validator,
 )
 
-from govern.errors import Diagnostic, GovernError, InputError
+from govern.errors import Diagnostic, GovernError, InputError, Span
 from govern.evidence.lineage_graph import (
     JOB_KINDS, normalise_kind, pii_without_anonymisation, sources_without_licence, unregistered_training_inputs,
 )
@@ -174,6 +177,23 @@ class _Builder:
             self._dataset(ds, event.file)
             self.graph.add_edge(event.job_id, ds.node_id)
 
+    def add_dvc(self, pipeline: Any) -> None:
+        """A DVC pipeline (:mod:`govern.evidence.readers.dvc`): stages as jobs, paths as datasets with hashes."""
+        for stage in pipeline.stages:
+            job_id = f"job:{stage.name}"
+            self.node(job_id, "job", pipeline.file, kind=stage.kind, command=stage.cmd, params=stage.params or None,
+                      code=[{"path": c.path, "digest": c.digest} for c in stage.code] or None)
+            for group, edge in (("deps", lambda d: (d, job_id)), ("outs", lambda d: (job_id, d))):
+                for item in getattr(stage, group):
+                    node_id = f"dataset:{item.path}"
+                    self.node(node_id, "dataset", pipeline.file, name=item.path, digest=item.digest, size=item.size)
+                    self.graph.add_edge(*edge(node_id))
+        for name, path in pipeline.models.items():
+            model_id = f"model:{name}"
+            self.node(model_id, "model", pipeline.files[-1])
+            self.node(f"dataset:{path}", "dataset", pipeline.files[-1], name=path)
+            self.graph.add_edge(f"dataset:{path}", model_id)
+
     def _dataset(self, ds: Any, origin: str) -> None:
         self.node(ds.node_id, "dataset", origin, tags=ds.tags, registered_source=ds.registered_source,
                   namespace=ds.namespace, name=ds.name, schema_fields=ds.schema_fields or None)
@@ -196,12 +216,26 @@ def _merge_tags(into: dict[str, Any], new: dict[str, Any]) -> None:
             into[key] = value
 
 
-def build_lineage(yaml_sources: Iterable[Source] = (), openlineage_sources: Iterable[Source] = ()) -> nx.DiGraph:
-    """One graph from all sources; all problems of all files are raised together."""
+def build_lineage(yaml_sources: Iterable[Source] = (), openlineage_sources: Iterable[Source] = (),
+                  dvc_sources: Iterable[tuple[Source, Source | None]] = ()) -> nx.DiGraph:
+    """One graph from all sources; all problems of all files are raised together.
+
+    DVC pipelines come first so that lineage.yaml can tag their paths and OpenLineage events add to them.
+    """
     import networkx as nx
+
+    from govern.evidence.readers.dvc import load_dvc
 
     builder = _Builder(nx.DiGraph())
     files: list[str] = []
+    for lock, declared in dvc_sources:
+        try:
+            pipeline = load_dvc(lock, declared)
+        except GovernError as exc:
+            builder.problems.extend(exc.diagnostics)
+            continue
+        files.extend(pipeline.files)
+        builder.add_dvc(pipeline)
     for src in yaml_sources:
         try:
             spec, doc = load_lineage_yaml(src)
@@ -230,9 +264,31 @@ def build_lineage(yaml_sources: Iterable[Source] = (), openlineage_sources: Iter
 
 def lineage_from_bundle(bundle: Any) -> nx.DiGraph:
     """The graph of a bundle's ``lineage`` and ``openlineage`` files (an error if it has neither)."""
-    yaml_files = bundle.files_with_role("lineage")
+    yaml_files, dvc = dvc_files(bundle.files_with_role("lineage"))
     events = bundle.files_with_role("openlineage")
-    if not yaml_files and not events:
+    if not yaml_files and not events and not dvc:
         raise InputError(Diagnostic("evidence-missing", "the evidence bundle has no lineage "
-                                    "(lineage.yaml or openlineage/*.json)"))
-    return build_lineage(yaml_files, events)
+                                    "(lineage.yaml, openlineage/*.json or dvc.lock)"))
+    return build_lineage(yaml_files, events, dvc)
+
+
+def dvc_files(files: list[Any]) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """Split lineage files into lineage YAML and (dvc.lock, the dvc.yaml of the same folder or None).
+
+    A dvc.yaml without its dvc.lock has no hashes: it says what would run, not what ran.
+    """
+    by_name = {f.path: f for f in files}
+    plain, pairs = [], []
+    for f in files:
+        folder, _, base = f.path.rpartition("/")
+        prefix = f"{folder}/" if folder else ""
+        if base == "dvc.lock":
+            pairs.append((f, by_name.get(prefix + "dvc.yaml") or by_name.get(prefix + "dvc.yml")))
+        elif base in ("dvc.yaml", "dvc.yml"):
+            if prefix + "dvc.lock" not in by_name:
+                raise InputError(Diagnostic("evidence-missing", f"{f.path} has no dvc.lock beside it",
+                                            Span(f.path), "the lock holds what ran and its hashes: add the "
+                                            "dvc.lock `dvc repro` wrote"))
+        else:
+            plain.append(f)
+    return plain, pairs

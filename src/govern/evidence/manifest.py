@@ -19,7 +19,7 @@ from govern.evidence.validation import validate
 from govern.load.safe_yaml import YamlDocument, load_yaml_text
 
 #: Built-in roles are model_card, metrics, champion_metrics, junit, lineage, openlineage,
-#: environment, seeds, data, signoff, waiver, artifact and other; a policy may also require
+#: environment, seeds, data, signoff, waiver, artifact, suite_results and other; a policy may also require
 #: documents by a role of its own (e.g. `risk_management_plan`), which the manifest assigns.
 ROLE_PATTERN = r"^[a-z][a-z0-9_.\-]*$"
 _SHA = re.compile(r"^(?:sha256:)?([0-9a-f]{64})$")

@@ -39,6 +39,8 @@ class ModelCard:
     format: str = "markdown"
     #: every heading in order, including ones whose normalised title repeats
     section_list: list[Section] = field(default_factory=list)
+    #: the parsed front matter (Markdown) or whole document (YAML/JSON), for positions of later errors
+    document: YamlDocument | None = field(default=None, repr=False, compare=False)
 
     def section(self, title: str) -> Section | None:
         """A section by case/punctuation-insensitive title; metadata keys count as sections too."""
@@ -108,7 +110,7 @@ def load_model_card(source: Source) -> ModelCard:
 def _structured_card(doc: YamlDocument, fmt: str) -> ModelCard:
     if not isinstance(doc.data, dict):
         raise InputError(doc.diagnostic("model-card-invalid", "a YAML/JSON model card must be a mapping"))
-    card = ModelCard(doc.data, {}, doc.path, fmt)
+    card = ModelCard(doc.data, {}, doc.path, fmt, document=doc)
     for key, value in doc.data.items():
         line = doc.span((key,), key=True).line
         _add_section(card, Section(str(key), 1, _flatten(value), line))
@@ -122,6 +124,7 @@ def parse_markdown_card(text: str, name: str) -> ModelCard:
     """Front matter (``---`` first line … ``---`` or ``...``) as metadata; ATX/setext headings as sections."""
     lines = text.split("\n")
     metadata: dict[str, Any] = {}
+    doc: YamlDocument | None = None
     body_start = 0
     if lines and lines[0].rstrip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
@@ -134,7 +137,7 @@ def parse_markdown_card(text: str, name: str) -> ModelCard:
             raise InputError(doc.diagnostic("model-card-front-matter", "front matter must be a YAML mapping"))
         metadata = doc.data or {}
         body_start = end + 1
-    card = ModelCard(metadata, {}, name, "markdown")
+    card = ModelCard(metadata, {}, name, "markdown", document=doc)
     for section in _sections(lines, body_start):
         _add_section(card, section)
     return card

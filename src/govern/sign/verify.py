@@ -75,6 +75,10 @@ class Keyring:
     def owners(self, fp: str) -> list[KeyEntry]:
         return list(self._build().get(fp, []))
 
+    def entries(self) -> list[KeyEntry]:
+        """Every usable key, for envelopes whose key id is only a hint (DSSE) or absent."""
+        return [entry for entries in self._build().values() for entry in entries]
+
     def fingerprints_of(self, person: str) -> list[str]:
         return [fp for fp, entries in self._build().items() if any(e.person == person for e in entries)]
 

@@ -33,5 +33,5 @@ def default_condition(kind: str) -> str:
         "fairness": "result.min_impact_ratio >= 0.8",
         "drift": "result.drifted_count == 0 and result.unassessed_count == 0",
         "data_quality": "result.problem_count == 0", "document": "document present and non-empty",
-        "prohibited": "never passes",
+        "suite": "every test of the named suite passed", "prohibited": "never passes",
     }.get(kind, "—")
