@@ -106,8 +106,11 @@ def govern(*args: str, cwd: Path, timeout: float = 120) -> Run:
 
 
 def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    """Run ``fn`` in a forked child: (its JSON-able result, seconds, peak MiB the child added to what
-    it inherited).
+    """Run ``fn`` in a forked child: (its JSON-able result, CPU seconds, peak MiB the child added to
+    what it inherited).
+
+    CPU time, not wall time: the bound is on the work a hostile input can cause, and a loaded CI
+    machine (other jobs on two cores) stretches wall time without the input being any worse.
 
     An exception in the child comes back as ``{"crash": traceback}`` so the caller can fail
     with it; a child killed by the kernel comes back as ``{"killed": status}``.
@@ -119,12 +122,12 @@ def measured(fn: Callable[[], Any]) -> tuple[Any, float, float]:
         try:
             os.close(read)
             inherited = _status_mib("VmRSS")  # the parent's pages this child starts with
-            started = time.perf_counter()
+            started = time.process_time()
             try:
                 result = fn()
             except BaseException:  # noqa: BLE001 - reported to the parent as data
                 result = {"crash": traceback.format_exc()}
-            payload = json.dumps({"result": result, "seconds": time.perf_counter() - started,
+            payload = json.dumps({"result": result, "seconds": time.process_time() - started,
                                   "peak": _status_mib("VmHWM") - inherited})
             with os.fdopen(write, "w") as out:
                 out.write(payload)
