@@ -11,7 +11,7 @@ What it does, with the MLflow client only (no govern code):
    run with its metrics and model, registers it and gives that version the alias ``champion``;
 3. logs the release candidate 1.3.0 as a run: its hyper-parameters as params, every number of
    ``metrics.json`` as an MLflow metric (``test/auc``, ``slices/age_lt_35/auc`` …), the training
-   and test rows as dataset inputs (``mlflow.log_input``), the model card, JUnit file, data,
+   rows as a dataset input named after their lineage node (``mlflow.log_input``), the model card, JUnit file, data,
    documents, environment and lineage as artifacts, a ``manifest.yaml`` artifact giving the
    documents their roles and the data its column mapping, and a nested ``validation`` run
    with one metric per test suite; the model is logged with its signature (skops format) and
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -71,7 +72,10 @@ def run_manifest(bundle: Path) -> str:
 
 
 def log_model(mlflow: Any, pipeline: Any, frame: Any) -> Any:
-    """The fitted pipeline as an MLflow model in skops format (never pickle), with its signature."""
+    """The fitted pipeline as an MLflow model in skops format (never pickle), with its signature.
+
+    Logged before the run's metrics: MLflow 3 links a new model to every metric the run already
+    has, fetching each one's history (one request per metric, ~150 here)."""
     import sklearn
     import skops
     from mlflow.models import infer_signature
@@ -83,6 +87,24 @@ def log_model(mlflow: Any, pipeline: Any, frame: Any) -> Any:
         skops_trusted_types=["numpy.dtype", "sklearn.tree._tree.Tree"],
         # pinned explicitly: inferring them would load the model in a subprocess
         pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"skops=={skops.__version__}"])
+
+
+def wait_for(uri: str, seconds: float = 300.0) -> None:
+    """A server started alongside this script (as in CI) may still be coming up: wait for its /health."""
+    import time
+    import urllib.request
+
+    if not uri.startswith(("http://", "https://")):
+        return
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=5):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no MLflow server answers at {uri}") from None
+            time.sleep(0.5)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,6 +134,7 @@ def log(args: argparse.Namespace, bundle: Path) -> int:
     frame = train.anonymise(raw)
     split = train.assign_split(frame)
 
+    wait_for(args.tracking_uri)
     mlflow.set_tracking_uri(args.tracking_uri)
     client = MlflowClient(args.tracking_uri)
     experiment = mlflow.set_experiment(args.experiment)
@@ -120,11 +143,11 @@ def log(args: argparse.Namespace, bundle: Path) -> int:
     # -- the version in production: 1.2.0, registered and aliased `champion` ----------------------
     previous = train.previous_version(frame, split)
     with mlflow.start_run(run_name=f"{previous.name} {previous.version}") as run:
+        info = log_model(mlflow, previous.pipeline, frame)  # first: see log_model
         mlflow.set_tags({"model_version": previous.version, "algorithm": previous.algorithm})
         mlflow.log_params({"algorithm": previous.algorithm, "impute": previous.impute,
                            "training_rows": previous.training_rows, "C": 0.5})
         mlflow.log_metrics(flat_metrics({k: v for k, v in previous_metrics.items() if k != "model"}))
-        info = log_model(mlflow, previous.pipeline, frame)
         result["champion_run_id"] = run.info.run_id
     champion = mlflow.register_model(info.model_uri, args.model_name)
     client.set_registered_model_alias(args.model_name, "champion", champion.version)
@@ -133,6 +156,7 @@ def log(args: argparse.Namespace, bundle: Path) -> int:
     # -- the release candidate: 1.3.0 -------------------------------------------------------------
     release = train.release_candidate(frame, split)
     with mlflow.start_run(run_name=f"{release.name} {release.version}") as run:
+        info = log_model(mlflow, release.pipeline, frame)
         mlflow.set_tags({"model_version": release.version, "algorithm": release.algorithm,
                          "owner": build_evidence.OWNER})
         mlflow.log_params({"algorithm": release.algorithm, "impute": release.impute,
@@ -140,18 +164,13 @@ def log(args: argparse.Namespace, bundle: Path) -> int:
                            "threshold": train.DECISION_THRESHOLD, **{f"seed_{k}": v for k, v in train.SEEDS.items()}})
         mlflow.log_metrics(flat_metrics({k: v for k, v in metrics.items() if k != "model"}))
         training = frame[(split == "train").to_numpy()].assign(split="train")
-        test = frame[(split == "test").to_numpy()].assign(split="test")
         mlflow.log_input(mlflow.data.from_pandas(training, source=build_evidence.UCI_URI, name="training_set",
                                                  targets=train.TARGET), context="training")
-        mlflow.log_input(mlflow.data.from_pandas(test, source=build_evidence.UCI_URI, name="test_set",
-                                                 targets=train.TARGET), context="evaluation")
-        for path in sorted(p for p in bundle.rglob("*") if p.is_file()):
-            relative = path.relative_to(bundle).as_posix()
-            if relative in DERIVED or relative.startswith("model/"):
-                continue
-            folder = path.parent.relative_to(bundle).as_posix()
-            mlflow.log_artifact(str(path), artifact_path=None if folder == "." else folder)
-        mlflow.log_text(run_manifest(bundle), "manifest.yaml")
+        artifacts = bundle.with_name("artifacts")  # the bundle minus what MLflow holds natively
+        shutil.copytree(bundle, artifacts, ignore=lambda folder, names: [
+            n for n in names if Path(folder) == bundle and (n in DERIVED or n == "model")])
+        (artifacts / "manifest.yaml").write_text(run_manifest(bundle), encoding="utf-8")
+        mlflow.log_artifacts(str(artifacts))
         junit = build_evidence.ET.parse(bundle / "junit" / "validation.xml").getroot()
         with mlflow.start_run(run_name="validation", nested=True) as child:
             for suite in junit.iter("testsuite"):
@@ -160,7 +179,6 @@ def log(args: argparse.Namespace, bundle: Path) -> int:
                                     f"{name}/failures": float(suite.get("failures", 0)),
                                     f"{name}/errors": float(suite.get("errors", 0))})
             result["validation_run_id"] = child.info.run_id
-        info = log_model(mlflow, release.pipeline, frame)
         result["run_id"] = run.info.run_id
     candidate = mlflow.register_model(info.model_uri, args.model_name)
     result["version"] = candidate.version

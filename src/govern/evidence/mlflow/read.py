@@ -41,6 +41,8 @@ MAX_TOTAL_BYTES = 8 * 1024 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_CHILD_RUNS = 1_000
 MAX_HISTORY_POINTS = 100_000
+#: Parallel downloads: artifact stores answer one small file at a time slowly.
+DOWNLOAD_THREADS = 4
 #: Version tags govern writes when it promotes (never part of what a decision read).
 GOVERN_TAG_PREFIX = "govern."
 DEFAULT_CHAMPION_ALIAS = "champion"
@@ -294,19 +296,34 @@ def _download_tree(conn: Connection, location: str, target: Path, budget: _Budge
             files.append((path, size))
     files.sort()
     target.mkdir(parents=True, exist_ok=True)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with calling(conn.uri, f"downloading {what}"), ThreadPoolExecutor(max_workers=DOWNLOAD_THREADS) as pool:
+        list(pool.map(lambda item: _fetch(repo, item[0], target), files))  # re-raises the first failure
     for path, size in files:
-        with calling(conn.uri, f"downloading `{path}` ({what})"):
-            local = Path(repo.download_artifacts(path, dst_path=str(target)))
-        expected = (target / path).resolve()
-        if local.resolve() != expected or not expected.is_file() or expected.is_symlink():
+        local = target / path
+        if local.is_symlink() or not local.is_file() or not local.resolve().is_relative_to(target.resolve()):
             raise MlflowError(Diagnostic("mlflow-unsafe-path", f"{what}: `{path}` did not download to a regular "
                                          "file inside the snapshot", Span("--mlflow")))
-        actual = expected.stat().st_size
+        actual = local.stat().st_size
         if size is None:
             _spend(budget, actual, path, what)
-        if actual > DATA_MAX_BYTES:
-            raise _too_large(path, what, actual)
+        if actual > DATA_MAX_BYTES or (size is not None and actual != size):
+            raise MlflowError(Diagnostic("mlflow-download", f"{what}: `{path}` is {actual} bytes, the server "
+                                         f"listed {size}", Span("--mlflow"), "try again; if it persists, the "
+                                         "artifact store is changing under the pull"))
     return [path for path, _ in files]
+
+
+def _fetch(repo: Any, path: str, target: Path) -> None:
+    """One file to ``target/path`` (already checked to be a plain relative path)."""
+    local = target / path
+    local.parent.mkdir(parents=True, exist_ok=True)
+    single = getattr(repo, "_download_file", None)  # one request; download_artifacts first asks "is it a folder?"
+    if callable(single):
+        single(remote_file_path=path, local_path=str(local))
+    else:  # pragma: no cover - every MLflow artifact repository has it today
+        repo.download_artifacts(path, dst_path=str(target))
 
 
 def _spend(budget: _Budget, size: int, path: str, what: str) -> None:
