@@ -85,7 +85,7 @@ def mlflow_server(tmp_path_factory) -> str:
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)  # the server's own process group (uvicorn workers too)
-            process.wait(timeout=5)
+            process.wait(timeout=3)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
