@@ -157,6 +157,51 @@ def test_metric_names_map_through_the_run_manifest_and_history(registry, client,
     assert not (tmp_path / "t").exists()  # all or nothing
 
 
+@pytest.mark.parametrize("artifacts, code, fragment", [
+    ({"metrics.json": "{}"}, "mlflow-reserved-artifact", "the run logged `metrics.json`"),
+    ({"signoffs/x.yaml": "a: 1"}, "mlflow-reserved-artifact", "`signoffs/x.yaml`"),
+    ({"card.md": "# c", "manifest.yaml": "bundle: b\nmodel: {name: m, version: '1'}\nfiles:\n"
+      "  - {path: card.md, role: model_card, sha256: " + "0" * 64 + "}\n"}, "evidence-digest-mismatch",
+     "`card.md` does not match the run's manifest"),
+    ({"card.md": "# c", "manifest.yaml": "bundle: b\nmodel: {name: m, version: '1'}\nfiles:\n"
+      "  - {path: card.md, role: signoff}\n"}, "mlflow-record-artifact", "never read from MLflow"),
+    ({"manifest.yaml": "bundle: b\nmodel: {name: m, version: '1'}\nfiles:\n  - {path: gone.md, role: x}\n"},
+     "evidence-file-missing", "which the run did not log"),
+])
+def test_what_a_run_logs_cannot_impersonate_govern(registry, client, tmp_path, artifacts, code, fragment):
+    run_id = client.create_run(registry.experiment_id, run_name="impersonation").info.run_id
+    for path, text in artifacts.items():
+        client.log_text(run_id, text, path)
+    client.set_terminated(run_id)
+    result = govern("evidence", "pull", f"runs:/{run_id}", "-o", tmp_path / "s", "--tracking-uri", registry.uri)
+    assert result.code == 2 and code in result.err and fragment in result.err, result.err
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_local_store_needs_no_server(tmp_path, monkeypatch):
+    """`sqlite:` (and `file:`) tracking URIs are read directly, and nothing is created where govern runs."""
+    import mlflow
+
+    store = f"sqlite:///{tmp_path / 'local.db'}"
+    mlflow.set_tracking_uri(store)
+    try:
+        with mlflow.start_run() as run:
+            mlflow.log_metric("test/auc", 0.8)
+            mlflow.log_text("# Model card\n", "model_card.md")
+    finally:
+        mlflow.set_tracking_uri(None)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
+    result = govern("evidence", "pull", f"runs:/{run.info.run_id}", "-o", tmp_path / "s", "-f", "json")
+    assert result.code == 0, result.err
+    assert json.loads((tmp_path / "s" / "metrics.json").read_text()) == {"test": {"auc": 0.8}}
+    assert yaml.safe_load((tmp_path / "s" / "manifest.yaml").read_text())["files"][0] == {
+        "path": "metrics.json", "role": "metrics", "sha256": _files(tmp_path / "s")["metrics.json"]}
+    assert list(cwd.iterdir()) == []
+
+
 # -- the registry gate -------------------------------------------------------------------------------
 
 def test_promote_moves_the_alias_only_when_allowed_and_verify_registry_finds_drift(
@@ -195,10 +240,14 @@ def test_promote_moves_the_alias_only_when_allowed_and_verify_registry_finds_dri
     assert finding["status"] == "ok" and finding["decision_digest"] == decision["decision_digest"]
     assert finding["valid_until"]  # the validators' 365-day approvals
 
-    events = govern("audit", "export")
-    assert events.code == 0
-    registry_events = [json.loads(line) for line in events.out.splitlines() if '"registry"' in line]
-    assert any(e.get("kind") == "registry" for e in registry_events)
+    exported = govern("audit", "export")  # both the refusal and the move are audit events
+    assert exported.code == 0
+    moves = [e["payload"] for e in map(json.loads, exported.out.splitlines())
+             if e["kind"] == "registry" and e["payload"]["registered_model"] == name]
+    assert [(m["action"], m["version"], m["alias"]) for m in moves] == [("blocked", "2", "production"),
+                                                                       ("promote", "2", "production")]
+    assert moves[1]["decision_digest"] == decision["decision_digest"] and moves[1]["previous_version"] is None
+    assert moves[1]["model_digest"] == decision["model_digest"] and "tracking_uri" in moves[1]
 
     run_id = client.get_model_version(name, "2").run_id
     client.log_metric(run_id, "test/auc", 0.79)  # the evidence changes after the approvals

@@ -64,7 +64,7 @@ def pull(uri: str, out: Path, tracking_uri: str | None, champion_alias: str | No
 
         emit_json(summary)
         return
-    what = f"{result.name} version {result.version}" if result.name else f"run {result.run_id}"
-    click.echo(f"pulled {what} (run {result.run_id}) → {result.path}: {summary['files']} files")
+    what = f"{result.name} version {result.version} (run {result.run_id})" if result.name else f"run {result.run_id}"
+    click.echo(f"pulled {what} → {result.path}: {summary['files']} files")
     click.echo(f"  evidence {summary['evidence_digest']}")
     click.echo(f"  model    {summary['model_digest']}")

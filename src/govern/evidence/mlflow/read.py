@@ -142,8 +142,6 @@ def _version_record(version: Any) -> dict[str, Any] | None:
 
 
 def _champion(conn: Connection, name: str, alias: str) -> dict[str, Any] | None:
-    from mlflow.exceptions import MlflowException
-
     try:
         with calling(conn.uri, f"reading the {alias} of {name}"):
             version = conn.client.get_model_version_by_alias(name, alias)
@@ -151,8 +149,6 @@ def _champion(conn: Connection, name: str, alias: str) -> dict[str, Any] | None:
         if exc.diagnostics[0].code == "mlflow-not-found":
             return None  # no champion yet: checks comparing with one say so
         raise
-    except MlflowException:  # pragma: no cover - translated above
-        return None
     metrics: dict[str, float] = {}
     if version.run_id:
         with calling(conn.uri, f"reading the run of {name} version {version.version}"):
