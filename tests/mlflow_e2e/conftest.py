@@ -69,52 +69,48 @@ def _healthy(uri: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def mlflow_server(tmp_path_factory) -> str:
+def registry(tmp_path_factory) -> Registry:
+    """The server, and the credit example logged by its own script (which trains while the server starts)."""
     folder = tmp_path_factory.mktemp("mlflow-server")
     port = free_port()
     uri = f"http://127.0.0.1:{port}"
-    env = {**os.environ, **QUIET}
+    # no background job runner (huey workers): the tests need the REST API and the artifact proxy only
+    env = {**os.environ, **QUIET, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
     log = (folder / "server.log").open("wb")
-    process = subprocess.Popen(
+    server = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{folder / 'mlflow.db'}",
          "--artifacts-destination", str(folder / "artifacts"), "--host", "127.0.0.1", "--port", str(port),
          "--workers", "1"],
         cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        yield uri
+        work = tmp_path_factory.mktemp("credit-mlflow")
+        logging = subprocess.Popen([sys.executable, str(EXAMPLE / "log_to_mlflow.py"), "--tracking-uri", uri,
+                                    "--work", str(work)], cwd=work, env={**env, "PYTHONHASHSEED": "0"},
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 240
+        while not _healthy(uri):
+            if server.poll() is not None or time.monotonic() > deadline:
+                logging.kill()
+                logging.communicate()
+                raise RuntimeError(f"the MLflow server did not start: {(folder / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        out, err = logging.communicate(timeout=600)
+        assert logging.returncode == 0, err[-3000:]
+        result = json.loads(out.strip().splitlines()[-1])
+        yield Registry(uri, result["model_name"], result["version"], result["run_id"], result["champion_version"],
+                       result["champion_run_id"], result["validation_run_id"], result["experiment_id"])
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)  # the server's own process group (uvicorn workers too)
-            process.wait(timeout=3)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
+        try:  # the server's own process group: the CLI and its uvicorn worker
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=2)  # a throwaway server: no need to wait for a graceful exit
+            except subprocess.TimeoutExpired:
+                pass
+            os.killpg(server.pid, signal.SIGKILL)  # whatever of the group is still there
+        except ProcessLookupError:
+            pass
+        server.wait(timeout=10)
         log.close()
-
-
-def wait_until_up(uri: str, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not _healthy(uri):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the MLflow server at {uri} did not start within {timeout:.0f} s")
-        time.sleep(0.3)
-
-
-@pytest.fixture(scope="session")
-def registry(mlflow_server, tmp_path_factory) -> Registry:
-    """The credit example logged by its own script; the server is started alongside."""
-    work = tmp_path_factory.mktemp("credit-mlflow")
-    env = {**os.environ, **QUIET, "PYTHONHASHSEED": "0"}
-    logging = subprocess.Popen([sys.executable, str(EXAMPLE / "log_to_mlflow.py"), "--tracking-uri", mlflow_server,
-                                "--work", str(work)], cwd=work, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-    wait_until_up(mlflow_server)
-    out, err = logging.communicate(timeout=600)
-    assert logging.returncode == 0, err[-3000:]
-    result = json.loads(out.strip().splitlines()[-1])
-    return Registry(mlflow_server, result["model_name"], result["version"], result["run_id"],
-                    result["champion_version"], result["champion_run_id"], result["validation_run_id"],
-                    result["experiment_id"])
 
 
 @pytest.fixture(scope="session")

@@ -161,7 +161,7 @@ def test_metric_names_map_through_the_run_manifest_and_history(registry, client,
     ({"metrics.json": "{}"}, "mlflow-reserved-artifact", "the run logged `metrics.json`"),
     ({"signoffs/x.yaml": "a: 1"}, "mlflow-reserved-artifact", "`signoffs/x.yaml`"),
     ({"card.md": "# c", "manifest.yaml": "bundle: b\nmodel: {name: m, version: '1'}\nfiles:\n"
-      "  - {path: card.md, role: model_card, sha256: " + "0" * 64 + "}\n"}, "evidence-digest-mismatch",
+      "  - {path: card.md, role: model_card, sha256: " + "ab" * 32 + "}\n"}, "evidence-digest-mismatch",
      "`card.md` does not match the run's manifest"),
     ({"card.md": "# c", "manifest.yaml": "bundle: b\nmodel: {name: m, version: '1'}\nfiles:\n"
       "  - {path: card.md, role: signoff}\n"}, "mlflow-record-artifact", "never read from MLflow"),
