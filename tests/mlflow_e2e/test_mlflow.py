@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from datetime import date as _date, timedelta as _timedelta
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,11 @@ def test_promote_moves_the_alias_only_when_allowed_and_verify_registry_finds_dri
     [finding] = ok.json()["aliases"]
     assert finding["status"] == "ok" and finding["decision_digest"] == decision["decision_digest"]
     assert finding["valid_until"]  # the validators' 365-day approvals
+    later = _date.fromisoformat(finding["valid_until"]) + _timedelta(days=1)
+    lapsed = govern("verify-registry", "--registered-model", name, "--tracking-uri", registry.uri, "--as-of",
+                    later.isoformat(), "-f", "json")
+    assert lapsed.code == 1 and lapsed.json()["aliases"][0]["status"] == "expired"
+    assert "production sign-off by" in lapsed.json()["aliases"][0]["message"]
 
     exported = govern("audit", "export")  # both the refusal and the move are audit events
     assert exported.code == 0

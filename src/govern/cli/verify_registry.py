@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from govern.cli.common import format_option
+from govern.cli.common import format_option, parse_date
 from govern.cli.main import EXIT_POLICY
 from govern.cli.status import database_option, log_altered
 
@@ -16,10 +16,13 @@ from govern.cli.status import database_option, log_altered
 @click.option("--alias", "aliases", multiple=True, metavar="ALIAS",
               help="Also treat ALIAS as governed (repeatable). By default governed aliases are the stages "
                    "govern has checked or promoted to.")
+@click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
+              help="Judge expiry at another date (default: today, UTC): will the approvals behind today's aliases "
+                   "still hold at the next audit?")
 @format_option("text", "json")
 @database_option
-def verify_registry(registered_model: str | None, tracking_uri: str | None, aliases: tuple[str, ...], fmt: str,
-                    database: str | None) -> None:
+def verify_registry(registered_model: str | None, tracking_uri: str | None, aliases: tuple[str, ...], as_of,
+                    fmt: str, database: str | None) -> None:
     """Is every governed registry alias backed by a valid decision for that exact model?
 
     \b
@@ -53,12 +56,13 @@ def verify_registry(registered_model: str | None, tracking_uri: str | None, alia
                                     "with the registry", hint="pass --database / GOVERN_DATABASE_URL"))
     conn = connect(tracking_uri)
     with Store.open(database) as store, log_altered():
-        findings = run(store, conn, registered_model=registered_model, aliases=aliases)
+        findings = run(store, conn, registered_model=registered_model, aliases=aliases, today=as_of)
     bad = [f for f in findings if f.status in PROBLEMS]
     if fmt == "json":
         from govern.cli.main import emit_json
 
-        emit_json({"tracking_uri": conn.uri, "ok": not bad, "aliases": [f.to_dict() for f in findings]})
+        emit_json({"tracking_uri": conn.uri, "as_of": as_of.isoformat() if as_of else None, "ok": not bad,
+                   "aliases": [f.to_dict() for f in findings]})
     else:
         for f in findings:
             mark = "✓" if f.status == "ok" else "✗"
