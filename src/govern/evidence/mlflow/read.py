@@ -81,6 +81,10 @@ def read(conn: Connection, ref: ModelRef, staging: Path, *, champion_alias: str 
     """Resolve ``ref``, read its records and download its files into ``staging`` (``run/``, ``model/``)."""
     client, uri = conn.client, conn.uri
     version = _version(conn, ref)
+    if version is not None and str(version.status).upper() not in ("READY", "MODELVERSIONSTATUS.READY"):
+        raise MlflowError(Diagnostic(
+            "mlflow-version-not-ready", f"{ref.uri}: version {version.version} of {version.name} is "
+            f"{version.status}, not READY", Span("--mlflow"), "wait for the registration to finish, then check"))
     run_id = version.run_id if version is not None else ref.run_id
     if not run_id:
         raise MlflowError(Diagnostic(
