@@ -45,8 +45,12 @@ def pull(uri: str, out: Path, *, tracking_uri: str | None = None, champion_alias
     ref = parse_uri(uri)
     out = Path(out)
     _check_target(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out.name}.pull-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{out.name}.pull-", dir=out.parent))
+    except OSError as exc:
+        raise MlflowError(Diagnostic("output-unwritable", f"cannot write {out}: {exc.strerror or exc}",
+                                     Span(str(out)))) from None
     try:
         pulled = _pull_into(ref, work, tracking_uri, champion_alias)
         old = None
