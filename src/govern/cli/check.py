@@ -92,7 +92,6 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path | None, mlflow_
     mistaken for one with them).
 
     \b
-    \b
     With --mlflow the evidence is read from an MLflow tracking server (the model version,
     its run's metrics, params, artifacts, dataset inputs, child runs, the champion) into
     a temporary snapshot; --promote STAGE then writes the verdict back to the registry.
