@@ -307,8 +307,8 @@ def _download_tree(conn: Connection, location: str, target: Path, budget: _Budge
                                          "file inside the snapshot", Span("--mlflow")))
         actual = local.stat().st_size
         if size is None:
-            _spend(budget, actual, path, what)
-        if actual > DATA_MAX_BYTES or (size is not None and actual != size):
+            _spend(budget, actual, path, what, count=False)  # the store did not say: the cap applies to the bytes
+        elif actual != size:
             raise MlflowError(Diagnostic("mlflow-download", f"{what}: `{path}` is {actual} bytes, the server "
                                          f"listed {size}", Span("--mlflow"), "try again; if it persists, the "
                                          "artifact store is changing under the pull"))
@@ -326,8 +326,8 @@ def _fetch(repo: Any, path: str, target: Path) -> None:
         repo.download_artifacts(path, dst_path=str(target))
 
 
-def _spend(budget: _Budget, size: int, path: str, what: str) -> None:
-    budget.files += 1
+def _spend(budget: _Budget, size: int, path: str, what: str, *, count: bool = True) -> None:
+    budget.files += 1 if count else 0
     budget.bytes += size
     if size > DATA_MAX_BYTES:
         raise _too_large(path, what, size)
