@@ -130,6 +130,9 @@ def test_pulls_are_byte_identical_and_hold_what_was_read(registry, tmp_path, mon
     assert govern("evidence", "pull", f"models:/{registry.model}@champion", "-o", champion).code == 0
     assert yaml.safe_load((champion / "manifest.yaml").read_text())["model"]["version"] == registry.champion_version
     assert _files(champion)["model/model.skops"] != a["model/model.skops"]
+    by_number = tmp_path / "champion-by-number"  # an alias names a version; the snapshot is the version's
+    assert govern("evidence", "pull", f"models:/{registry.model}/{registry.champion_version}", "-o", by_number).code == 0
+    assert _files(by_number) == _files(champion)
     run = tmp_path / "run"
     assert govern("evidence", "pull", f"runs:/{registry.champion_run_id}", "-o", run).code == 0
     run_manifest = yaml.safe_load((run / "manifest.yaml").read_text())
@@ -179,6 +182,7 @@ def test_what_a_run_logs_cannot_impersonate_govern(registry, client, tmp_path, a
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # MLflow's own SQLAlchemy usage
 def test_a_local_store_needs_no_server(tmp_path, monkeypatch):
     """`sqlite:` (and `file:`) tracking URIs are read directly, and nothing is created where govern runs."""
     import mlflow

@@ -6,6 +6,9 @@ Blocked: no alias moves; the version gets ``govern.blocked_by`` (what blocks it)
 decision tags, and loses ``govern.allowed_stage``. Either way an audit event (kind
 ``registry``) records what was done, with the decision it followed.
 
+Before an alias moves, the version is read again: if its model or evidence is no longer what was
+decided on (a metric logged during the check), nothing moves and the check exits 2.
+
 Order matters for the audit trail: the alias is moved first and the event appended after. If
 the event cannot be written the alias is moved back; if even that fails, the registry holds an
 alias no event accounts for, which is exactly what `govern verify-registry` reports -- the
@@ -73,6 +76,15 @@ def promote(pulled: "Pulled", decision: "Decision", evaluation_id: int, stage: s
                                      Span("--promote"), "name models:/NAME/VERSION (or @ALIAS) to promote"))
     conn = connect(pulled.tracking_uri)
     client, name, version = conn.client, pulled.name, pulled.version
+    if decision.allowed:  # the version may have changed while it was checked: move nothing onto other evidence
+        from govern.registry.verify import digests_now
+
+        model_now, evidence_now = digests_now(conn, name, version)
+        if (model_now, evidence_now) != (decision.model_digest, decision.evidence_digest):
+            raise MlflowError(Diagnostic(
+                "promote-evidence-changed", f"{name} version {version} changed while it was checked (evidence "
+                f"now {evidence_now}, checked {decision.evidence_digest}): alias `{stage}` not moved",
+                Span("--promote"), "run the check again on the version as it is now"))
     with calling(conn.uri, f"reading registered model {name}"):
         aliases = dict(client.get_registered_model(name).aliases or {})
         current_tags = dict(client.get_model_version(name, version).tags or {})

@@ -107,7 +107,7 @@ def _finding(store: "Store", conn: "Connection", events: list[dict[str, Any]], n
         found.message = (f"audit event #{last['seq']} names evaluation {last.get('evaluation')}, which does not "
                          f"record a decision allowing `{alias}`")
         return found
-    model_digest, evidence_digest = _digests_now(conn, name, version)
+    model_digest, evidence_digest = digests_now(conn, name, version)
     if model_digest != last.get("model_digest") or view["model"]["digest"] != model_digest:
         found.status = "model-changed"
         found.message = (f"version {version}'s model files are not the ones decided on (now {model_digest}, "
@@ -130,7 +130,7 @@ def _finding(store: "Store", conn: "Connection", events: list[dict[str, Any]], n
     return found
 
 
-def _digests_now(conn: "Connection", name: str, version: str) -> tuple[str, str]:
+def digests_now(conn: "Connection", name: str, version: str) -> tuple[str, str]:
     """Model and evidence digests of the version as the registry holds it now (a fresh pull)."""
     from govern.evidence.bundle import EvidenceBundle
     from govern.evidence.identity import evidence_digest, model_digest
