@@ -182,6 +182,27 @@ def test_what_a_run_logs_cannot_impersonate_govern(registry, client, tmp_path, a
     assert not (tmp_path / "s").exists()
 
 
+def test_a_model_kept_in_its_run_artifacts_is_read_as_the_model(registry, client, tmp_path):
+    """MLflow 2 logged models under the run (`runs:/RUN_ID/model`); such versions still exist in registries."""
+    logged = Path(client.download_artifacts(registry.run_id, "", str(tmp_path / "src")))  # the credit run's files
+    local = tmp_path / "model"
+    local.mkdir()
+    (local / "MLmodel").write_text("flavors: {}\n")
+    (local / "weights.onnx").write_bytes(b"not really onnx")
+    run_id = client.create_run(registry.experiment_id, run_name="mlflow-2 style").info.run_id
+    client.log_artifacts(run_id, str(local), "model")
+    client.log_artifact(run_id, str(logged / "model_card.md"))
+    client.set_terminated(run_id)
+    client.create_registered_model("credit-run-source")
+    client.create_model_version("credit-run-source", f"runs:/{run_id}/model", run_id=run_id)
+    result = govern("evidence", "pull", "models:/credit-run-source/1", "-o", tmp_path / "s", "--tracking-uri",
+                    registry.uri)
+    assert result.code == 0, result.err
+    roles = {f["path"]: f["role"] for f in yaml.safe_load((tmp_path / "s" / "manifest.yaml").read_text())["files"]}
+    assert roles["model/weights.onnx"] == "artifact" and roles["model/MLmodel"] == "mlflow_model"
+    assert roles["model_card.md"] == "model_card" and not any(p.startswith("model/model/") for p in roles)
+
+
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # MLflow's own SQLAlchemy usage
 def test_a_local_store_needs_no_server(tmp_path, monkeypatch):
     """`sqlite:` (and `file:`) tracking URIs are read directly, and nothing is created where govern runs."""
