@@ -209,6 +209,7 @@ def test_a_local_store_needs_no_server(tmp_path, monkeypatch):
     import mlflow
 
     store = f"sqlite:///{tmp_path / 'local.db'}"
+    monkeypatch.chdir(tmp_path)  # MLflow puts a local store's artifacts in ./mlruns: never in the checkout
     mlflow.set_tracking_uri(store)
     try:
         with mlflow.start_run() as run:
@@ -226,6 +227,7 @@ def test_a_local_store_needs_no_server(tmp_path, monkeypatch):
     assert yaml.safe_load((tmp_path / "s" / "manifest.yaml").read_text())["files"][0] == {
         "path": "metrics.json", "role": "metrics", "sha256": _files(tmp_path / "s")["metrics.json"]}
     assert list(cwd.iterdir()) == []
+    assert (tmp_path / "mlruns").is_dir()  # where the run's artifacts went, and were read from
 
 
 # -- the registry gate -------------------------------------------------------------------------------
