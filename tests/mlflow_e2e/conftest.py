@@ -68,6 +68,15 @@ def _healthy(uri: str) -> bool:
         return False
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_mlflow_files_in_the_checkout():
+    """MLflow writes `./mlruns` and `./mlflow.db` where it runs when told nothing else: never in the checkout."""
+    found = lambda: [p.name for p in (ROOT / "mlruns", ROOT / "mlflow.db", ROOT / "mlartifacts") if p.exists()]  # noqa: E731
+    before = found()
+    yield
+    assert found() == before, f"an MLflow test wrote {sorted(set(found()) - set(before))} into the checkout"
+
+
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory) -> Registry:
     """The server, and the credit example logged by its own script (which trains while the server starts)."""
