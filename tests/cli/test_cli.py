@@ -201,7 +201,7 @@ def test_check_without_data_checks_stays_lean():
             "try:\n    main(['check', %r, '--policy', %r, '--evidence', %r, '--no-record', '-f', 'json'])\n"
             "except SystemExit:\n    pass\n"
             "heavy = [m for m in ('pandas', 'numpy', 'networkx', 'sqlalchemy', 'cryptography', 'weasyprint',"
-            " 'matplotlib') if m in sys.modules]\n"
+            " 'matplotlib', 'mlflow') if m in sys.modules]\n"
             "print('HEAVY', heavy)") % (str(CREDIT), str(MINI), str(evidence))
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "HEAVY []" in result.stdout, result.stdout[-500:] + result.stderr[-500:]

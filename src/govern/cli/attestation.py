@@ -73,18 +73,25 @@ def _subject(text: str) -> "Subject":
     return Subject(match.group("name"), match.group("hex"))
 
 
-def write(decision: "Decision", evidence: Path, signer: Attester, path: Path) -> None:
-    """Sign the decision about the bundle's model artifact(s) and write the envelope atomically."""
+def seal(decision: "Decision", evidence: Path, signer: Attester) -> str:
+    """Sign the decision about the bundle's model artifact(s): the envelope's JSON line.
+
+    Sealed while the bundle is still there: an MLflow snapshot is a temporary folder.
+    """
     from govern.attest.statement import attest, model_subjects
     from govern.evidence.bundle import EvidenceBundle
 
     bundle = EvidenceBundle.open(evidence)
     subjects = model_subjects(bundle, decision.model_digest)
-    envelope = attest(decision.to_dict(), subjects + list(signer.extra), signer.key, signer.keyid)
+    return attest(decision.to_dict(), subjects + list(signer.extra), signer.key, signer.keyid).to_json() + "\n"
+
+
+def write(envelope: str, path: Path) -> None:
+    """Write a sealed envelope atomically: a reader never sees half an attestation."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(envelope.to_json() + "\n", encoding="utf-8")
+        tmp.write_text(envelope, encoding="utf-8")
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

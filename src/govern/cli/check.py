@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterator
 
 import click
 
@@ -31,8 +32,20 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.command()
 @click.argument("use_case_path", metavar="USE_CASE.yaml", type=click.Path(path_type=Path))
 @policy_option
-@click.option("--evidence", "-e", "evidence", required=True, type=click.Path(path_type=Path),
+@click.option("--evidence", "-e", "evidence", type=click.Path(path_type=Path),
               help="Evidence bundle folder (model card, metrics, test results, lineage, data, sign-offs).")
+@click.option("--mlflow", "mlflow_uri", metavar="URI",
+              help="Read the evidence from MLflow instead: models:/NAME/VERSION, models:/NAME@ALIAS or "
+              "runs:/RUN_ID (docs/mlflow.md). The snapshot evaluated is what `govern evidence pull` writes.")
+@click.option("--tracking-uri", "tracking_uri", metavar="URI",
+              help="MLflow tracking server for --mlflow (default: MLFLOW_TRACKING_URI).")
+@click.option("--champion-alias", "champion_alias", metavar="ALIAS",
+              help="Registry alias of the champion the candidate is compared with (default: the run manifest's "
+              "`mlflow.champion_alias`, else `champion`).")
+@click.option("--promote", "promote", metavar="STAGE",
+              help="With --mlflow models:/…: if the decision allows STAGE, set the registry alias STAGE on the "
+              "version and tag it govern.*; if not, move nothing and tag govern.blocked_by. Recorded as an "
+              "audit event. Implies --target STAGE.")
 @click.option("--target", "-t", help="Stage the model wants to enter (default: the last stage of the plan).")
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
               help="Format written to standard output.")
@@ -59,7 +72,8 @@ def _parse_outputs(ctx: click.Context, param: click.Parameter, values: tuple[str
 @click.option("--key", "attest_key", metavar="NAME|PATH", help="Signing key for --attest: a person of the pack's.")
 @click.option("--attest-subject", "attest_subjects", multiple=True, metavar="NAME@sha256:HEX",
               help="Also name this artifact as a subject of --attest, e.g. the image shipping the model (repeatable).")
-def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, fmt: str,
+def check(use_case_path: Path, policy_path: Path, evidence: Path | None, mlflow_uri: str | None,
+          tracking_uri: str | None, champion_alias: str | None, promote: str | None, target: str | None, fmt: str,
           outputs: list[tuple[str, Path]], explain: bool, as_of, no_record: bool, no_store: bool,
           expect_digest: str | None, database: str | None, attest_path: Path | None, attest_key: str | None,
           attest_subjects: tuple[str, ...]) -> None:
@@ -85,8 +99,15 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
     mistaken for one with them).
 
     \b
+    With --mlflow the evidence is read from an MLflow tracking server (the model version,
+    its run's metrics, params, artifacts, dataset inputs, child runs, the champion) into
+    a temporary snapshot; --promote STAGE then writes the verdict back to the registry.
+
+    \b
     Examples:
       govern check uc.yaml -p policies/eu-ai-act -e evidence/ --target production
+      govern check uc.yaml -p policies/eu-ai-act --mlflow models:/credit-risk-scorer/2 \\
+          --tracking-uri http://127.0.0.1:5000 --promote production
       govern check uc.yaml -p policies/eu-ai-act -e evidence/ -f sarif > govern.sarif
       govern check uc.yaml -p ... -e ... -o junit=reports/govern.xml -o markdown=summary.md
       govern check uc.yaml -p ... -e ... --attest decision.intoto.jsonl --key ci-gate
@@ -102,6 +123,7 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
             "replay-recorded", f"--as-of {as_of} replays the decision at a chosen date; a replay is never recorded",
             hint="add --no-record (the store's sign-offs still count) or --no-store; enforcement runs at "
                  "today's date (UTC)"))
+    target = _sources(evidence, mlflow_uri, promote, target, no_record or no_store)
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
     if expect_digest:
@@ -125,15 +147,26 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
         from govern.record.store import Store
 
         store = Store.open(database)
+    promotion = None
+    envelope = ""
     try:
         records = None
         if store is not None:
             from govern.record.sources import StoreRecords
 
             records = StoreRecords(store)
-        decision = run(policy, use_case, evidence, target=target, as_of=as_of, records=records)
+        with _evidence(evidence, mlflow_uri, tracking_uri, champion_alias) as (folder, pulled):
+            decision = run(policy, use_case, folder, target=target, as_of=as_of, records=records)
+            if signer is not None:
+                from govern.cli.attestation import seal
+
+                envelope = seal(decision, folder, signer)
         if store is not None and not no_record:
-            store.record_decision(decision, policy=policy)
+            evaluation_id = store.record_decision(decision, policy=policy)
+            if promote is not None and pulled is not None:
+                from govern.registry.promote import promote as write_back
+
+                promotion = write_back(pulled, decision, evaluation_id, promote, store)
     finally:
         if store is not None:
             store.close()
@@ -149,11 +182,68 @@ def check(use_case_path: Path, policy_path: Path, evidence: Path, target: str | 
     if signer is not None and attest_path is not None:
         from govern.cli.attestation import write
 
-        write(decision, evidence, signer, attest_path)
+        write(envelope, attest_path)
     color = fmt == "text" and sys.stdout.isatty() and "NO_COLOR" not in __import__("os").environ
     click.echo(render(decision, fmt, color=color, explain=explain), nl=False)
+    if promotion is not None:  # stderr: stdout stays the decision in the format asked for
+        for line in promotion.lines():
+            click.echo(line, err=True)
     if not decision.allowed:
         raise SystemExit(EXIT_POLICY)
+
+
+def _sources(evidence: Path | None, mlflow_uri: str | None, promote: str | None, target: str | None,
+             read_only: bool) -> str | None:
+    """Exactly one evidence source; --promote needs a registry version and a recorded decision. → the target."""
+    from govern.errors import Diagnostic, Span
+    from govern.evaluate.pipeline import UsageError
+
+    if (evidence is None) == (mlflow_uri is None):
+        raise UsageError(Diagnostic(
+            "evidence-source", "give the evidence as a folder (--evidence DIR) or from MLflow (--mlflow URI), "
+            "exactly one", hint="e.g. -e examples/credit-risk/evidence, or --mlflow models:/NAME/VERSION"))
+    if mlflow_uri is not None:
+        from govern.evidence.mlflow import parse_uri
+
+        ref = parse_uri(mlflow_uri)  # a bad URI is a usage error before anything is loaded
+        if promote is not None and not ref.registered:
+            raise UsageError(Diagnostic("promote-needs-registry", f"--promote moves a registry alias; "
+                                        f"{mlflow_uri} is a run", Span("--promote"),
+                                        "name the registered version: --mlflow models:/NAME/VERSION"))
+    if promote is None:
+        return target
+    if mlflow_uri is None:
+        raise UsageError(Diagnostic("promote-needs-mlflow", "--promote writes to an MLflow registry: it needs "
+                                    "--mlflow models:/NAME/VERSION", Span("--promote")))
+    from govern.registry.promote import alias_problem
+
+    problem = alias_problem(promote)
+    if problem:
+        raise UsageError(Diagnostic("promote-bad-alias", f"`{promote}` cannot be a registry alias: {problem}",
+                                    Span("--promote")))
+    if target is not None and target != promote:
+        raise UsageError(Diagnostic("promote-target-mismatch", f"--promote {promote} with --target {target}: the "
+                                    "alias may only follow a decision about that stage", Span("--promote"),
+                                    "drop --target (--promote implies it)"))
+    if read_only:
+        raise UsageError(Diagnostic("promote-not-recorded", "--promote needs the decision recorded in the audit "
+                                    "store (the alias move is an audit event)", Span("--promote"),
+                                    "drop --no-record / --no-store"))
+    return promote
+
+
+@contextlib.contextmanager
+def _evidence(evidence: Path | None, mlflow_uri: str | None, tracking_uri: str | None,
+              champion_alias: str | None) -> Iterator[tuple[Path, Any]]:
+    """(the evidence folder, the MLflow pull it came from or None); a pulled snapshot is removed afterwards."""
+    if mlflow_uri is None:
+        assert evidence is not None
+        yield evidence, None
+        return
+    from govern.evidence.mlflow import pulled
+
+    with pulled(mlflow_uri, tracking_uri=tracking_uri, champion_alias=champion_alias) as snapshot:
+        yield snapshot.path, snapshot
 
 
 def _unwritable(path: Path, exc: OSError):

@@ -45,6 +45,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("govern.cli.report", "report", "Write the audit-ready PDF report of an evaluation."),
     "schema": ("govern.cli.schema", "schema", "Print JSON Schema for policy, evidence or use-case files."),
     "init": ("govern.cli.init", "init", "Write a use-case descriptor by answering the pack's questions."),
+    "evidence": ("govern.cli.evidence", "evidence", "Pull evidence from where it lives (MLflow) into a bundle folder."),
+    "verify-registry": ("govern.cli.verify_registry", "verify_registry",
+                        "Check every governed MLflow registry alias against the audit log."),
 }
 
 

@@ -67,6 +67,19 @@ class Columns(_Strict):
     categorical: list[StrictStr] = Field(default_factory=list)
 
 
+class MlflowSettings(_Strict):
+    """How a run logged to MLflow maps onto the check vocabulary (docs/mlflow.md); read from the run's own
+    ``manifest.yaml`` artifact by `govern evidence pull` and kept in the snapshot's manifest."""
+
+    metrics: dict[StrictStr, StrictStr] = Field(
+        default_factory=dict, description="Check path (e.g. `test.auc`) ← MLflow metric key (e.g. `test_auc`). "
+        "Unmapped keys are split on `/` and `.`: `test/auc` is `metrics.test.auc`.")
+    history: list[StrictStr] = Field(default_factory=list,
+                                     description="Check paths that get every logged value (by step), not the latest.")
+    champion_alias: StrictStr | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*$",
+                                             description="Registry alias of the champion (default `champion`).")
+
+
 class Manifest(_Strict):
     """An evidence bundle's manifest: what the bundle is, the role of each file and its digest."""
 
@@ -74,6 +87,7 @@ class Manifest(_Strict):
     model: ManifestModel
     files: list[ManifestFile] = Field(default_factory=list)
     columns: Columns | None = None
+    mlflow: MlflowSettings | None = None
 
 
 def load_manifest(path: Path, display: str) -> tuple[Manifest, YamlDocument]:

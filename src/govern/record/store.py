@@ -243,6 +243,32 @@ class Store:
         self._on_schedule(witness, None)
         return seq
 
+    def record_registry(self, use_case_id: str, payload: dict[str, Any]) -> int:
+        """Append a `registry` event: govern moved (or refused to move) a model registry alias.
+
+        The event is the only record of it (no table): `verify-registry` compares the registry
+        with these events, so an alias moved by hand is one no event accounts for.
+        """
+        seq = self.record_event("registry", use_case_id, payload)
+        assert seq is not None  # appended unconditionally
+        return seq
+
+    def registry_events(self) -> list[dict[str, Any]]:
+        """Every `registry` event's payload (with ``seq`` and ``recorded_at``), in log order, each checked."""
+        from govern.record.recorded import events
+
+        with read(self.engine) as conn:
+            found = list(events(conn, EVENT.c.kind == "registry"))
+        return [{**r.payload, "seq": r.seq} for r in found]
+
+    def evaluation_view(self, evaluation_id: int) -> dict[str, Any] | None:
+        """What an evaluation's event recorded of it (verdict, approvals with their expiry, waivers), or None."""
+        from govern.record.recorded import events
+
+        with read(self.engine) as conn:
+            found = list(events(conn, EVENT.c.kind == "evaluation", EVENT.c.record_id == evaluation_id))
+        return found[-1].view() if found else None
+
     def add_signed(self, record: "SignedRecord", *, recorded_at: _dt.datetime | None = None) -> int:
         """Store a signed sign-off or waiver exactly as signed; adding the same record again returns its id."""
         from govern.record.signed import columns_of

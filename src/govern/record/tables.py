@@ -203,7 +203,7 @@ class AuditEvent(Table, table=True):
     __table_args__ = (Index(None, "kind", "subject", "seq"), Index(None, "kind", "record_id"))
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     version: int
-    kind: str  # evaluation | signoff | waiver | registration | policy | report | signoff_request | notification
+    kind: str  # evaluation | signoff | waiver | registration | policy | report | signoff_request | notification | registry
     subject: str  # the use case id (the policy name for policy registrations)
     record_id: int | None = None  # the id of the evaluation, sign-off, waiver or policy version it recorded
     payload_digest: str
