@@ -40,6 +40,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "report": ("govern.cli.report", "report", "Write the audit-ready PDF report of an evaluation."),
     "schema": ("govern.cli.schema", "schema", "Print JSON Schema for policy, evidence or use-case files."),
     "init": ("govern.cli.init", "init", "Write a use-case descriptor by answering the pack's questions."),
+    # the console is a front end beside the CLI (govern.server), registered here like every verb
+    "serve": ("govern.server.command", "serve", "Serve the web console and JSON API over the audit store."),
+    "tokens": ("govern.server.command", "tokens", "Create, list and revoke the console's bearer tokens."),
 }
 
 

@@ -86,8 +86,9 @@ def status(fmt: str, days: int, as_of: _dt.date | None, database: str | None) ->
             items = inventory(store, today=today, expiring_within=days)
             freshness = checkpoint_freshness(store) if items else None
     if fmt == "json":
-        emit_json({"as_of": today.isoformat(), "expiring_within_days": days,
-                   "use_cases": [i.to_dict() for i in items], "checkpoint": freshness})
+        from govern.output.documents import status_document
+
+        emit_json(status_document(items, today=today, days=days, checkpoint=freshness))
         return
     if not items:
         click.echo("no decisions recorded yet: run `govern check` (it records by default)")

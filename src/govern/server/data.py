@@ -1,0 +1,292 @@
+"""What the pages and the API show, computed by the same code as the CLI, over one open store.
+
+* The inventory is :func:`govern.record.views.inventory_item` over the newest evaluation event
+  of each use case -- the events `govern status` reads, each checked against its own hash. The
+  events are kept between requests and brought up to date incrementally: the log only grows,
+  so a request reads the head (one row) and, if it moved, only the evaluation and registration
+  events appended since. The 4,000-model portfolio then costs a filter and a sort per request
+  (benchmarks/bench_console.py), not a re-read of 4,000 events.
+* A use case's history is :func:`govern.record.views.history`; a decision is
+  ``Store.decision`` (its JSON checked against the event that recorded it); the audit result
+  is ``Store.verify_chain`` -- exactly `govern audit verify` -- cached until the head moves.
+* A signed record is verified with :func:`govern.sign.verify.verify_record` against the served
+  pack whose digest it names, as `govern sign` checks a record before storing it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from sqlalchemy import func, select
+
+from govern.record.engine import read
+from govern.record.recorded import Recorded, events, latest_evaluations
+from govern.record.tables import EVENT, LOG
+from govern.record.views import InventoryItem, history, inventory_item
+
+if TYPE_CHECKING:
+    from govern.policy.pack import Policy
+    from govern.record.chain import ChainReport
+    from govern.record.store import Store
+
+SORTS = ("use_case", "name", "tier", "stage", "recorded", "pending", "expiring", "pack")
+
+
+@dataclass
+class Pack:
+    policy: "Policy"
+    path: Path
+
+    @property
+    def digest(self) -> str:
+        return self.policy.digest
+
+
+class Snapshot:
+    """The newest evaluation event per use case and the registered owner, as of log size ``size``."""
+
+    def __init__(self) -> None:
+        self.size = -1
+        self.last_seq = 0
+        self.latest: dict[str, Recorded] = {}
+        self.owners: dict[str, str] = {}
+        self.items: dict[tuple[int, _dt.date, int], list[InventoryItem]] = {}
+
+
+class Console:
+    """One store and the packs `govern serve --policy` named; thread-safe (requests run in a thread pool)."""
+
+    def __init__(self, store: "Store", packs: Iterable[Pack] = ()) -> None:
+        self.store = store
+        self.packs = list(packs)
+        self._snap = Snapshot()
+        self._lock = threading.Lock()
+        self._audit: tuple[tuple[int, str], "ChainReport"] | None = None
+        self._audit_lock = threading.Lock()
+        #: where open sign-off requests come from (see :func:`open_requests`)
+        self.request_sources: list[Callable[["Store"], Iterable[dict[str, Any]]]] = []
+
+    # -- packs -----------------------------------------------------------------------------
+    def pack(self, digest: str | None) -> Pack | None:
+        return next((p for p in self.packs if p.digest == digest), None)
+
+    # -- the head ---------------------------------------------------------------------------
+    def head(self) -> tuple[int, str]:
+        """(log size, chain head): what every cache and ETag of the console is keyed on."""
+        with read(self.store.engine) as conn:
+            row = conn.execute(select(LOG.c.size, LOG.c.chain_head)).first()
+        return (int(row.size), row.chain_head) if row is not None else (0, "")
+
+    # -- inventory --------------------------------------------------------------------------
+    def _refresh(self) -> Snapshot:
+        with self._lock:
+            snap = self._snap
+            with read(self.store.engine) as conn:
+                size = conn.execute(select(LOG.c.size)).scalar() or 0
+                if size == snap.size:
+                    return snap
+                fresh = Snapshot()
+                if snap.size < 0:  # first read: as `govern status` reads it
+                    fresh.latest = {r.subject: r for r in latest_evaluations(conn)}
+                    found = events(conn, EVENT.c.kind == "registration")
+                else:
+                    fresh.latest = dict(snap.latest)
+                    fresh.owners = dict(snap.owners)
+                    found = events(conn, EVENT.c.kind.in_(("evaluation", "registration")), EVENT.c.seq > snap.last_seq,
+                                   EVENT.c.seq < size)
+                for r in found:
+                    if r.kind == "evaluation":
+                        fresh.latest[r.subject] = r
+                    else:
+                        owner = (r.payload.get("payload") or {}).get("owner")
+                        if isinstance(owner, str):
+                            fresh.owners[r.subject] = owner
+                fresh.size, fresh.last_seq = size, size - 1
+            self._snap = fresh
+            return fresh
+
+    def inventory(self, today: _dt.date, days: int) -> list[InventoryItem]:
+        """Every use case's line, as `govern status --as-of today --expiring-within days` computes it."""
+        snap = self._refresh()
+        key = (snap.size, today, days)
+        found = snap.items.get(key)
+        if found is None:
+            horizon = today + _dt.timedelta(days=days)
+            found = [inventory_item(r, today, horizon) for _, r in sorted(snap.latest.items())]
+            snap.items.clear()  # one date and horizon at a time: the cache stays the size of the inventory
+            snap.items[key] = found
+        return found
+
+    def owner(self, use_case_id: str) -> str | None:
+        return self._refresh().owners.get(use_case_id)
+
+    def select(self, items: list[InventoryItem], *, tier: str | None = None, stage: str | None = None,
+               owner: str | None = None, pack: str | None = None, q: str | None = None, sort: str = "use_case",
+               descending: bool = False) -> list[InventoryItem]:
+        """Filter (exact tier, stage, owner, pack name; ``q`` in id or name, any case) and sort."""
+        owners = self._refresh().owners
+        needle = (q or "").strip().lower()
+        out = [i for i in items
+               if (not tier or i.tier == tier)
+               and (not stage or (i.furthest_stage or "none") == stage)
+               and (not owner or owners.get(i.use_case_id) == owner)
+               and (not pack or i.policy.get("name") == pack)
+               and (not needle or needle in i.use_case_id.lower() or needle in i.name.lower())]
+        keys: dict[str, Callable[[InventoryItem], Any]] = {
+            "use_case": lambda i: i.use_case_id, "name": lambda i: (i.name.lower(), i.use_case_id),
+            "tier": lambda i: (i.tier, i.use_case_id), "stage": lambda i: (i.furthest_stage or "", i.use_case_id),
+            "recorded": lambda i: (i.recorded_at, i.use_case_id), "pending": lambda i: (len(i.pending), i.use_case_id),
+            "expiring": lambda i: (len(i.expiring_approvals) + len(i.expiring_waivers), i.use_case_id),
+            "pack": lambda i: (str(i.policy.get("name")), i.use_case_id)}
+        out.sort(key=keys.get(sort, keys["use_case"]), reverse=descending)
+        return out
+
+    def facets(self, items: list[InventoryItem]) -> dict[str, list[str]]:
+        owners = self._refresh().owners
+        return {"tier": sorted({i.tier for i in items}),
+                "stage": sorted({i.furthest_stage or "none" for i in items}),
+                "owner": sorted({owners[i.use_case_id] for i in items if i.use_case_id in owners}),
+                "pack": sorted({str(i.policy.get("name")) for i in items})}
+
+    # -- one use case -----------------------------------------------------------------------
+    def history(self, use_case_id: str) -> dict[str, Any] | None:
+        return history(self.store, use_case_id)
+
+    def item(self, use_case_id: str, today: _dt.date, days: int) -> InventoryItem | None:
+        return next((i for i in self.inventory(today, days) if i.use_case_id == use_case_id), None)
+
+    def decision(self, evaluation_id: int) -> dict[str, Any]:
+        """KeyError if unknown; LogAltered if its JSON is not what its event recorded."""
+        return self.store.decision(evaluation_id)
+
+    def signed_state(self, kind: str, record_id: int) -> dict[str, Any]:
+        """Whether a stored record's signature verifies against the pack it names (as evaluation checks it)."""
+        from govern.sign.verify import verify_record
+
+        record = self.store.signed_record(kind, record_id)
+        if record is None:
+            return {"verified": False, "problem": "not in the store"}
+        pack = self.pack(record.payload.get("policy_digest"))
+        if pack is None:
+            digest = str(record.payload.get("policy_digest") or "?")
+            return {"verified": None, "problem": f"signed under pack {digest[7:19]}, which this console does not "
+                                                 "serve (--policy): not checked"}
+        verdict = verify_record(pack.policy, record)
+        return {"verified": verdict.verified, "problem": verdict.problem, "key_fingerprint": verdict.key_fingerprint}
+
+    # -- queue and expiring -----------------------------------------------------------------
+    def queue(self, today: _dt.date, *, person: str | None = None, role: str | None = None) -> list[dict[str, Any]]:
+        """Pending sign-offs of every use case's latest decision, and open requests, oldest first."""
+        out = []
+        for item in self.inventory(today, 0):
+            pack = self.pack(item.policy.get("digest"))
+            for p in item.pending:
+                holders = pack.policy.holders(p["role"]) if pack else []
+                if role and p["role"] != role:
+                    continue
+                if person and person not in holders:
+                    continue
+                out.append({"use_case": item.use_case_id, "name": item.name, "tier": item.tier, "gate": p["gate"],
+                            "role": p["role"], "status": p["status"], "approved": p["approved"],
+                            "required": p["required"], "waiting_since": item.recorded_at.isoformat(),
+                            "evaluation": item.evaluation_id, "model": item.model, "policy": item.policy,
+                            "holders": list(holders), "request": None,
+                            "command": sign_command(item, p, pack, person)})
+        for request in open_requests(self):
+            if (role and request.get("role") != role) or (person and request.get("person") not in (None, person)):
+                continue
+            out.append(request)
+        out.sort(key=lambda r: (r["waiting_since"], r["use_case"], r["gate"], r["role"]))
+        return out
+
+    def expiring(self, today: _dt.date, days: int) -> list[dict[str, Any]]:
+        out = []
+        for item in self.inventory(today, days):
+            for a in item.expiring_approvals:
+                out.append({"kind": "approval", "use_case": item.use_case_id, "name": item.name, "what":
+                            f"{a['gate']} sign-off by {a['role']}", "who": a["signer"], "expires": a["expires"],
+                            "expired": a["expired"]})
+            for w in item.expiring_waivers:
+                out.append({"kind": "waiver", "use_case": item.use_case_id, "name": item.name, "what": w["check"],
+                            "who": w["approver"], "expires": w["expires"], "expired": w["expired"]})
+        out.sort(key=lambda x: (x["expires"], x["use_case"], x["what"]))
+        return out
+
+    # -- audit ------------------------------------------------------------------------------
+    def verification(self) -> "ChainReport":
+        """`govern audit verify` over the store, recomputed when the head moves (one at a time)."""
+        with self._audit_lock:
+            head = self.head()
+            if self._audit is None or self._audit[0] != head:
+                self._audit = (head, self.store.verify_chain())
+            return self._audit[1]
+
+    def audit_events(self, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """(number of events, the newest first page of them): the log's own columns, nothing parsed."""
+        with read(self.store.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(EVENT)).scalar() or 0
+            rows = conn.execute(select(EVENT.c.seq, EVENT.c.kind, EVENT.c.subject, EVENT.c.record_id,
+                                       EVENT.c.recorded_at, EVENT.c.prev_hash, EVENT.c.hash)
+                                .order_by(EVENT.c.seq.desc()).offset(offset).limit(limit)).all()
+        return int(total), [dict(r._mapping) for r in rows]
+
+    # -- policy -----------------------------------------------------------------------------
+    def policy_versions(self) -> list[dict[str, Any]]:
+        """Every pack version the store has recorded decisions under, from its registration event."""
+        with read(self.store.engine) as conn:
+            found = list(events(conn, EVENT.c.kind == "policy"))
+        return [{"name": r.payload.get("name"), "version": r.payload.get("version"), "digest": r.payload.get("digest"),
+                 "event": r.seq} for r in found]
+
+    def policy_diffs(self) -> list[dict[str, Any]]:
+        """`govern diff` between consecutive served versions of each pack (as --policy gave them)."""
+        from govern.diff import diff_policies, render_text
+
+        by_name: dict[str, list[Pack]] = {}
+        for p in self.packs:
+            by_name.setdefault(p.policy.name, []).append(p)
+        out = []
+        for name, versions in sorted(by_name.items()):
+            for old, new in zip(versions, versions[1:]):
+                result = diff_policies(old.policy, new.policy)
+                out.append({"name": name, "old": old.policy.version, "new": new.policy.version,
+                            "old_digest": old.digest, "new_digest": new.digest, "differs": result.differs,
+                            "diff": result.to_dict(), "text": render_text(result)})
+        return out
+
+
+def open_requests(console: Console) -> list[dict[str, Any]]:
+    """Open sign-off requests (`govern request`), each shaped as a queue entry.
+
+    The hook for recorded requests: every callable in ``console.request_sources`` gets the store
+    and yields entries with at least ``use_case``, ``gate``, ``role``, ``waiting_since`` (ISO
+    time the request was opened) and ``request`` (its id), optionally ``person`` and ``due``.
+    Without a source, the queue is the pending sign-offs of the latest decisions.
+    """
+    out: list[dict[str, Any]] = []
+    for source in console.request_sources:
+        out.extend(source(console.store))
+    return out
+
+
+def sign_command(item: InventoryItem, pending: dict[str, Any], pack: Pack | None, person: str | None) -> str:
+    """The `govern sign` command that answers a pending sign-off (paths the store cannot know left as <...>)."""
+    import shlex
+
+    signer = person or "<your-id>"
+    policy = str(pack.path) if pack else f"<pack {item.policy.get('name')} {item.policy.get('version')}>"
+    parts = ["govern", "sign", f"<{item.use_case_id}.yaml>", "--policy", policy,
+             "--evidence", f"<evidence of model {str(item.model.get('digest', ''))[7:19]}>",
+             "--gate", pending["gate"], "--role", pending["role"], "--decision", "approve",
+             "--key", signer, "--signer", signer]
+    return " ".join(p if p.startswith("<") else shlex.quote(p) for p in parts)
+
+
+def load_packs(paths: Iterable[Path]) -> list[Pack]:
+    from govern.load.pack import load_policy
+
+    return [Pack(load_policy(p), Path(p)) for p in paths]
