@@ -148,9 +148,9 @@ async def _body(request: Request, limit: int) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > limit + 1:
-            break
         chunks.append(chunk)
+        if size > limit:  # enough to know it is too large; the rest is never buffered
+            break
     return b"".join(chunks)
 
 

@@ -54,6 +54,8 @@ class Snapshot:
         self.last_seq = 0
         self.latest: dict[str, Recorded] = {}
         self.owners: dict[str, str] = {}
+        #: sign-offs stored since each use case's newest evaluation: they count at its next check
+        self.signed_since: dict[str, list[dict[str, Any]]] = {}
         self.items: dict[tuple[int, _dt.date, int], list[InventoryItem]] = {}
 
 
@@ -92,19 +94,27 @@ class Console:
                 fresh = Snapshot()
                 if snap.size < 0:  # first read: as `govern status` reads it
                     fresh.latest = {r.subject: r for r in latest_evaluations(conn)}
-                    found = events(conn, EVENT.c.kind == "registration")
+                    found = events(conn, EVENT.c.kind.in_(("registration", "signoff")))
                 else:
                     fresh.latest = dict(snap.latest)
                     fresh.owners = dict(snap.owners)
-                    found = events(conn, EVENT.c.kind.in_(("evaluation", "registration")), EVENT.c.seq > snap.last_seq,
-                                   EVENT.c.seq < size)
+                    fresh.signed_since = {k: list(v) for k, v in snap.signed_since.items()}
+                    found = events(conn, EVENT.c.kind.in_(("evaluation", "registration", "signoff")),
+                                   EVENT.c.seq > snap.last_seq, EVENT.c.seq < size)
                 for r in found:
                     if r.kind == "evaluation":
                         fresh.latest[r.subject] = r
-                    else:
-                        owner = (r.payload.get("payload") or {}).get("owner")
-                        if isinstance(owner, str):
-                            fresh.owners[r.subject] = owner
+                        fresh.signed_since.pop(r.subject, None)  # the check read them: its view says what counted
+                        continue
+                    signed = r.payload.get("payload") or {}
+                    if r.kind == "registration":
+                        if isinstance(signed.get("owner"), str):
+                            fresh.owners[r.subject] = signed["owner"]
+                    elif r.subject not in fresh.latest or r.seq > fresh.latest[r.subject].seq:
+                        fresh.signed_since.setdefault(r.subject, []).append(
+                            {"gate": signed.get("gate"), "role": signed.get("role"), "signer": signed.get("signer"),
+                             "decision": signed.get("decision"), "model_digest": signed.get("model_digest"),
+                             "event": r.seq})
                 fresh.size, fresh.last_seq = size, size - 1
             self._snap = fresh
             return fresh
@@ -180,8 +190,13 @@ class Console:
 
     # -- queue and expiring -----------------------------------------------------------------
     def queue(self, today: _dt.date, *, person: str | None = None, role: str | None = None) -> list[dict[str, Any]]:
-        """Pending sign-offs of every use case's latest decision, and open requests, oldest first."""
+        """Pending sign-offs of every use case's latest decision, and open requests, oldest first.
+
+        A sign-off stored since that decision (for the same model) is listed with the entry: it
+        counts at the next `govern check`. A person's queue leaves out what they have signed.
+        """
         out = []
+        since = self._refresh().signed_since
         for item in self.inventory(today, 0):
             pack = self.pack(item.policy.get("digest"))
             for p in item.pending:
@@ -190,11 +205,15 @@ class Console:
                     continue
                 if person and person not in holders:
                     continue
+                signed = [s for s in since.get(item.use_case_id, []) if s["gate"] == p["gate"]
+                          and s["role"] == p["role"] and s["model_digest"] == item.model.get("digest")]
+                if person and any(s["signer"] == person for s in signed):
+                    continue
                 out.append({"use_case": item.use_case_id, "name": item.name, "tier": item.tier, "gate": p["gate"],
                             "role": p["role"], "status": p["status"], "approved": p["approved"],
                             "required": p["required"], "waiting_since": item.recorded_at.isoformat(),
                             "evaluation": item.evaluation_id, "model": item.model, "policy": item.policy,
-                            "holders": list(holders), "request": None,
+                            "holders": list(holders), "request": None, "signed_since": signed,
                             "command": sign_command(item, p, pack, person)})
         for request in open_requests(self):
             if (role and request.get("role") != role) or (person and request.get("person") not in (None, person)):
