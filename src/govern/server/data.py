@@ -56,7 +56,10 @@ class Snapshot:
         self.owners: dict[str, str] = {}
         #: sign-offs stored since each use case's newest evaluation: they count at its next check
         self.signed_since: dict[str, list[dict[str, Any]]] = {}
-        self.items: dict[tuple[int, _dt.date, int], list[InventoryItem]] = {}
+        #: (today, days) → use case → its line; lines of use cases without a new evaluation carry over
+        self.items: dict[tuple[_dt.date, int], dict[str, InventoryItem]] = {}
+        self.changed: set[str] = set()
+        self.ordered: dict[tuple[_dt.date, int], list[InventoryItem]] = {}
 
 
 class Console:
@@ -101,9 +104,12 @@ class Console:
                     fresh.signed_since = {k: list(v) for k, v in snap.signed_since.items()}
                     found = events(conn, EVENT.c.kind.in_(("evaluation", "registration", "signoff")),
                                    EVENT.c.seq > snap.last_seq, EVENT.c.seq < size)
+                fresh.items = dict(snap.items)  # lines carried over; replaced, never changed in place
+                fresh.changed = set(snap.changed)  # changes no request has folded in yet
                 for r in found:
                     if r.kind == "evaluation":
                         fresh.latest[r.subject] = r
+                        fresh.changed.add(r.subject)
                         fresh.signed_since.pop(r.subject, None)  # the check read them: its view says what counted
                         continue
                     signed = r.payload.get("payload") or {}
@@ -122,23 +128,33 @@ class Console:
     def inventory(self, today: _dt.date, days: int) -> list[InventoryItem]:
         """Every use case's line, as `govern status --as-of today --expiring-within days` computes it."""
         snap = self._refresh()
-        key = (snap.size, today, days)
-        found = snap.items.get(key)
-        if found is None:
-            horizon = today + _dt.timedelta(days=days)
-            found = [inventory_item(r, today, horizon) for _, r in sorted(snap.latest.items())]
-            snap.items.clear()  # one date and horizon at a time: the cache stays the size of the inventory
-            snap.items[key] = found
-        return found
+        key = (today, days)
+        with self._lock:
+            found = snap.ordered.get(key)
+            if found is None:
+                horizon = today + _dt.timedelta(days=days)
+                kept = snap.items.get(key) or {}
+                lines = {uc: kept[uc] if uc in kept and uc not in snap.changed else inventory_item(r, today, horizon)
+                         for uc, r in snap.latest.items()}
+                snap.items = {key: lines}  # one date and horizon kept: the cache stays the size of the inventory
+                snap.changed = set()
+                found = snap.ordered[key] = [lines[uc] for uc in sorted(lines)]
+                if len(snap.ordered) > 4:
+                    snap.ordered = {key: found}
+            return found
 
     def owner(self, use_case_id: str) -> str | None:
         return self._refresh().owners.get(use_case_id)
+
+    def owners(self) -> dict[str, str]:
+        """use case → owner, as of the snapshot the last :meth:`inventory` call read (no query)."""
+        return self._snap.owners
 
     def select(self, items: list[InventoryItem], *, tier: str | None = None, stage: str | None = None,
                owner: str | None = None, pack: str | None = None, q: str | None = None, sort: str = "use_case",
                descending: bool = False) -> list[InventoryItem]:
         """Filter (exact tier, stage, owner, pack name; ``q`` in id or name, any case) and sort."""
-        owners = self._refresh().owners
+        owners = self.owners()
         needle = (q or "").strip().lower()
         out = [i for i in items
                if (not tier or i.tier == tier)
@@ -156,7 +172,7 @@ class Console:
         return out
 
     def facets(self, items: list[InventoryItem]) -> dict[str, list[str]]:
-        owners = self._refresh().owners
+        owners = self.owners()
         return {"tier": sorted({i.tier for i in items}),
                 "stage": sorted({i.furthest_stage or "none" for i in items}),
                 "owner": sorted({owners[i.use_case_id] for i in items if i.use_case_id in owners}),

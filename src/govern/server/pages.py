@@ -140,7 +140,8 @@ def inventory_page(request: Request, tier: str = "", stage: str = "", owner: str
     chunk, page = page_of(items, offset, limit)
     query = {"tier": tier, "stage": stage, "owner": owner, "pack": pack, "q": q, "days": days}
     kept = {k: v for k, v in query.items() if v not in ("", None)}
-    owners = {i.use_case_id: console.owner(i.use_case_id) for i in chunk}
+    known = console.owners()
+    owners = {i.use_case_id: known.get(i.use_case_id) for i in chunk}
     return render(request, "inventory.html", items=chunk, page=page, facets=console.facets(everything),
                   query=query, sort=sort, order=order, kept=kept, urlencode=urlencode, owners=owners, today=day,
                   total=len(everything), sorts=("use_case", "name", "tier", "stage", "pack", "pending", "expiring",

@@ -1,0 +1,139 @@
+"""The console's inventory page at 4,000 use cases: server time per request, SQLite and PostgreSQL.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_console.py [--use-cases 4000] [--evaluations 30] [--repeats 15]
+        [--backend sqlite|postgresql|both] [--url URL]
+
+The portfolio is the one benchmarks/bench_status.py generates (seed 2026: 4,000 use cases x 30
+evaluations, one audit event each). The application is the one `govern serve` runs
+(:func:`govern.server.command.build`), called in-process through its whole ASGI stack --
+authentication (a viewer's bearer token looked up by its hash), CSRF cookie, security
+headers, the route, Jinja2 rendering, the ETag -- with Starlette's TestClient, so the time is
+the server's, without a network or a browser. Timed, median and spread of ``--repeats``:
+
+- ``first``: the first inventory request after start-up (reads the newest event of every use case);
+- ``page``: ``GET /inventory`` (50 of 4,000 rows, sorted by id), the log unchanged since the last request;
+- ``after_write``: the same page right after `govern check` recorded a new decision (a new event
+  is read incrementally, the inventory recomputed);
+- ``filtered``: ``GET /inventory?tier=high&stage=validation&q=uc-0&sort=recorded&order=desc``;
+- ``api``: ``GET /api/v1/inventory`` (50 items as JSON).
+
+Target: ``page`` <= 150 ms at 4,000 use cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_status import generate  # noqa: E402
+
+from govern.record.store import Store  # noqa: E402
+
+
+def timed(fn, repeats: int) -> dict[str, float]:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return {"median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
+            "max_ms": round(max(times), 1)}
+
+
+def bench(url: str, args: argparse.Namespace) -> dict[str, object]:
+    from starlette.testclient import TestClient
+
+    from govern.server.command import build
+    from govern.server.settings import ConsoleSettings
+    from govern.server.tokens import create
+    from tests.record import factory
+
+    with Store.open(url) as store:
+        t = time.perf_counter()
+        generate(store, args.use_cases, args.evaluations)
+        generated = time.perf_counter() - t
+        _, token = create(store, "bench", "viewer")
+    app = build(ConsoleSettings(database=url).check())
+    store = app.state.console.store
+    client = TestClient(app, base_url="http://127.0.0.1", headers={"Authorization": f"Bearer {token}"})
+
+    def get(path: str) -> None:
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+
+    t = time.perf_counter()
+    get("/inventory")
+    first = round((time.perf_counter() - t) * 1000, 1)
+    page = client.get("/inventory")
+    assert f"of {args.use_cases}" in page.text, "the page does not show the whole inventory"
+    result: dict[str, object] = {"backend": url.split(":", 1)[0].split("+")[0], "use_cases": args.use_cases,
+                                 "evaluations": args.use_cases * args.evaluations, "generate_s": round(generated, 1),
+                                 "first_ms": first, "page": timed(lambda: get("/inventory"), args.repeats)}
+    n = [0]
+
+    def write_then_get() -> None:
+        n[0] += 1
+        store.record_decision(factory.make_decision(f"uc-{n[0]:05d}", model=1000 + n[0]))
+        t0 = time.perf_counter()
+        get("/inventory")
+        times.append((time.perf_counter() - t0) * 1000)
+
+    times: list[float] = []
+    for _ in range(args.repeats):
+        write_then_get()
+    result["after_write"] = {"median_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
+                             "max_ms": round(max(times), 1)}
+    result["filtered"] = timed(lambda: get("/inventory?tier=high&stage=validation&q=uc-0&sort=recorded&order=desc"),
+                               args.repeats)
+    result["api"] = timed(lambda: get("/api/v1/inventory"), args.repeats)
+    client.close()
+    store.close()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--use-cases", type=int, default=4000)
+    parser.add_argument("--evaluations", type=int, default=30)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--url", help="PostgreSQL URL to use instead of a throwaway server (must be empty)")
+    args = parser.parse_args()
+    print(json.dumps({"today": dt.date.today().isoformat()}), flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.backend in ("sqlite", "both"):
+            print(json.dumps(bench(f"sqlite:///{tmp}/console.db", args)), flush=True)
+        if args.backend in ("postgresql", "both"):
+            server = None
+            url = args.url
+            if url is None:
+                from tests.record.conftest import PgServer, _pg_bindir
+
+                bindir = _pg_bindir()
+                if bindir is None:
+                    sys.exit("PostgreSQL binaries not found (apt-get install postgresql) and no --url given")
+                server = PgServer(bindir)
+                server.start()
+                url = server.create_database()
+            try:
+                print(json.dumps(bench(url, args)), flush=True)
+            finally:
+                if server is not None:
+                    server.stop()
+
+
+if __name__ == "__main__":
+    main()
