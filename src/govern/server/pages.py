@@ -162,7 +162,7 @@ def _facts(decision: dict[str, Any]) -> list[tuple[str, Any]]:
     for rule in (decision.get("classification") or {}).get("rules", []):
         for name, value in (rule.get("reads") or {}).items():
             if name.startswith("use_case."):
-                facts[name.removeprefix("use_case.")] = value
+                facts[name.removeprefix("use_case.")] = value if isinstance(value, str) else json_bytes(value).decode()
     return sorted(facts.items())
 
 
