@@ -32,6 +32,7 @@ def templates() -> Any:
         _templates = Jinja2Templates(directory=str(HERE / "templates"))
         _templates.env.globals["short"] = lambda d: str(d or "").split(":", 1)[-1][:12]
         _templates.env.filters["when"] = lambda t: str(t or "")[:16].replace("T", " ")
+        _templates.env.filters["value"] = lambda v: v if isinstance(v, str) else json_bytes(v).decode()
     return _templates
 
 
