@@ -6,6 +6,7 @@ tests build it the same way and run it under uvicorn on a free loopback port.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,7 @@ def create_app(settings: "ConsoleSettings", console: "Console") -> "FastAPI":
 
     class Guard(BaseHTTPMiddleware):
         async def dispatch(self, request: Request, call_next: Any) -> Response:
+            request.state.started = time.perf_counter()
             path = request.url.path
             api_call = path.startswith("/api/")
             request.state.csrf = request.cookies.get(csrf.COOKIE) or csrf.new_token()
@@ -99,6 +101,8 @@ def create_app(settings: "ConsoleSettings", console: "Console") -> "FastAPI":
             return self._finish(request, response)
 
         def _finish(self, request: Request, response: Response) -> Response:
+            elapsed = (time.perf_counter() - request.state.started) * 1000
+            response.headers["server-timing"] = f"app;dur={elapsed:.1f}"  # what benchmarks/bench_console.py reads
             https = request.url.scheme == "https"
             security.apply(response.headers, https=https)
             if not request.cookies.get(csrf.COOKIE):
