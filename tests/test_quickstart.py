@@ -19,3 +19,7 @@ def test_demo_runs_end_to_end():
     assert "demo OK" in result.stdout
     assert "ALLOWED: consumer-credit-scoring may enter `production`" in result.stdout
     assert "audit trail intact" in result.stdout
+    # it ends by naming the one command that opens the console on its store (the README says so)
+    from examples.demo import CONSOLE
+
+    assert result.stdout.rstrip().endswith(CONSOLE) and CONSOLE in (ROOT / "README.md").read_text()

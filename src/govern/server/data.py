@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
