@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from govern.record.chain import ChainReport
     from govern.record.store import Store
 
+DEFAULT_DAYS = 30  # `govern status --expiring-within`'s default
 SORTS = ("use_case", "name", "tier", "stage", "recorded", "pending", "expiring", "pack")
 
 
@@ -213,7 +214,7 @@ class Console:
         """
         out = []
         since = self._refresh().signed_since
-        for item in self.inventory(today, 0):
+        for item in self.inventory(today, DEFAULT_DAYS):  # pending does not depend on the horizon: share the lines
             pack = self.pack(item.policy.get("digest"))
             for p in item.pending:
                 holders = pack.policy.holders(p["role"]) if pack else []

@@ -17,6 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from govern.output.documents import json_bytes
 from govern.server import auth, csrf
 from govern.server.common import etagged, need, page_of, paging, today
+from govern.server.data import SORTS
 
 router = APIRouter(include_in_schema=False)
 HERE = Path(__file__).resolve().parent
@@ -145,8 +146,7 @@ def inventory_page(request: Request, tier: str = "", stage: str = "", owner: str
     owners = {i.use_case_id: known.get(i.use_case_id) for i in chunk}
     return render(request, "inventory.html", items=chunk, page=page, facets=console.facets(everything),
                   query=query, sort=sort, order=order, kept=kept, urlencode=urlencode, owners=owners, today=day,
-                  total=len(everything), sorts=("use_case", "name", "tier", "stage", "pack", "pending", "expiring",
-                                                "recorded"))
+                  total=len(everything), sorts=SORTS)
 
 
 # -- one use case ---------------------------------------------------------------------------
