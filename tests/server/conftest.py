@@ -66,7 +66,7 @@ def world(tmp_path_factory) -> Iterator[World]:
             out = root / f"{signer}.json"
             result = govern("sign", w.use_case, "-p", pack, "-e", evidence, "--gate", "production", "--role", role,
                             "--decision", "approve", "--key", signer, "--signer", signer, "--at", at, "--no-store",
-                            "-o", out)
+                            "--output-record" if signer == "victor" else "-o", out)
             assert result.code == 0, result.err
             w.records[signer] = out
         yield w
