@@ -57,6 +57,12 @@ def bench(url: str, args: argparse.Namespace) -> dict[str, object]:
         t = time.perf_counter()
         generate(store, args.use_cases, args.evaluations)
         generated = time.perf_counter() - t
+        if store.engine.dialect.name == "postgresql":  # generate() wrote policy_version 1 with an explicit id
+            from govern.record.engine import write
+
+            with write(store.engine) as conn:
+                conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('policy_version', 'id'), "
+                                     "(SELECT max(id) FROM policy_version))")
         _, token = create(store, "bench", "viewer")
     app = build(ConsoleSettings(database=url).check())
     store = app.state.console.store
