@@ -98,7 +98,12 @@ def build(settings: "ConsoleSettings") -> "FastAPI":
     if existing_store(settings.database) is None:
         raise no_store_error(settings.database)
     packs = load_packs(settings.policies)
-    store = Store.open(settings.database)
+    store = Store.open(settings.database)  # migrated to the current schema
+    if not store.url.startswith("sqlite"):
+        from govern.record.engine import make_engine
+
+        store.engine.dispose()
+        store.engine = make_engine(store.url, pooled=True)  # SQLite opens a file; PostgreSQL keeps connections
     app = create_app(settings, Console(store, packs))
     app.state.store_url = redact(store.url)
     return app
