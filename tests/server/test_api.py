@@ -87,6 +87,11 @@ def test_the_api_serves_the_clis_json(console):
     with console.client("auditor") as client:
         audit = client.get("/api/v1/audit").json()
         decision = client.get("/api/v1/decisions/1").json()
+    with console.client("viewer") as client:
+        paths = set(client.get("/api/v1/openapi.json").json()["paths"])
+    assert {"/api/v1/inventory", "/api/v1/use-cases/{use_case_id}/history", "/api/v1/decisions/{evaluation_id}",
+            "/api/v1/audit", "/api/v1/signed-records", "/api/v1/queue"} <= paths
+    assert not any(p.startswith(("/inventory", "/login")) for p in paths)  # pages are not the API
     verify = govern("audit", "verify", "-f", "json", "--database", console.url)
     assert verify.code == 0 and audit == verify.json()
     assert decision["use_case"]["id"] == UC and decision["decision_digest"] == history["evaluations"][0]["decision_digest"]
