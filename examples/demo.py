@@ -308,7 +308,13 @@ def main() -> int:
         return 1
     print(f"demo OK: {demo.number} steps behaved as expected; store, keys and the pack copy are in build/demo/"
           + (f"; report: build/demo/{report.name}" if report.exists() else ""))
+    print(f"\nOpen the console on the demo's store (then http://127.0.0.1:8321/):\n  {CONSOLE}")
     return 0
+
+
+#: the one command that opens the web console on what the demo recorded (README's quick start names it)
+CONSOLE = ("govern serve --database sqlite:///build/demo/govern.db --policy build/demo/eu-ai-act "
+           "--allow-anonymous")
 
 
 def has_report() -> bool:

@@ -19,3 +19,8 @@ def test_demo_runs_end_to_end():
     assert "demo OK" in result.stdout
     assert "ALLOWED: consumer-credit-scoring may enter `production`" in result.stdout
     assert "audit trail intact" in result.stdout
+    # it ends by naming the one command that opens the console on its store (the README says so)
+    import runpy
+
+    CONSOLE = runpy.run_path(str(ROOT / "examples" / "demo.py"))["CONSOLE"]  # the module, not its main()
+    assert result.stdout.rstrip().endswith(CONSOLE) and CONSOLE in (ROOT / "README.md").read_text()

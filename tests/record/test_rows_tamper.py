@@ -176,7 +176,21 @@ def test_an_edit_of_any_column_of_the_log_itself_is_found(filled, table, column)
 
 def test_every_table_is_either_a_record_table_or_the_logs_own():
     names = {t.name for t in metadata.sorted_tables}
-    assert names == {t.name for t in covered_tables()} | {"audit_event", "merkle_node", "audit_log", "checkpoint"}
+    assert names == ({t.name for t in covered_tables()} | {"audit_event", "merkle_node", "audit_log", "checkpoint"}
+                     | {"console_token", "console_access"})  # the console's tokens and access log hold no record
+
+
+def test_console_tables_are_outside_the_log(filled):
+    """Tokens and the console's access log are configuration, not records: rows there never break `audit verify`."""
+    from govern.record.tables import CONSOLE_ACCESS, CONSOLE_TOKEN, UNRECORDED_TABLES
+
+    assert UNRECORDED_TABLES == {"console_token", "console_access"}
+    now = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc)
+    with connection(filled, commit=True) as conn:
+        conn.execute(insert(CONSOLE_TOKEN).values(name="ci", role="viewer", token_hash="ab" * 32, created_at=now))
+        conn.execute(insert(CONSOLE_ACCESS).values(at=now, principal="ci", via="token", role="auditor",
+                                                   method="GET", path="/audit", status=200))
+    assert filled.verify_chain().ok
 
 
 def test_edits_the_issue_named_are_found_and_never_displayed(filled):

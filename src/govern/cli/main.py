@@ -48,6 +48,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "evidence": ("govern.cli.evidence", "evidence", "Pull evidence from where it lives (MLflow) into a bundle folder."),
     "verify-registry": ("govern.cli.verify_registry", "verify_registry",
                         "Check every governed MLflow registry alias against the audit log."),
+    # the console is a front end beside the CLI (govern.server), registered here like every verb
+    "serve": ("govern.server.command", "serve", "Serve the web console and JSON API over the audit store."),
+    "tokens": ("govern.server.command", "tokens", "Create, list and revoke the console's bearer tokens."),
 }
 
 

@@ -172,9 +172,6 @@ def _from_store(evaluation_id: int, use_case_path: Path | None, policy_path: Pat
         except KeyError:
             raise InputError(Diagnostic("unknown-evaluation", f"no evaluation #{evaluation_id} in the store",
                                         hint="see `govern history USE_CASE` for recorded evaluations")) from None
-        from govern.report.audit import audit_section
-
-        audit = audit_section(store, decision, evaluation_id=evaluation_id)
     policy = use_case = plan = bundle = None
     if policy_path is not None:
         from govern.cli.common import load
@@ -202,17 +199,12 @@ def _from_store(evaluation_id: int, use_case_path: Path | None, policy_path: Pat
             notes.append(f"evidence {evidence} is not the recorded evidence: lineage, plots and manifest come "
                          "from the recorded decision only")
     _need_report_extra()
-    from govern.record.report_proof import attachments
-    from govern.report.render import render_report
+    from govern.report.recorded import render_recorded
 
-    with Store.open(database) as store:  # the signed records, the inclusion proof, the latest checkpoint
-        proof = attachments(store, decision, policy=policy, evaluation_id=evaluation_id)
-    if not any(name.endswith("checkpoint.json") for name, *_ in proof):
-        notes.append("no witness checkpoint covers this decision yet: `govern audit checkpoint --key WITNESS`, "
-                     "then render again, for a report `govern verify-report` can prove against it")
-    pdf = render_report(decision, policy=policy, plan=plan, use_case=use_case, bundle=bundle, audit=audit,
-                        templates=templates, proof=proof)
-    return {"pdf": pdf, "decision": decision, "notes": notes}
+    with Store.open(database) as store:  # the audit section, signed records, inclusion proof, latest checkpoint
+        pdf, more = render_recorded(store, evaluation_id, decision, policy=policy, plan=plan, use_case=use_case,
+                                    bundle=bundle, templates=templates)
+    return {"pdf": pdf, "decision": decision, "notes": notes + more}
 
 
 def _inventory(output: Path, as_of: _dt.date | None, templates: Path | None, database: str | None) -> None:

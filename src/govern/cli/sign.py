@@ -28,8 +28,10 @@ evidence_option = click.option(
 key_option = click.option(
     "--key", "-k", "key", required=True, metavar="KEY",
     help="Your private key: a path, or a name from `govern keys generate` (passphrase: GOVERN_KEY_PASSPHRASE).")
-out_option = click.option("--out", "-o", "out", type=click.Path(path_type=Path), default=None, metavar="FILE",
-                          help="Also write the signed record to FILE (.yaml, or .json).")
+out_option = click.option("--out", "--output-record", "-o", "out", type=click.Path(path_type=Path), default=None,
+                          metavar="FILE", help="Also write the signed record to FILE (.yaml, or .json). With "
+                                               "--no-store it is only that file, which the console (`govern "
+                                               "serve`) accepts for sign-offs and waivers.")
 into_option = click.option("--into-evidence", "into", is_flag=True,
                            help="Write the record into the evidence bundle (signoffs/ or waivers/), for CI "
                                 "without database access. Never overwrites another record.")

@@ -98,9 +98,9 @@ def status(fmt: str, days: int, packs: tuple[str, ...], as_of: _dt.date | None, 
     risks = aggregate(items, _limits(packs))
     over = [r for r in risks if r.breaches]
     if fmt == "json":
-        emit_json({"as_of": today.isoformat(), "expiring_within_days": days,
-                   "use_cases": [i.to_dict() for i in items], "aggregate": [r.to_dict() for r in risks],
-                   "checkpoint": freshness})
+        from govern.output.documents import status_document
+
+        emit_json(status_document(items, today=today, days=days, checkpoint=freshness, aggregate=risks))
         if over:
             raise SystemExit(EXIT_POLICY)
         return

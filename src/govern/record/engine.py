@@ -23,9 +23,12 @@ MIGRATION_LOCK = 0x60E7A0D2
 _WRITE = "govern_write"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pooled: bool = False) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
+    if pooled:  # a long-running server (`govern serve`): a connection per request would cost a TCP handshake each
+        return create_engine(url, pool_size=4, max_overflow=8, pool_pre_ping=True, pool_recycle=1800,
+                             connect_args={"connect_timeout": 10})
     # one short-lived CLI process: no pool to keep, and no connections left behind on exit
     return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
 

@@ -257,9 +257,41 @@ class CheckpointRow(Table, table=True):
     signature: str
 
 
+class ConsoleToken(Table, table=True):
+    """A bearer token of the web console (`govern tokens`): only its sha256 is kept, never the token.
+
+    Not a record: who may *look* is configuration of the console, so these rows are outside
+    the audit log (see ``UNRECORDED_TABLES``); revoking sets ``revoked_at`` and keeps the row.
+    """
+
+    __tablename__ = "console_token"
+    __table_args__ = (UniqueConstraint("name"), UniqueConstraint("token_hash"))
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    role: str  # viewer | auditor | admin
+    token_hash: str  # sha256 hex of the token
+    created_at: _dt.datetime = Field(sa_type=UTC_TS)
+    revoked_at: _dt.datetime | None = Field(default=None, sa_type=UTC_TS)
+
+
+class ConsoleAccess(Table, table=True):
+    """One API request or page view by an auditor or admin of the console: who, when, what, answer."""
+
+    __tablename__ = "console_access"
+    __table_args__ = (Index(None, "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: _dt.datetime = Field(sa_type=UTC_TS)
+    principal: str  # token name, trusted-header identity, or `anonymous`
+    via: str  # token | header | anonymous
+    role: str
+    method: str
+    path: str  # path and query string (no credential is ever sent in either)
+    status: int
+
+
 __all__ = ["metadata", "Table", "UseCase", "ModelVersion", "PolicyVersion", "Evaluation", "GateResultRow",
            "CheckResultRow", "SignoffResultRow", "ApprovalRow", "SignoffRow", "WaiverRow", "AuditEvent", "MerkleNode",
-           "AuditLog", "CheckpointRow", "LOG_TABLES", "MUTABLE_TABLES", "covered_tables"]
+           "AuditLog", "CheckpointRow", "ConsoleToken", "ConsoleAccess", "LOG_TABLES", "UNRECORDED_TABLES", "MUTABLE_TABLES", "covered_tables"]
 
 
 # The tables as Core objects, which the store's queries use (SQLModel classes are only the declaration).
@@ -271,6 +303,7 @@ REGISTRATION = RegistrationRow.__table__
 #: the table each kind of signed record is stored in
 SIGNED_TABLES = {"signoff": SIGNOFF, "waiver": WAIVER, "registration": REGISTRATION}
 NODE, LOG, CHECKPOINT = MerkleNode.__table__, AuditLog.__table__, CheckpointRow.__table__
+CONSOLE_TOKEN, CONSOLE_ACCESS = ConsoleToken.__table__, ConsoleAccess.__table__
 
 #: The log's own tables, verified as the log (hashes, tree, signatures); every other table holds
 #: records, and each of their rows must be exactly what an audit event recorded.
@@ -278,8 +311,11 @@ LOG_TABLES = frozenset({"audit_event", "merkle_node", "audit_log", "checkpoint"}
 #: Record tables whose rows are updated after insertion (use_case.latest_evaluation_id, its name):
 #: a row must match the *last* event that wrote it. All others are written once.
 MUTABLE_TABLES = frozenset({"use_case"})
+#: Tables that hold no record and are outside the log: the console's tokens and its access log.
+#: Nothing a decision, sign-off or view depends on is read from them.
+UNRECORDED_TABLES = frozenset({"console_token", "console_access"})
 
 
 def covered_tables() -> list:
     """Every record table, from the metadata: a table added later is covered without a code change."""
-    return [t for t in metadata.sorted_tables if t.name not in LOG_TABLES]
+    return [t for t in metadata.sorted_tables if t.name not in LOG_TABLES | UNRECORDED_TABLES]

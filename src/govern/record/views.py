@@ -98,10 +98,11 @@ def inventory(store: "Store", *, today: _dt.date | None = None, expiring_within:
     today = today or _dt.date.today()
     horizon = today + _dt.timedelta(days=expiring_within)
     with read(store.engine) as conn:
-        return [_item(r, today, horizon) for r in latest_evaluations(conn)]
+        return [inventory_item(r, today, horizon) for r in latest_evaluations(conn)]
 
 
-def _item(r: Recorded, today: _dt.date, horizon: _dt.date) -> InventoryItem:
+def inventory_item(r: Recorded, today: _dt.date, horizon: _dt.date) -> InventoryItem:
+    """One use case's line of the inventory from its newest evaluation event (the console keeps the events)."""
     s, view = summary_from(r), r.view()
     item = InventoryItem(s.use_case_id, view["use_case"]["name"], s.tier, s.model, s.policy, s.furthest_stage,
                          s.target, s.allowed, s.recorded_at, s.id)
