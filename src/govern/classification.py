@@ -1,9 +1,15 @@
-"""Policy + use case → risk tier, with every rule that fired or was undetermined and why.
+"""Policy + use case → risk tier, with every rule's outcome and why.
 
 A rule's outcome is ``when and not unless`` in three-valued logic: true fires, false does
 not, undetermined (a fact it reads is unknown) does what the rule or pack says -- ``fire``
 (fail closed, the default) or ``skip`` -- and the explanation always shows which. The tier
 is the most severe among rules that fire, else the pack's default tier.
+
+Every rule is explained, the ones that did not fire included: the conjunct of `when` that was
+false, or the `unless` exception that lifted a rule whose `when` held (*matched, then
+exempted*), with the values read. :func:`tier_of` is the fast path that only needs the tier;
+:func:`classify` runs the explaining closures compiled beside the fast ones, and the two agree
+(tests check it on generated inputs).
 """
 
 from __future__ import annotations
@@ -12,33 +18,145 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from govern.dsl.values import AS_OF_KEY, UNDETERMINED, EvalError
+from govern.dsl.explain import Named
+from govern.dsl.printer import to_text
+from govern.dsl.values import AS_OF_KEY, UNDETERMINED, EvalError, lookup
 from govern.load.use_case import UseCase
 from govern.policy.pack import CompiledRule, Policy
 
 
-@dataclass(frozen=True)
+#: What an outcome means for a reader, beyond fired/not fired: a rule whose `when` held but
+#: whose `unless` lifted it was *matched, then exempted* -- never silence.
+OUTCOME_LABELS = {"fired": "fired", "no_match": "did not match", "exempted": "matched, then exempted",
+                  "undetermined": "undetermined", "error": "error"}
+
+
 class RuleOutcome:
-    rule_id: str
-    tier: str
-    status: str  # fired | not_fired | undetermined | error
-    effect: str  # fired | skipped | none: what the outcome did to the tier
-    citation: str
-    location: str
-    reads: dict[str, Any]
-    text: str
-    message: str | None = None
+    """One rule's outcome and what decided it.
+
+    ``when`` and ``unless`` are ``(value, reasons)`` as the explaining closures recorded them
+    (:mod:`govern.dsl.explain`), or ``None`` when that part was not evaluated. Everything a
+    reader sees -- citation, location, the fact values -- is derived from them, the rule and
+    the environment when asked for, so classifying costs no formatting.
+    """
+
+    __slots__ = ("_rule", "_policy", "_env", "status", "effect", "message", "when", "unless")
+
+    def __init__(self, policy: Policy, rule: CompiledRule, env: dict[str, Any], status: str, effect: str,
+                 message: str | None, when: tuple[Any, list] | None, unless: tuple[Any, list] | None) -> None:
+        self._policy = policy
+        self._rule = rule
+        self._env = env
+        self.status = status  # fired | not_fired | undetermined | error
+        self.effect = effect  # fired | skipped | none: what the outcome did to the tier
+        self.message = message
+        self.when = when
+        self.unless = unless
+
+    def __repr__(self) -> str:
+        return f"RuleOutcome({self.rule_id!r}, {self.status!r}, {self.outcome!r})"
+
+    @property
+    def rule_id(self) -> str:
+        return self._rule.rule.id
+
+    @property
+    def tier(self) -> str:
+        return self._rule.rule.tier
+
+    @property
+    def citation(self) -> str:
+        return self._rule.rule.citation
+
+    @property
+    def location(self) -> str:
+        return self._policy.location(self._rule.span)
+
+    @property
+    def text(self) -> str:
+        return self._rule.text
+
+    @property
+    def reads(self) -> dict[str, Any]:
+        """Every field the rule reads (through definitions) and its value; ``<missing>`` if unanswered."""
+        return {path: _read(self._env, path) for path in self._rule.reads}
 
     @property
     def counted(self) -> bool:
         return self.effect == "fired"
 
+    @property
+    def outcome(self) -> str:
+        """fired | no_match | exempted | undetermined | error (see :data:`OUTCOME_LABELS`)."""
+        if self.status != "not_fired":
+            return self.status
+        return "exempted" if self.unless is not None and self.unless[0] is True else "no_match"
+
+    def why(self) -> dict[str, Any]:
+        """What decided the outcome: the deciding conditions of `when` and `unless`, with the values read."""
+        out: dict[str, Any] = {"summary": self._summary()}
+        for part, recorded in (("when", self.when), ("unless", self.unless)):
+            if recorded is not None:
+                out[part] = {"value": _value(recorded[0]), "because": self._reasons(recorded[1])}
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.rule_id, "tier": self.tier, "status": self.status, "effect": self.effect,
-            "citation": self.citation, "location": self.location, "reads": _jsonable(self.reads),
-            "message": self.message,
+            "outcome": self.outcome, "citation": self.citation, "location": self.location,
+            "reads": _jsonable(self.reads), "message": self.message, "why": self.why(),
         }
+
+    # explanation ------------------------------------------------------------------------
+    def _reasons(self, reasons: list) -> list[dict[str, Any]]:
+        out = []
+        for item in reasons:
+            info = item[0]
+            if isinstance(info, Named):
+                out.append({"definition": info.name, "citation": info.citation, "value": _value(item[1]),
+                            "location": self._policy.location(info.node.span) if info.node.span.line else None,
+                            "because": self._reasons(item[2])})
+            else:
+                out.append({"condition": to_text(info.node), "value": _value(item[1]),
+                            "location": self._policy.location(info.node.span) if info.node.span.line else None,
+                            "reads": {".".join(p): _jsonable(_read_parts(self._env, p)) for p in info.paths}})
+        return out
+
+    def _summary(self) -> str:
+        outcome = self.outcome
+        if outcome == "error":
+            return f"error: {self.message}"
+        if outcome == "exempted":
+            assert self.unless is not None
+            names = "; ".join(_exception_name(item, self.citation) for item in self.unless[1])
+            matched = "matched" if self.when is not None and self.when[0] is True else "match undetermined"
+            return f"{matched}, then exempted by {names}"
+        if outcome == "no_match":
+            assert self.when is not None
+            return "did not match: " + "; ".join(_short(item) for item in self.when[1]) + " is false" \
+                if len(self.when[1]) == 1 else "did not match: all of " + "; ".join(
+                    _short(item) for item in self.when[1]) + " are false"
+        if outcome == "undetermined":
+            missing = sorted({p for p, v in self.reads.items() if v == "<missing>"})
+            does = "fires (fail closed)" if self.effect == "fired" else "skipped"
+            return f"undetermined ({', '.join(missing) or 'a value it needs is missing'} unanswered): {does}"
+        return "matched: " + "; ".join(_short(item) for item in (self.when[1] if self.when else []))
+
+
+def _exception_name(item: tuple, rule_citation: str) -> str:
+    info = item[0]
+    if isinstance(info, Named):
+        return f"{info.name} ({info.citation})" if info.citation else info.name
+    return f"`{to_text(info.node)}` ({rule_citation})"
+
+
+def _short(item: tuple) -> str:
+    info = item[0]
+    return info.name if isinstance(info, Named) else f"`{to_text(info.node)}`"
+
+
+def _value(value: Any) -> Any:
+    return "undetermined" if value is UNDETERMINED else _jsonable(value)
 
 
 @dataclass(frozen=True)
@@ -72,7 +190,8 @@ class Classification:
             "use_case_digest": self.use_case_digest,
             "as_of": self.as_of.isoformat(),
             "rules": [o.to_dict() for o in self.relevant],
-            "not_fired": [o.rule_id for o in self.outcomes if o.status == "not_fired"],
+            # every rule that did not fire, and why: the conjunct that was false or the exception that lifted it
+            "not_fired": [o.to_dict() for o in self.outcomes if o.status == "not_fired"],
         }
 
 
@@ -143,9 +262,30 @@ def classify(policy: Policy, use_case: UseCase, as_of: _dt.date | None = None) -
 
 
 def _outcome(policy: Policy, rule: CompiledRule, env: dict[str, Any]) -> RuleOutcome:
+    """:func:`rule_value` through the explaining closures, keeping what decided each part."""
     message = None
+    when = unless = None
     try:
-        value = rule_value(rule, env)
+        w_reasons: list = []
+        w = rule.explain_when(env, w_reasons)  # type: ignore[misc]
+        when = (w, w_reasons)
+        if w is False:
+            value: Any = False
+        else:
+            if w is not True and w is not UNDETERMINED:
+                raise EvalError(f"`when` gave {w!r}, not true/false", rule.span)
+            if rule.explain_unless is None:
+                value = w
+            else:
+                u_reasons: list = []
+                u = rule.explain_unless(env, u_reasons)
+                unless = (u, u_reasons)
+                if u is True:
+                    value = False
+                elif u is not False and u is not UNDETERMINED:
+                    raise EvalError(f"`unless` gave {u!r}, not true/false", rule.span)
+                else:
+                    value = True if w is True and u is False else UNDETERMINED
     except EvalError as exc:
         value, message = UNDETERMINED, exc.message
     if value is True:
@@ -155,15 +295,15 @@ def _outcome(policy: Policy, rule: CompiledRule, env: dict[str, Any]) -> RuleOut
     else:
         status = "error" if message else "undetermined"
         effect = "fired" if rule.undetermined == "fire" else "skipped"
-    reads = {path: _read(env, path) for path in rule.reads}
-    return RuleOutcome(rule.id, rule.rule.tier, status, effect, rule.rule.citation, policy.location(rule.span), reads,
-                       rule.text, message)
+    return RuleOutcome(policy, rule, env, status, effect, message, when, unless)
 
 
 def _read(env: dict[str, Any], dotted: str) -> Any:
-    from govern.dsl.values import lookup
+    return _read_parts(env, tuple(dotted.split(".")))
 
-    value = lookup(env, tuple(dotted.split(".")))
+
+def _read_parts(env: dict[str, Any], parts: tuple[str, ...]) -> Any:
+    value = lookup(env, parts)
     return "<missing>" if value is UNDETERMINED else value
 
 
@@ -175,3 +315,42 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (_dt.date, _dt.timedelta)):
         return value.isoformat() if isinstance(value, _dt.date) else f"{value.total_seconds() / 86400:g}d"
     return value
+
+
+def why_lines(rule: dict[str, Any], indent: str = "    ") -> list[str]:
+    """A rule's ``why`` (from :meth:`RuleOutcome.to_dict`, or a recorded decision) as indented text lines.
+
+    Shared by `govern classify` and the report, so both say the same thing in the same words.
+    Decisions recorded before explanations existed have no ``why``: nothing is invented for them.
+    """
+    why = rule.get("why")
+    if not isinstance(why, dict):
+        return []
+    lines = [f"{indent}why: {why.get('summary', '')}"]
+    for part in ("when", "unless"):
+        recorded = why.get(part)
+        if isinstance(recorded, dict):
+            lines.append(f"{indent}  {part} → {_shown(recorded.get('value'))}")
+            lines.extend(_reason_lines(recorded.get("because") or [], indent + "    "))
+    return lines
+
+
+def _reason_lines(reasons: list[dict[str, Any]], indent: str) -> list[str]:
+    lines = []
+    for reason in reasons:
+        if "definition" in reason:
+            cited = f" — {reason['citation']}" if reason.get("citation") else ""
+            where = f"   [{reason['location']}]" if reason.get("location") else ""
+            lines.append(f"{indent}{reason['definition']} → {_shown(reason.get('value'))}{cited}{where}")
+            lines.extend(_reason_lines(reason.get("because") or [], indent + "  "))
+        else:
+            reads = ", ".join(f"{path} = {_shown(value)}" for path, value in (reason.get("reads") or {}).items())
+            lines.append(f"{indent}{reason.get('condition')} → {_shown(reason.get('value'))}"
+                         + (f"   ({reads})" if reads else ""))
+    return lines
+
+
+def _shown(value: Any) -> str:
+    from govern.dsl.printer import value_text
+
+    return "undetermined" if value == "undetermined" else value_text(value)

@@ -8,6 +8,7 @@ answer left out (or ``null``) is *unknown*: rules that read it become undetermin
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -54,8 +55,9 @@ class UseCase:
     path: str | None = None
     document: YamlDocument | None = field(default=None, repr=False, compare=False)
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
+        """Computed once: the answers of a validated use case never change (the dataclass is frozen)."""
         return digest(self.canonical())
 
     def canonical(self) -> dict[str, Any]:

@@ -33,6 +33,9 @@ class CompiledRule:
     reads: tuple[str, ...]  # dotted field paths it reads, through definitions
     severity: int  # index of its tier: 0 is the most severe
     text: str  # the rule as written, for reports
+    #: the same predicates compiled to record what decided them (:mod:`govern.dsl.explain`)
+    explain_when: Callable[[dict, list], Any] | None = None
+    explain_unless: Callable[[dict, list], Any] | None = None
 
     @property
     def id(self) -> str:
@@ -41,6 +44,22 @@ class CompiledRule:
     @property
     def span(self) -> Span:
         return self.rule.span
+
+
+@dataclass(frozen=True)
+class CompiledConstraint:
+    """A consistency condition between answers, compiled to explain which answers it reads."""
+
+    constraint: n.Constraint
+    check: Callable[[dict, list], Any]  # explaining closure: false means the answers contradict
+
+    @property
+    def id(self) -> str:
+        return self.constraint.id
+
+    @property
+    def span(self) -> Span:
+        return self.constraint.span
 
 
 @dataclass(frozen=True)
@@ -67,6 +86,7 @@ class Policy:
     locations: dict[tuple[str, ...], Span] = field(default_factory=dict)  # (tier, stage, kind, id) → span
     sources: dict[str, str] = field(repr=False, default_factory=dict)  # display path → text
     digest: str = ""
+    constraints: list[CompiledConstraint] = field(default_factory=list)
     _locations: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
