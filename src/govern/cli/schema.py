@@ -98,7 +98,7 @@ def tests_schema(policy) -> dict[str, Any]:
     names = expectation_names(policy)
     expect = defs["Expectation"]["properties"]
     expect["tier"]["enum"] = names["tier"]
-    for key in ("fired", "undetermined", "gates", "checks", "signoffs", "documents"):
+    for key in ("fired", "undetermined", "violates", "gates", "checks", "signoffs", "documents"):
         _items(expect[key], names[key])
     defs["PackTestCase"]["properties"]["facts"] = _facts_schema(policy)
     return _titled(base, f"govern pack tests for {policy.name} {policy.version}")

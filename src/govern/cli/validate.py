@@ -31,6 +31,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
       govern validate examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
     """
     from govern.errors import GovernError
+    from govern.load.answers import check_answers
     from govern.load.pack import load_policy
     from govern.load.use_case import load_use_case
     from govern.packtest import load_pack_tests
@@ -39,6 +40,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
         if policy_path is not None:
             policy = load_policy(policy_path)
             use_case = load_use_case(target, policy.facts)
+            check_answers(policy, use_case)
             summary = {"valid": True, "use_case": use_case.id, "use_case_digest": use_case.digest,
                        "policy": policy.summary()}
             message = f"{target}: valid use case `{use_case.id}` for {policy.name} {policy.version}"

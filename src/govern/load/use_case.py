@@ -42,6 +42,9 @@ class Descriptor(BaseModel):
     policy: str | None = Field(None, description="Name of the pack this descriptor was written for.")
     model: ModelRef | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
+    evidence: dict[str, str] = Field(
+        default_factory=dict, description="fact → bundle-relative path of the document supporting that answer; "
+                                          "required for facts the pack marks `evidence_required`.")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class UseCase:
     model: ModelRef | None = None
     path: str | None = None
     document: YamlDocument | None = field(default=None, repr=False, compare=False)
+    evidence: dict[str, str] = field(default_factory=dict)  # fact → bundle-relative path supporting the answer
 
     @functools.cached_property
     def digest(self) -> str:
@@ -62,10 +66,13 @@ class UseCase:
 
     def canonical(self) -> dict[str, Any]:
         """What the use-case digest covers: the answers and identity, not comments or layout."""
-        return {
+        data = {
             "id": self.id, "name": self.name, "owner": self.owner, "description": self.description,
             "model": self.model.model_dump() if self.model else None, "facts": self.facts,
         }
+        if self.evidence:  # only when given: digests of descriptors without pointers stay what they were
+            data["evidence"] = dict(sorted(self.evidence.items()))
+        return data
 
     def env(self) -> dict[str, Any]:
         return {k: v for k, v in self.facts.items() if v is not None}
@@ -86,9 +93,20 @@ def use_case_from_document(doc: YamlDocument, facts: dict[str, FactDef]) -> UseC
         raise UseCaseError(problems)
     sink = DiagnosticSink()
     values = check_facts(descriptor.facts, facts, sink, doc=doc)
+    for name, fact in facts.items():
+        if fact.evidence_required and values.get(name) is not None and name not in descriptor.evidence:
+            sink.add(doc.diagnostic(
+                "evidence-required", f"`{name}` is answered, and the policy requires the answer to point to a "
+                "document in the evidence bundle", ("facts", name),
+                f"add `evidence: {{{name}: path/in/the/bundle}}` to the descriptor, naming the document that "
+                "supports this answer"))
+    for name in descriptor.evidence:
+        if name not in facts:
+            sink.add(doc.diagnostic("unknown-fact", f"`evidence` names `{shorten(name)}`, which is not a fact this "
+                                    "policy asks about", ("evidence", name), did_you_mean(name, facts), key=True))
     sink.raise_if_any(UseCaseError)
     return UseCase(descriptor.id, descriptor.name, descriptor.owner, values, descriptor.description,
-                   descriptor.model, doc.path, doc)
+                   descriptor.model, doc.path, doc, dict(descriptor.evidence))
 
 
 def use_case_from_facts(answers: dict[str, Any], facts: dict[str, FactDef], *, id: str = "case",
