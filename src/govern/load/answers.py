@@ -33,7 +33,17 @@ class Contradiction:
 
 def contradictions(policy: "Policy", use_case: "UseCase") -> list[Contradiction]:
     """Every constraint the use case's answers make false."""
-    env = {"use_case": use_case.env(), "params": policy.manifest.parameters, AS_OF_KEY: None}
+    return [Contradiction(c, tuple(dict.fromkeys(_facts(reasons))), policy.location(c.span))
+            for c, reasons in _violated(policy, use_case.env())]
+
+
+def consistent(policy: "Policy", facts: dict[str, Any]) -> bool:
+    """Whether answers (as ``UseCase.env()`` gives them) satisfy every constraint: for trying alternatives."""
+    return not _violated(policy, facts, first=True)
+
+
+def _violated(policy: "Policy", facts: dict[str, Any], first: bool = False) -> list[tuple[Any, list]]:
+    env = {"use_case": facts, "params": policy.manifest.parameters, AS_OF_KEY: None}
     found = []
     for constraint in policy.constraints:
         reasons: list = []
@@ -42,8 +52,9 @@ def contradictions(policy: "Policy", use_case: "UseCase") -> list[Contradiction]
         except EvalError:
             continue  # a run-time error is not evidence of a contradiction; classification reports it
         if value is False:
-            found.append(Contradiction(constraint, tuple(dict.fromkeys(_facts(reasons))),
-                                       policy.location(constraint.span)))
+            found.append((constraint, reasons))
+            if first:
+                break
     return found
 
 
