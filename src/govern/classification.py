@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from govern.dsl.explain import Named
-from govern.dsl.printer import to_text
 from govern.dsl.values import AS_OF_KEY, UNDETERMINED, EvalError, lookup
 from govern.load.use_case import UseCase
 from govern.policy.pack import CompiledRule, Policy
@@ -31,27 +31,56 @@ OUTCOME_LABELS = {"fired": "fired", "no_match": "did not match", "exempted": "ma
                   "undetermined": "undetermined", "error": "error"}
 
 
-class RuleOutcome:
+class RuleOutcome(tuple):
     """One rule's outcome and what decided it.
 
     ``when`` and ``unless`` are ``(value, reasons)`` as the explaining closures recorded them
     (:mod:`govern.dsl.explain`), or ``None`` when that part was not evaluated. Everything a
     reader sees -- citation, location, the fact values -- is derived from them, the rule and
-    the environment when asked for, so classifying costs no formatting.
+    the environment when asked for, so classifying costs no formatting. A tuple underneath:
+    classification builds one per rule per use case, and a tuple is the cheapest record.
     """
 
-    __slots__ = ("_rule", "_policy", "_env", "status", "effect", "message", "when", "unless")
+    __slots__ = ()
 
-    def __init__(self, policy: Policy, rule: CompiledRule, env: dict[str, Any], status: str, effect: str,
-                 message: str | None, when: tuple[Any, list] | None, unless: tuple[Any, list] | None) -> None:
-        self._policy = policy
-        self._rule = rule
-        self._env = env
-        self.status = status  # fired | not_fired | undetermined | error
-        self.effect = effect  # fired | skipped | none: what the outcome did to the tier
-        self.message = message
-        self.when = when
-        self.unless = unless
+    def __new__(cls, policy: Policy, rule: CompiledRule, env: dict[str, Any], recorded: tuple) -> "RuleOutcome":
+        """``recorded`` is what :func:`govern.dsl.explain.rule_outcome` returns for the rule."""
+        return tuple.__new__(cls, (rule, (policy, env), recorded))
+
+    _rule = property(itemgetter(0))
+    _context = property(itemgetter(1))
+
+    @property
+    def status(self) -> str:
+        """fired | not_fired | undetermined | error"""
+        return self[2][0]
+
+    @property
+    def effect(self) -> str:
+        """fired | skipped | none: what the outcome did to the tier"""
+        return self[2][1]
+
+    @property
+    def message(self) -> str | None:
+        return self[2][2]
+
+    @property
+    def when(self) -> tuple[Any, list] | None:
+        recorded = self[2]
+        return None if recorded[4] is None else (recorded[3], recorded[4])
+
+    @property
+    def unless(self) -> tuple[Any, list] | None:
+        recorded = self[2]
+        return None if recorded[6] is None else (recorded[5], recorded[6])
+
+    @property
+    def _policy(self) -> Policy:
+        return self._context[0]
+
+    @property
+    def _env(self) -> dict[str, Any]:
+        return self._context[1]
 
     def __repr__(self) -> str:
         return f"RuleOutcome({self.rule_id!r}, {self.status!r}, {self.outcome!r})"
@@ -117,7 +146,7 @@ class RuleOutcome:
                             "location": self._policy.location(info.node.span) if info.node.span.line else None,
                             "because": self._reasons(item[2])})
             else:
-                out.append({"condition": to_text(info.node), "value": _value(item[1]),
+                out.append({"condition": info.text, "value": _value(item[1]),
                             "location": self._policy.location(info.node.span) if info.node.span.line else None,
                             "reads": {".".join(p): _jsonable(_read_parts(self._env, p)) for p in info.paths}})
         return out
@@ -147,20 +176,22 @@ def _exception_name(item: tuple, rule_citation: str) -> str:
     info = item[0]
     if isinstance(info, Named):
         return f"{info.name} ({info.citation})" if info.citation else info.name
-    return f"`{to_text(info.node)}` ({rule_citation})"
+    return f"`{info.text}` ({rule_citation})"
 
 
 def _short(item: tuple) -> str:
     info = item[0]
-    return info.name if isinstance(info, Named) else f"`{to_text(info.node)}`"
+    return info.name if isinstance(info, Named) else f"`{info.text}`"
 
 
 def _value(value: Any) -> Any:
     return "undetermined" if value is UNDETERMINED else _jsonable(value)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ costs 4× more, once per classification
 class Classification:
+    """A classification result; treat it as a value (nothing in govern changes one after `classify`)."""
+
     tier: str
     use_case_id: str
     policy_name: str
@@ -247,59 +278,31 @@ def tier_of(policy: Policy, facts: dict[str, Any], as_of: _dt.date | None = None
 
 def classify(policy: Policy, use_case: UseCase, as_of: _dt.date | None = None) -> Classification:
     as_of = as_of or _dt.date.today()
-    env = environment(policy, use_case, as_of)
-    outcomes = [_outcome(policy, rule, env) for rule in policy.rules]
-    fired = [o for o in outcomes if o.counted]
-    if fired:
-        tier = min(fired, key=lambda o: policy.severity(o.tier)).tier
-    else:
-        tier = policy.manifest.default_tier
+    env = {"use_case": use_case.answers, "params": policy.manifest.parameters, AS_OF_KEY: as_of}
+    context = (policy, env)
+    new = tuple.__new__
+    outcomes: list[RuleOutcome] = []
+    tier = None
+    for rule in policy.rules:  # sorted most severe first (load_policy), as tier_of relies on too
+        recorded = rule.explain(env)  # type: ignore[misc]  # (status, effect, message, when..., unless...)
+        outcomes.append(new(RuleOutcome, (rule, context, recorded)))
+        if tier is None and recorded[1] == "fired":
+            tier = rule.rule.tier
     return Classification(
-        tier=tier, use_case_id=use_case.id, policy_name=policy.name, policy_version=policy.version,
-        policy_digest=policy.digest, use_case_digest=use_case.digest, as_of=as_of,
-        outcomes=outcomes, default_used=not fired,
+        tier=tier or policy.manifest.default_tier, use_case_id=use_case.id, policy_name=policy.name,
+        policy_version=policy.version, policy_digest=policy.digest, use_case_digest=use_case.digest, as_of=as_of,
+        outcomes=outcomes, default_used=tier is None,
     )
 
 
-def _outcome(policy: Policy, rule: CompiledRule, env: dict[str, Any]) -> RuleOutcome:
-    """:func:`rule_value` through the explaining closures, keeping what decided each part."""
-    message = None
-    when = unless = None
-    try:
-        w_reasons: list = []
-        w = rule.explain_when(env, w_reasons)  # type: ignore[misc]
-        when = (w, w_reasons)
-        if w is False:
-            value: Any = False
-        else:
-            if w is not True and w is not UNDETERMINED:
-                raise EvalError(f"`when` gave {w!r}, not true/false", rule.span)
-            if rule.explain_unless is None:
-                value = w
-            else:
-                u_reasons: list = []
-                u = rule.explain_unless(env, u_reasons)
-                unless = (u, u_reasons)
-                if u is True:
-                    value = False
-                elif u is not False and u is not UNDETERMINED:
-                    raise EvalError(f"`unless` gave {u!r}, not true/false", rule.span)
-                else:
-                    value = True if w is True and u is False else UNDETERMINED
-    except EvalError as exc:
-        value, message = UNDETERMINED, exc.message
-    if value is True:
-        status, effect = "fired", "fired"
-    elif value is False:
-        status, effect = "not_fired", "none"
-    else:
-        status = "error" if message else "undetermined"
-        effect = "fired" if rule.undetermined == "fire" else "skipped"
-    return RuleOutcome(policy, rule, env, status, effect, message, when, unless)
+_PARTS: dict[str, tuple[str, ...]] = {}
 
 
 def _read(env: dict[str, Any], dotted: str) -> Any:
-    return _read_parts(env, tuple(dotted.split(".")))
+    parts = _PARTS.get(dotted)
+    if parts is None:
+        parts = _PARTS[dotted] = tuple(dotted.split("."))
+    return _read_parts(env, parts)
 
 
 def _read_parts(env: dict[str, Any], parts: tuple[str, ...]) -> Any:
@@ -307,7 +310,12 @@ def _read_parts(env: dict[str, Any], parts: tuple[str, ...]) -> Any:
     return "<missing>" if value is UNDETERMINED else value
 
 
+_PLAIN = (str, bool, int, float, type(None))
+
+
 def _jsonable(value: Any) -> Any:
+    if value.__class__ in _PLAIN:
+        return value
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -40,11 +40,21 @@ ExplainFn = Callable[[dict, list], Any]
 class Atom:
     """A sub-expression explained by its own value: its node and the field paths it reads."""
 
-    __slots__ = ("node", "paths")
+    __slots__ = ("node", "paths", "_text")
 
     def __init__(self, node: n.Expr, paths: tuple[tuple[str, ...], ...]) -> None:
         self.node = node
         self.paths = paths
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The condition as the rule language prints it (printed once, when first explained)."""
+        if self._text is None:
+            from govern.dsl.printer import to_text
+
+            self._text = to_text(self.node)
+        return self._text
 
     def __repr__(self) -> str:
         return f"Atom({self.node!r})"
@@ -114,13 +124,32 @@ class Explainer:
 
     # atoms and names ------------------------------------------------------------
     def _atom(self, node: n.Expr) -> ExplainFn:
-        fast = self._fast.compile(node)
         info = Atom(node, tuple(tuple(p.split(".")) for p in dict.fromkeys(field_paths(node, self._definitions))))
-        append_to = list.append
+        if isinstance(node, n.Path) and len(node.parts) == 2 and isinstance(self._fast.resolve(node), n.Path):
+            # a boolean field as a condition (`use_case.safety_component`), the commonest atom: read inline,
+            # exactly as the fast closure for a two-part path does
+            p0, p1 = node.parts
+
+            def field_atom(env: dict, out: list) -> Any:
+                v = env.get(p0)
+                if v.__class__ is dict:
+                    v = v.get(p1, U)
+                    if v is None:
+                        v = U
+                elif isinstance(v, dict):
+                    v = v.get(p1, U)
+                    if v is None:
+                        v = U
+                else:
+                    v = U
+                out.append((info, v))
+                return v
+            return field_atom
+        fast = self._fast.compile(node)
 
         def atom(env: dict, out: list) -> Any:
             value = fast(env)
-            append_to(out, (info, value))
+            out.append((info, value))
             return value
         return atom
 
@@ -156,7 +185,50 @@ class Explainer:
         return False
 
     # operators (same Kleene semantics and error behaviour as compiler._and/_or/_unary) --------
+    def _chain(self, node: n.Binary) -> ExplainFn:
+        """`a and b and c` (left-nested, one operator) as one closure: fewer calls on the hot path.
+
+        The same as nesting the binary closures: the first operand equal to the operator's
+        stop value (false for `and`, true for `or`) decides alone; otherwise, if any operand is
+        undetermined the result is, explained by the undetermined ones; else by all of them.
+        """
+        operands: list[n.Expr] = []
+        current: n.Expr = node
+        while isinstance(current, n.Binary) and current.op == node.op:
+            operands.append(current.right)
+            current = current.left
+        operands.append(current)
+        operands.reverse()
+        fns = [self.compile(o) for o in operands]
+        op, span = node.op, node.span
+        stop, go = (False, True) if op == "and" else (True, False)
+
+        def chain(env: dict, out: list) -> Any:
+            mark = len(out)
+            undetermined: list[tuple[int, int]] | None = None
+            for fn in fns:
+                start = len(out)
+                v = fn(env, out)
+                if v is stop:
+                    del out[mark:start]
+                    return stop
+                if v is go:
+                    continue
+                if v is not U:
+                    ops.logical_value(v, op, span)
+                if undetermined is None:
+                    undetermined = []
+                undetermined.append((start, len(out)))
+            if undetermined is None:
+                return go
+            kept = [item for a, b in undetermined for item in out[a:b]]
+            out[mark:] = kept
+            return U
+        return chain
+
     def _and(self, node: n.Binary) -> ExplainFn:
+        if isinstance(node.left, n.Binary) and node.left.op == "and":
+            return self._chain(node)
         left, right, span = self.compile(node.left), self.compile(node.right), node.span
 
         def and_(env: dict, out: list) -> Any:
@@ -183,6 +255,8 @@ class Explainer:
         return and_
 
     def _or(self, node: n.Binary) -> ExplainFn:
+        if isinstance(node.left, n.Binary) and node.left.op == "or":
+            return self._chain(node)
         left, right, span = self.compile(node.left), self.compile(node.right), node.span
 
         def or_(env: dict, out: list) -> Any:
@@ -219,6 +293,52 @@ class Explainer:
                 return True
             return ops.negate(v, span)
         return not_
+
+
+def rule_outcome(when: ExplainFn, unless: ExplainFn | None, undetermined: str, span: Any
+                 ) -> Callable[[dict], tuple]:
+    """A rule's ``when and not unless`` in Kleene logic, explained.
+
+    ``env -> (status, effect, message, when value, when reasons, unless value, unless reasons)``:
+    status is fired | not_fired | undetermined | error; effect what it does to the tier (fired |
+    skipped | none; undetermined and errors do what ``undetermined`` says); a part not evaluated
+    has ``None`` reasons. One closure per rule, bound once, and a flat tuple, because
+    classification runs it for every rule of every use case. `classification.rule_value` is the
+    same semantics on the fast closures.
+    """
+    on_undetermined = "fired" if undetermined == "fire" else "skipped"
+
+    def outcome(env: dict) -> tuple:
+        w = u = w_reasons = u_reasons = None
+        try:
+            w_reasons = []
+            w = when(env, w_reasons)
+            if w is False:
+                return "not_fired", "none", None, w, w_reasons, None, None
+            if w is not True and w is not U:
+                raise EvalError(f"`when` gave {w!r}, not true/false", span)
+            if unless is None:
+                if w is True:
+                    return "fired", "fired", None, w, w_reasons, None, None
+                return "undetermined", on_undetermined, None, w, w_reasons, None, None
+            u_reasons = []
+            u = unless(env, u_reasons)
+            if u is True:
+                return "not_fired", "none", None, w, w_reasons, u, u_reasons
+            if u is False:
+                if w is True:
+                    return "fired", "fired", None, w, w_reasons, u, u_reasons
+            elif u is not U:
+                raise EvalError(f"`unless` gave {u!r}, not true/false", span)
+            return "undetermined", on_undetermined, None, w, w_reasons, u, u_reasons
+        except EvalError as exc:
+            # what was recorded before the error stays; the part that failed has no value
+            if u_reasons is not None and u is None:
+                u_reasons = None
+            elif w is None:
+                w_reasons = None
+            return "error", on_undetermined, exc.message, w, w_reasons, u, u_reasons
+    return outcome
 
 
 def run(fn: ExplainFn, env: dict) -> tuple[Any, list]:
@@ -284,4 +404,4 @@ def normalise(reasons: list) -> list:
 
 
 __all__ = ["Atom", "Named", "Explainer", "ExplainFn", "EvalError", "explain_reference", "field_paths", "normalise",
-           "run"]
+           "rule_outcome", "run"]

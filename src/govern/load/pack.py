@@ -18,7 +18,7 @@ from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS
 from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
-from govern.dsl.explain import Explainer, field_paths
+from govern.dsl.explain import Explainer, field_paths, rule_outcome
 from govern.dsl.parser import DslError, parse_expression, parse_rules
 from govern.errors import Diagnostic, DiagnosticSink, GovernError, PolicyError, Span, did_you_mean, line_at
 from govern.load.safe_yaml import YamlDocument, load_yaml_file, read_text
@@ -322,13 +322,17 @@ def _compile_rule(rule: n.Rule, manifest: Manifest, definitions: dict[str, n.Exp
                   explainer: Explainer, reader: _PackReader) -> CompiledRule:
     reads = field_paths(rule.when, definitions) + (field_paths(rule.unless, definitions) if rule.unless else [])
     text = _span_text(reader, rule.span)
+    explain_when = explainer.compile(rule.when)
+    explain_unless = explainer.compile(rule.unless) if rule.unless is not None else None
+    undetermined = rule.undetermined or manifest.on_undetermined
     return CompiledRule(
         rule=rule,
         when=compiler.compile(rule.when),
         unless=compiler.compile(rule.unless) if rule.unless is not None else None,
-        explain_when=explainer.compile(rule.when),
-        explain_unless=explainer.compile(rule.unless) if rule.unless is not None else None,
-        undetermined=rule.undetermined or manifest.on_undetermined,
+        explain_when=explain_when,
+        explain_unless=explain_unless,
+        explain=rule_outcome(explain_when, explain_unless, undetermined, rule.span),
+        undetermined=undetermined,
         reads=tuple(dict.fromkeys(reads)),
         severity=[t.id for t in manifest.tiers].index(rule.tier),
         text=text,

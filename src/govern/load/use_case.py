@@ -74,8 +74,14 @@ class UseCase:
             data["evidence"] = dict(sorted(self.evidence.items()))
         return data
 
-    def env(self) -> dict[str, Any]:
+    @functools.cached_property
+    def answers(self) -> dict[str, Any]:
+        """The given answers (unknown ones left out), computed once; shared, so never to be modified."""
         return {k: v for k, v in self.facts.items() if v is not None}
+
+    def env(self) -> dict[str, Any]:
+        """The given answers as a fresh dict the caller may change."""
+        return dict(self.answers)
 
 
 def load_use_case(path: str | Path, facts: dict[str, FactDef]) -> UseCase:

@@ -36,6 +36,8 @@ class CompiledRule:
     #: the same predicates compiled to record what decided them (:mod:`govern.dsl.explain`)
     explain_when: Callable[[dict, list], Any] | None = None
     explain_unless: Callable[[dict, list], Any] | None = None
+    #: env -> (status, effect, message, when, unless): the rule's outcome, explained (dsl.explain.rule_outcome)
+    explain: Callable[[dict], tuple] | None = None
 
     @property
     def id(self) -> str:
