@@ -82,7 +82,8 @@ def classify(use_case_path: Path, policy_path: Path, fmt: str, as_of, show_all: 
         click.echo(f"    because: {outcome.citation}")
         if outcome.message:
             click.echo(f"    error: {outcome.message}")
-        for path, value in (outcome.reads.items() if outcome.status != "not_fired" else ()):
+        # the why lines carry the values that decided; undetermined rules also list every fact they read
+        for path, value in (outcome.reads.items() if outcome.status in ("undetermined", "error") else ()):
             click.echo(f"    {path} = {styled(shown(value), 'undetermined') if value == '<missing>' else shown(value)}")
         for line in why_lines(outcome.to_dict()):
             click.echo(line)
