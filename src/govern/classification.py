@@ -130,6 +130,9 @@ class RuleOutcome(tuple):
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        if self.status == "not_fired":  # every rule of a pack is here: the values that decided are in `why`
+            return {"id": self.rule_id, "tier": self.tier, "status": self.status, "outcome": self.outcome,
+                    "citation": self.citation, "location": self.location, "why": self.why()}
         return {
             "id": self.rule_id, "tier": self.tier, "status": self.status, "effect": self.effect,
             "outcome": self.outcome, "citation": self.citation, "location": self.location,

@@ -23,7 +23,7 @@ def _attempt(fn):
         return ("error", None)
 
 
-@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=1_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(expr=expressions, env=environments(), fold=st.booleans())
 def test_explained_path_agrees_with_fast_path_and_specification(expr, env, fold):
     compiler = Compiler(DEFINITIONS, {"params": env["params"]} if fold else None)
@@ -70,7 +70,7 @@ def condition_environments(draw):
             "__as_of__": dt.date(2026, 1, 1)}
 
 
-@settings(max_examples=3_000, deadline=None)
+@settings(max_examples=2_000, deadline=None)
 @given(expr=conditions, env=condition_environments())
 def test_explained_conditions_agree_with_the_specification(expr, env):
     compiler = Compiler(_CONDITION_DEFINITIONS)
