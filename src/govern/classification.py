@@ -123,10 +123,13 @@ class RuleOutcome(tuple):
 
     def why(self) -> dict[str, Any]:
         """What decided the outcome: the deciding conditions of `when` and `unless`, with the values read."""
-        out: dict[str, Any] = {"summary": self._summary()}
-        for part, recorded in (("when", self.when), ("unless", self.unless)):
-            if recorded is not None:
-                out[part] = {"value": _value(recorded[0]), "because": self._reasons(recorded[1])}
+        rule, (policy, env), recorded = self
+        status, _, message, w, w_reasons, u, u_reasons = recorded
+        out: dict[str, Any] = {"summary": self._summary(status, message, w, w_reasons, u, u_reasons)}
+        if w_reasons is not None:
+            out["when"] = {"value": _value(w), "because": _reasons(policy, env, w_reasons)}
+        if u_reasons is not None:
+            out["unless"] = {"value": _value(u), "because": _reasons(policy, env, u_reasons)}
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,40 +142,41 @@ class RuleOutcome(tuple):
             "reads": _jsonable(self.reads), "message": self.message, "why": self.why(),
         }
 
-    # explanation ------------------------------------------------------------------------
-    def _reasons(self, reasons: list) -> list[dict[str, Any]]:
-        out = []
-        for item in reasons:
-            info = item[0]
-            if isinstance(info, Named):
-                out.append({"definition": info.name, "citation": info.citation, "value": _value(item[1]),
-                            "location": self._policy.location(info.node.span) if info.node.span.line else None,
-                            "because": self._reasons(item[2])})
-            else:
-                out.append({"condition": info.text, "value": _value(item[1]),
-                            "location": self._policy.location(info.node.span) if info.node.span.line else None,
-                            "reads": {".".join(p): _jsonable(_read_parts(self._env, p)) for p in info.paths}})
-        return out
-
-    def _summary(self) -> str:
-        outcome = self.outcome
-        if outcome == "error":
-            return f"error: {self.message}"
-        if outcome == "exempted":
-            assert self.unless is not None
-            names = "; ".join(_exception_name(item, self.citation) for item in self.unless[1])
-            matched = "matched" if self.when is not None and self.when[0] is True else "match undetermined"
-            return f"{matched}, then exempted by {names}"
-        if outcome == "no_match":
-            assert self.when is not None
-            return "did not match: " + "; ".join(_short(item) for item in self.when[1]) + " is false" \
-                if len(self.when[1]) == 1 else "did not match: all of " + "; ".join(
-                    _short(item) for item in self.when[1]) + " are false"
-        if outcome == "undetermined":
+    def _summary(self, status: str, message: str | None, w: Any, w_reasons: list | None, u: Any,
+                 u_reasons: list | None) -> str:
+        if status == "error":
+            return f"error: {message}"
+        if status == "not_fired" and u is True:
+            names = "; ".join(_exception_name(item, self.citation) for item in u_reasons or ())
+            return f"{'matched' if w is True else 'match undetermined'}, then exempted by {names}"
+        if status == "not_fired":
+            conditions = [_short(item) for item in w_reasons or ()]
+            if len(conditions) == 1:
+                return f"did not match: {conditions[0]} is false"
+            return "did not match: all of " + "; ".join(conditions) + " are false"
+        if status == "undetermined":
             missing = sorted({p for p, v in self.reads.items() if v == "<missing>"})
             does = "fires (fail closed)" if self.effect == "fired" else "skipped"
             return f"undetermined ({', '.join(missing) or 'a value it needs is missing'} unanswered): {does}"
-        return "matched: " + "; ".join(_short(item) for item in (self.when[1] if self.when else []))
+        return "matched: " + "; ".join(_short(item) for item in w_reasons or ())
+
+
+def _reasons(policy: Policy, env: dict[str, Any], reasons: list) -> list[dict[str, Any]]:
+    out = []
+    for item in reasons:
+        info = item[0]
+        value = item[1]
+        if info.__class__ is Named:
+            out.append({"definition": info.name, "citation": info.citation,
+                        "value": "undetermined" if value is UNDETERMINED else _jsonable(value),
+                        "location": policy.location(info.node.span) if info.node.span.line else None,
+                        "because": _reasons(policy, env, item[2])})
+        else:
+            out.append({"condition": info.text, "value": "undetermined" if value is UNDETERMINED else _jsonable(value),
+                        "location": policy.location(info.node.span) if info.node.span.line else None,
+                        "reads": {dotted: _jsonable(_read_parts(env, parts))
+                                  for dotted, parts in zip(info.dotted, info.paths)}})
+    return out
 
 
 def _exception_name(item: tuple, rule_citation: str) -> str:

@@ -40,11 +40,12 @@ ExplainFn = Callable[[dict, list], Any]
 class Atom:
     """A sub-expression explained by its own value: its node and the field paths it reads."""
 
-    __slots__ = ("node", "paths", "_text")
+    __slots__ = ("node", "paths", "dotted", "_text")
 
     def __init__(self, node: n.Expr, paths: tuple[tuple[str, ...], ...]) -> None:
         self.node = node
         self.paths = paths
+        self.dotted = tuple(".".join(p) for p in paths)
         self._text: str | None = None
 
     @property
