@@ -68,6 +68,7 @@ def use_case_schema(policy) -> dict[str, Any]:
 
     base = Descriptor.model_json_schema()
     base["properties"]["facts"] = _facts_schema(policy)
+    base["properties"]["evidence"]["propertyNames"] = {"enum": sorted(policy.facts)}
     return _titled(base, f"govern use case for {policy.name} {policy.version}")
 
 
