@@ -104,7 +104,8 @@ class Explainer:
         self._definitions = dict(definitions)
         self._citations = dict(citations or {})
         self._named: dict[str, ExplainFn] = {}
-        self._paths: dict[int, tuple[tuple[str, ...], ...]] = {}
+        self._compiling: set[str] = set()
+        self._definition_paths: dict[str, list[str]] = {}
 
     def compile(self, expr: n.Expr) -> ExplainFn:
         if isinstance(expr, n.Binary) and expr.op == "and":
@@ -117,6 +118,21 @@ class Explainer:
             return self._definition(expr.parts[0])
         return self._atom(expr)
 
+    def _paths_of(self, node: n.Expr) -> list[str]:
+        """:func:`field_paths`, each definition's paths computed once for the whole pack (atoms share them)."""
+        out: dict[str, None] = {}
+        for sub in n.walk(node):
+            if isinstance(sub, n.Path):
+                if len(sub.parts) == 1 and sub.parts[0] in self._definitions:
+                    name = sub.parts[0]
+                    if name not in self._definition_paths:
+                        self._definition_paths[name] = []  # a cycle reads nothing more (the checker refuses it)
+                        self._definition_paths[name] = self._paths_of(self._definitions[name])
+                    out.update(dict.fromkeys(self._definition_paths[name]))
+                else:
+                    out[sub.dotted] = None
+        return list(out)
+
     def _structured(self, node: n.Expr) -> bool:
         """Whether a node is explained by its parts (a logical operator or a definition used as a condition)."""
         if _is_logical(node):
@@ -125,7 +141,7 @@ class Explainer:
 
     # atoms and names ------------------------------------------------------------
     def _atom(self, node: n.Expr) -> ExplainFn:
-        info = Atom(node, tuple(tuple(p.split(".")) for p in dict.fromkeys(field_paths(node, self._definitions))))
+        info = Atom(node, tuple(tuple(p.split(".")) for p in self._paths_of(node)))
         if isinstance(node, n.Path) and len(node.parts) == 2 and isinstance(self._fast.resolve(node), n.Path):
             # a boolean field as a condition (`use_case.safety_component`), the commonest atom: read inline,
             # exactly as the fast closure for a two-part path does
@@ -158,32 +174,25 @@ class Explainer:
         found = self._named.get(name)
         if found is not None:
             return found
+        if name in self._compiling:  # a cycle: the checker refuses the pack; the fast closure fails if run
+            return self._atom(n.Path((name,)))
         expr = self._definitions[name]
         info = Named(name, self._citations.get(name), expr)
-        inner: list[ExplainFn] = []  # filled after registering: a cycle is the checker's error, not a hang
+        self._compiling.add(name)
+        try:
+            inner = self.compile(expr)
+        finally:
+            self._compiling.discard(name)
 
         def named(env: dict, out: list) -> Any:
             mark = len(out)
-            value = inner[0](env, out)
+            value = inner(env, out)
             reasons = out[mark:]
             del out[mark:]
             out.append((info, value, reasons))
             return value
         self._named[name] = named
-        inner.append(self.compile(expr) if not self._cyclic(name) else self._atom(expr))
         return named
-
-    def _cyclic(self, name: str) -> bool:
-        stack, seen = [self._definitions[name]], set()
-        while stack:
-            for node in n.walk(stack.pop()):
-                if isinstance(node, n.Path) and len(node.parts) == 1 and node.parts[0] in self._definitions:
-                    if node.parts[0] == name:
-                        return True
-                    if node.parts[0] not in seen:
-                        seen.add(node.parts[0])
-                        stack.append(self._definitions[node.parts[0]])
-        return False
 
     # operators (same Kleene semantics and error behaviour as compiler._and/_or/_unary) --------
     def _chain(self, node: n.Binary) -> ExplainFn:
