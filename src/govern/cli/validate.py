@@ -23,6 +23,9 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
     structure, unknown keys, rule syntax, unknown fields/tiers/roles/check kinds,
     type errors, cyclic or unreachable stages, and in the pack's tests/*.yaml unknown
     facts, values, tiers, rules, gates and checks (`govern test` runs the cases).
+    A descriptor is checked answer by answer, then against the pack's constraints
+    (answers that contradict each other, reported at the answers) and its
+    `evidence_required` facts (an answer needs an `evidence:` pointer).
     Exit 0 if valid, 2 otherwise.
 
     \b
@@ -50,6 +53,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
             # pack whose tests `govern test` would refuse (only their outcomes are left to `test`)
             cases = load_pack_tests(policy, require=False)
             summary = {"valid": True, "policy": policy.summary(), "rules": len(policy.rules),
+                       "constraints": len(policy.constraints),
                        "tiers": policy.tier_ids, "facts": len(policy.facts), "test_cases": len(cases)}
             message = (f"{target}: valid pack {policy.name} {policy.version} — {len(policy.rules)} rules, "
                        f"{len(policy.facts)} facts, tiers {' > '.join(policy.tier_ids)} ({policy.digest[:19]}…)")
