@@ -33,9 +33,13 @@ def load_policy(path: Any) -> "Policy":
 
 
 def load_use_case(path: Any, policy: "Policy") -> "UseCase":
+    """A descriptor checked against the pack: each answer against its fact, the answers against its constraints."""
+    from govern.load.answers import check_answers
     from govern.load.use_case import load_use_case as _load
 
-    return _load(path, policy.facts)
+    use_case = _load(path, policy.facts)
+    check_answers(policy, use_case)
+    return use_case
 
 
 def classify(policy: "Policy", use_case: "UseCase", as_of: Any = None) -> "Classification":

@@ -17,6 +17,7 @@ from govern.classification import classify
 from govern.errors import DiagnosticSink, GovernError, PolicyError, did_you_mean
 from govern.load.pack import _glob
 from govern.load.safe_yaml import YamlDocument, load_yaml_file
+from govern.load.answers import contradictions
 from govern.load.use_case import UseCase, check_facts, load_use_case
 from govern.load.validation import validate_document
 from govern.plan.graph import PROHIBITED_GATE, compile_plan
@@ -149,6 +150,9 @@ def run_pack_tests(policy: Policy) -> TestRun:
             diffs.append(f"tier: expected {expect.tier}, got {result.tier}")
         _compare_sets(diffs, "fired rules", expect.fired, fired)
         _compare_sets(diffs, "undetermined rules", expect.undetermined, undetermined)
+        # answers the pack's constraints call contradictory are a finding unless the case expects them
+        _compare_sets(diffs, "violated constraints", expect.violates,
+                      [c.constraint.id for c in contradictions(policy, use_case)])
         if any(x is not None for x in (expect.gates, expect.checks, expect.signoffs, expect.documents)):
             plan = compile_plan(policy, use_case, result)
             if expect.gates is not None and list(expect.gates) != plan.order:
@@ -231,11 +235,13 @@ def expectation_names(policy: Policy) -> dict[str, list[str]]:
         gates[PROHIBITED_GATE] = None
         required["checks"][f"{PROHIBITED_GATE}.tier_prohibited"] = None
     return {"tier": policy.tier_ids, "fired": [r.id for r in policy.rules], "undetermined": [r.id for r in policy.rules],
+            "violates": [c.id for c in policy.constraints],
             "gates": sorted(gates), **{k: sorted(v) for k, v in required.items()}}
 
 
 #: expectation key → (what it names, diagnostic code)
 _WHAT = {"tier": ("tier", "unknown-tier"), "fired": ("rule", "unknown-rule"), "undetermined": ("rule", "unknown-rule"),
+         "violates": ("constraint", "unknown-constraint"),
          "gates": ("gate", "unknown-stage"), "checks": ("check", "unknown-check"),
          "signoffs": ("sign-off", "unknown-signoff"), "documents": ("document", "unknown-document")}
 

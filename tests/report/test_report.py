@@ -65,6 +65,25 @@ def test_classification_lists_fired_rules_with_citation_facts_and_text(credit):
     assert "creditworthiness" in text
 
 
+def test_classification_says_why_rules_did_not_fire_and_what_the_tier_hangs_on(credit):
+    text = squash(credit.text)
+    not_fired = credit.data["classification"]["not_fired"]
+    assert not_fired and all(r["why"]["summary"] for r in not_fired)
+    assert "did not match annex-iii-4a-recruitment" in text  # each rule that did not fire, with its false condition
+    assert '"employment_recruitment" in uses → false' in text
+    assert "Answers the tier hangs on" in text
+    assert "use_case.affects_natural_persons = true" in text and "→ minimal: false" in text
+
+
+def test_a_recorded_decision_without_explanations_still_renders_its_rule_ids():
+    from govern.report.sections.classification import build_classification
+
+    old = {"classification": {"tier": "high", "rules": [], "not_fired": ["chatbot"], "as_of": "2026-01-01"}}
+    built = build_classification(old, None)
+    assert built["not_fired"] == [{"id": "chatbot", "label": "did not fire", "why": ""}]
+    assert built["sensitivity"] is None
+
+
 def test_every_check_and_its_status_is_reported(credit):
     from govern.report.context import measured_text
 

@@ -37,11 +37,14 @@ as_of_option = click.option(
 
 
 def load(policy_path: Path, use_case_path: Path | None = None) -> "tuple[Policy, UseCase | None]":
+    from govern.load.answers import check_answers
     from govern.load.pack import load_policy
     from govern.load.use_case import load_use_case
 
     policy = load_policy(policy_path)
     use_case = load_use_case(use_case_path, policy.facts) if use_case_path is not None else None
+    if use_case is not None:
+        check_answers(policy, use_case)  # answers contradicting the pack's constraints: exit 2, at the answers
     return policy, use_case
 
 

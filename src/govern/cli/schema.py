@@ -68,6 +68,7 @@ def use_case_schema(policy) -> dict[str, Any]:
 
     base = Descriptor.model_json_schema()
     base["properties"]["facts"] = _facts_schema(policy)
+    base["properties"]["evidence"]["propertyNames"] = {"enum": sorted(policy.facts)}
     return _titled(base, f"govern use case for {policy.name} {policy.version}")
 
 
@@ -98,7 +99,7 @@ def tests_schema(policy) -> dict[str, Any]:
     names = expectation_names(policy)
     expect = defs["Expectation"]["properties"]
     expect["tier"]["enum"] = names["tier"]
-    for key in ("fired", "undetermined", "gates", "checks", "signoffs", "documents"):
+    for key in ("fired", "undetermined", "violates", "gates", "checks", "signoffs", "documents"):
         _items(expect[key], names[key])
     defs["PackTestCase"]["properties"]["facts"] = _facts_schema(policy)
     return _titled(base, f"govern pack tests for {policy.name} {policy.version}")

@@ -47,12 +47,14 @@ class Subject:
         from govern.classification import classify
         from govern.evidence.bundle import EvidenceBundle
         from govern.evidence.identity import evidence_digest, model_digest
+        from govern.load.answers import check_answers
         from govern.load.pack import load_policy
         from govern.load.use_case import load_use_case
         from govern.plan.graph import compile_plan
 
         policy = load_policy(policy_path)
         use_case = load_use_case(use_case_path, policy.facts)
+        check_answers(policy, use_case)
         plan = compile_plan(policy, use_case, classify(policy, use_case, as_of))
         bundle = EvidenceBundle.open(Path(evidence))
         return cls(policy, use_case, plan, bundle, evidence_digest(bundle), model_digest(bundle))

@@ -23,6 +23,9 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
     structure, unknown keys, rule syntax, unknown fields/tiers/roles/check kinds,
     type errors, cyclic or unreachable stages, and in the pack's tests/*.yaml unknown
     facts, values, tiers, rules, gates and checks (`govern test` runs the cases).
+    A descriptor is checked answer by answer, then against the pack's constraints
+    (answers that contradict each other, reported at the answers) and its
+    `evidence_required` facts (an answer needs an `evidence:` pointer).
     Exit 0 if valid, 2 otherwise.
 
     \b
@@ -31,6 +34,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
       govern validate examples/credit-risk/use_case.yaml --policy policies/eu-ai-act
     """
     from govern.errors import GovernError
+    from govern.load.answers import check_answers
     from govern.load.pack import load_policy
     from govern.load.use_case import load_use_case
     from govern.packtest import load_pack_tests
@@ -39,6 +43,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
         if policy_path is not None:
             policy = load_policy(policy_path)
             use_case = load_use_case(target, policy.facts)
+            check_answers(policy, use_case)
             summary = {"valid": True, "use_case": use_case.id, "use_case_digest": use_case.digest,
                        "policy": policy.summary()}
             message = f"{target}: valid use case `{use_case.id}` for {policy.name} {policy.version}"
@@ -48,6 +53,7 @@ def validate(target: Path, policy_path: Path | None, fmt: str) -> None:
             # pack whose tests `govern test` would refuse (only their outcomes are left to `test`)
             cases = load_pack_tests(policy, require=False)
             summary = {"valid": True, "policy": policy.summary(), "rules": len(policy.rules),
+                       "constraints": len(policy.constraints),
                        "tiers": policy.tier_ids, "facts": len(policy.facts), "test_cases": len(cases),
                        "imported_rules": len(policy.imported_rules)}
             imported = f" ({len(policy.imported_rules)} imported)" if policy.imported_rules else ""

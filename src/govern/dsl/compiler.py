@@ -57,6 +57,10 @@ class Compiler:
                     return n.Literal(value, node.span)
         return node
 
+    def resolve(self, node: n.Expr) -> n.Expr:
+        """The node as compiled: a definition seen through, a constant parameter as a literal."""
+        return self._resolve(node)
+
     def compile(self, expr: n.Expr) -> Fn:
         self._level += 1
         try:

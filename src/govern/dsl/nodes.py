@@ -92,11 +92,16 @@ ARITHMETIC_OPS = frozenset({"+", "-", "*", "/"})
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    """``let name = expr``: a named sub-expression reused across rules of a pack."""
+    """``let name = expr [because "citation"]``: a named sub-expression reused across rules of a pack.
+
+    The citation is what an explanation shows when the definition decides a rule, typically
+    an exception in an `unless` (the Art. 6(3) derogation, a scope exclusion).
+    """
 
     name: str
     expr: Expr
     span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+    citation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +119,22 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Constraint:
+    """``constraint id: expr because "why"``: answers for which ``expr`` is false contradict each other.
+
+    Undetermined (an answer missing) is not a contradiction: only answers given can conflict.
+    """
+
+    id: str
+    expr: Expr
+    citation: str
+    span: Span = field(default=_NO_SPAN, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class RuleFile:
     path: str
-    items: tuple[Definition | Rule, ...]
+    items: tuple[Definition | Rule | Constraint, ...]
 
     @property
     def rules(self) -> list[Rule]:
@@ -125,6 +143,10 @@ class RuleFile:
     @property
     def definitions(self) -> list[Definition]:
         return [i for i in self.items if isinstance(i, Definition)]
+
+    @property
+    def constraints(self) -> list[Constraint]:
+        return [i for i in self.items if isinstance(i, Constraint)]
 
 
 def children(node: Expr) -> tuple[Expr, ...]:

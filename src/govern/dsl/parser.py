@@ -136,7 +136,8 @@ def _hint_for(text: str, token: str) -> str | None:
 
 
 #: Words the expression grammar never reads as a name (see NAME in govern.lark).
-KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "let", "rule", "when", "unless", "because"})
+KEYWORDS = frozenset({"and", "or", "not", "in", "true", "false", "let", "rule", "constraint", "when", "unless",
+                      "because"})
 
 #: Tokens after which a value must follow: when it does not, the mistake is the operator.
 _NEEDS_OPERAND = frozenset({"and", "or", "not", "in", "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/",
@@ -177,7 +178,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, file: str, line_offset: int, 
         line, col = operator.line, operator.column
         message = f"expected a value after `{operator}`, found {found}"
         hint = f"complete the expression after `{operator}`, or remove the `{operator}`"
-        if not at_end and str(exc.token) in {"let", "rule", "when", "unless", "because"}:
+        if not at_end and str(exc.token) in {"let", "rule", "constraint", "when", "unless", "because"}:
             hint += f"; `{exc.token}` starts the next part of the rule, it is never a field name"
         found = str(operator)
     elif at_end:
@@ -265,8 +266,15 @@ class _ToAst(Transformer_NonRecursive):
         return items[0]
 
     def definition(self, meta, items):
-        name, expr = items
-        return n.Definition(str(name), expr, self._span(meta))
+        name, expr, citation = items
+        return n.Definition(str(name), expr, self._span(meta), citation)
+
+    def citation(self, meta, items):
+        return _unescape(str(items[0]))
+
+    def constraint(self, meta, items):
+        constraint_id, expr, citation = items
+        return n.Constraint(str(constraint_id), expr, _unescape(str(citation)), self._span(meta))
 
     def rule(self, meta, items):
         rule_id, tier, when, unless, citation, undetermined = items
@@ -393,7 +401,7 @@ def _roots(result) -> list[n.Expr]:
         return [result]
     out: list[n.Expr] = []
     for item in result:
-        if isinstance(item, n.Definition):
+        if isinstance(item, (n.Definition, n.Constraint)):
             out.append(item.expr)
         else:
             out.append(item.when)

@@ -99,7 +99,10 @@ def file_text(rule_file: n.RuleFile) -> str:
     parts = []
     for item in rule_file.items:
         if isinstance(item, n.Definition):
-            parts.append(f"let {item.name} = {to_text(item.expr)}")
+            cited = f" because {literal_text(item.citation)}" if item.citation is not None else ""
+            parts.append(f"let {item.name} = {to_text(item.expr)}{cited}")
+        elif isinstance(item, n.Constraint):
+            parts.append(f"constraint {item.id}: {to_text(item.expr)}\n  because {literal_text(item.citation)}")
         else:
             parts.append(rule_text(item))
     return "\n\n".join(parts) + "\n"

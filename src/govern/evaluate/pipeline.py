@@ -50,6 +50,7 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
     from govern.sign.verify import policy_verifier
 
     bundle = EvidenceBundle.open(Path(evidence))
+    _check_evidence_pointers(use_case, bundle)
     verifier = policy_verifier(policy)  # record files count only if signed by a key in the pack
     if registrations is None:
         registrations = FileRegistrationSource(bundle, verifier)
@@ -66,3 +67,30 @@ def check(policy: "Policy", use_case: "UseCase", evidence: Path | str, *, target
                             registrations)
     decision = evaluate(ctx, classification, target)
     return replace(decision, replay=replay, record_sources=("bundle", "store") if records is not None else ("bundle",))
+
+
+def _check_evidence_pointers(use_case: "UseCase", bundle) -> None:
+    """Every `evidence:` pointer of the descriptor names a file of this bundle, or the input is wrong (exit 2).
+
+    The pointers back answers the pack marks `evidence_required` (checked present when the
+    descriptor is loaded); only here, with the bundle, can they be resolved. The paths are
+    confined like every evidence path, and the files are in the evidence digest like every file.
+    """
+    from govern.errors import UseCaseError
+
+    doc = use_case.document
+    problems = []
+    for fact, path in sorted(use_case.evidence.items()):
+        try:
+            found = bundle.get(path)
+            problem = None if found is not None else f"`{path}` is not a file of the evidence bundle {bundle.root}"
+            hint = "add the document to the bundle, or point to the file that supports the answer"
+        except GovernError as exc:
+            found, problem, hint = None, exc.diagnostics[0].message, exc.diagnostics[0].hint
+        if problem is None:
+            continue
+        message = f"the evidence for `{fact}`: {problem}"
+        problems.append(doc.diagnostic("evidence-missing", message, ("evidence", fact), hint) if doc is not None
+                        else Diagnostic("evidence-missing", message, hint=hint))
+    if problems:
+        raise UseCaseError(problems)

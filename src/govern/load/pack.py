@@ -18,12 +18,14 @@ from govern.policy.check_kinds import CHECK_KINDS, CHECK_PARAMS, REQUIRED_PARAMS
 from govern.dsl import nodes as n
 from govern.dsl.checker import Checker
 from govern.dsl.compiler import Compiler
+from govern.dsl.explain import Explainer, field_paths, rule_outcome
 from govern.dsl.parser import DslError, parse_expression, parse_rules
 from govern.errors import Diagnostic, DiagnosticSink, GovernError, PolicyError, Span, did_you_mean, line_at
 from govern.load.safe_yaml import YamlDocument, load_yaml_file, read_text
 from govern.load.validation import validate_document
 from govern.policy.model import DEFAULT_MAX_WAIVER_DAYS, FactDef, FactsFile, Manifest, Template
-from govern.policy.pack import CompiledRule, Condition, Policy, classification_schema, condition_schema
+from govern.policy.pack import (CompiledConstraint, CompiledRule, Condition, Policy, classification_schema,
+                                condition_schema)
 
 MANIFEST_NAMES = ("policy.yaml", "policy.yml")
 
@@ -117,8 +119,9 @@ def load_policy(path: str | Path) -> Policy:
 
         merge(imported, facts=facts, definitions=definitions, rules=rules, parameters=manifest.parameters,
               doc=doc, sink=reader.sink, local_files=reader.files)
+    constraints = [c for f in rule_files for c in f.constraints]
     if facts_ok:
-        _check_rules(rules, manifest, facts, definitions, reader)
+        _check_rules(rules, manifest, facts, definitions, reader, constraints)
     compiler = Compiler(definitions, constants={"params": manifest.parameters})
     locations: dict[tuple[str, ...], Span] = {}
     conditions = _check_templates(templates, template_docs, manifest, facts, definitions, compiler, reader,
@@ -126,13 +129,16 @@ def load_policy(path: str | Path) -> Policy:
     if reader.sink:
         raise PolicyError(reader.sink.items)
 
-    compiled = [_compile_rule(r, manifest, definitions, compiler, reader) for r in rules]
+    citations = {d.name: d.citation for f in rule_files for d in f.definitions if d.citation is not None}
+    explainer = Explainer(compiler, definitions, citations)
+    compiled = [_compile_rule(r, manifest, definitions, compiler, explainer, reader) for r in rules]
     compiled.sort(key=lambda c: c.severity)  # stable: file order within a tier
     policy = Policy(
         root=reader.root, manifest=manifest, facts=facts, rules=compiled, definitions=definitions,
         templates=templates, template_files=dict(manifest.templates), conditions=conditions,
         files=dict(sorted(reader.files.items())), locations=locations, sources=reader.sources,
         imported_rules=dict(imported.origin) if imported else {},
+        constraints=[CompiledConstraint(c, explainer.compile(c.expr)) for c in constraints],
     )
     policy.digest = canonical_digest({"name": manifest.name, "version": manifest.version, "files": policy.files})
     return policy
@@ -295,7 +301,8 @@ def _collect_definitions(files: list[n.RuleFile], reader: _PackReader) -> dict[s
 
 
 def _check_rules(rules: list[n.Rule], manifest: Manifest, facts: dict[str, FactDef],
-                 definitions: dict[str, n.Expr], reader: _PackReader) -> None:
+                 definitions: dict[str, n.Expr], reader: _PackReader,
+                 constraints: list[n.Constraint] = ()) -> None:
     tiers = [t.id for t in manifest.tiers]
     checker = Checker(classification_schema(facts, manifest.parameters), definitions, reader.source_line)
     seen: dict[str, Span] = {}
@@ -313,6 +320,14 @@ def _check_rules(rules: list[n.Rule], manifest: Manifest, facts: dict[str, FactD
         checker.check_condition(rule.when, "`when`")
         if rule.unless is not None:
             checker.check_condition(rule.unless, "`unless`")
+    constraint_ids: dict[str, Span] = {}
+    for constraint in constraints:
+        if constraint.id in constraint_ids:
+            reader.sink.add(Diagnostic("duplicate-constraint", f"constraint id `{constraint.id}` is already used at "
+                                       f"{constraint_ids[constraint.id]}", constraint.span, None,
+                                       reader.source_line(constraint.span)))
+        constraint_ids.setdefault(constraint.id, constraint.span)
+        checker.check_condition(constraint.expr, "a constraint")
     reader.sink.extend(_dedupe(checker.diagnostics))
 
 
@@ -326,29 +341,21 @@ def _dedupe(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def _reads(expr: n.Expr, definitions: dict[str, n.Expr], seen: set[str] | None = None) -> list[str]:
-    seen = set() if seen is None else seen
-    out: list[str] = []
-    for node in n.walk(expr):
-        if isinstance(node, n.Path):
-            if len(node.parts) == 1 and node.parts[0] in definitions:
-                if node.parts[0] not in seen:
-                    seen.add(node.parts[0])
-                    out.extend(_reads(definitions[node.parts[0]], definitions, seen))
-            else:
-                out.append(node.dotted)
-    return out
-
-
 def _compile_rule(rule: n.Rule, manifest: Manifest, definitions: dict[str, n.Expr], compiler: Compiler,
-                  reader: _PackReader) -> CompiledRule:
-    reads = _reads(rule.when, definitions) + (_reads(rule.unless, definitions) if rule.unless else [])
+                  explainer: Explainer, reader: _PackReader) -> CompiledRule:
+    reads = field_paths(rule.when, definitions) + (field_paths(rule.unless, definitions) if rule.unless else [])
     text = _span_text(reader, rule.span)
+    explain_when = explainer.compile(rule.when)
+    explain_unless = explainer.compile(rule.unless) if rule.unless is not None else None
+    undetermined = rule.undetermined or manifest.on_undetermined
     return CompiledRule(
         rule=rule,
         when=compiler.compile(rule.when),
         unless=compiler.compile(rule.unless) if rule.unless is not None else None,
-        undetermined=rule.undetermined or manifest.on_undetermined,
+        explain_when=explain_when,
+        explain_unless=explain_unless,
+        explain=rule_outcome(explain_when, explain_unless, undetermined, rule.span),
+        undetermined=undetermined,
         reads=tuple(dict.fromkeys(reads)),
         severity=[t.id for t in manifest.tiers].index(rule.tier),
         text=text,

@@ -8,6 +8,7 @@ answer left out (or ``null``) is *unknown*: rules that read it become undetermin
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -41,6 +42,9 @@ class Descriptor(BaseModel):
     policy: str | None = Field(None, description="Name of the pack this descriptor was written for.")
     model: ModelRef | None = None
     facts: dict[str, Any] = Field(default_factory=dict)
+    evidence: dict[str, str] = Field(
+        default_factory=dict, description="fact → bundle-relative path of the document supporting that answer; "
+                                          "required for facts the pack marks `evidence_required`.")
 
 
 @dataclass(frozen=True)
@@ -53,20 +57,31 @@ class UseCase:
     model: ModelRef | None = None
     path: str | None = None
     document: YamlDocument | None = field(default=None, repr=False, compare=False)
+    evidence: dict[str, str] = field(default_factory=dict)  # fact → bundle-relative path supporting the answer
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
+        """Computed once: the answers of a validated use case never change (the dataclass is frozen)."""
         return digest(self.canonical())
 
     def canonical(self) -> dict[str, Any]:
         """What the use-case digest covers: the answers and identity, not comments or layout."""
-        return {
+        data = {
             "id": self.id, "name": self.name, "owner": self.owner, "description": self.description,
             "model": self.model.model_dump() if self.model else None, "facts": self.facts,
         }
+        if self.evidence:  # only when given: digests of descriptors without pointers stay what they were
+            data["evidence"] = dict(sorted(self.evidence.items()))
+        return data
+
+    @functools.cached_property
+    def answers(self) -> dict[str, Any]:
+        """The given answers (unknown ones left out), computed once; shared, so never to be modified."""
+        return {k: v for k, v in self.facts.items() if v is not None}
 
     def env(self) -> dict[str, Any]:
-        return {k: v for k, v in self.facts.items() if v is not None}
+        """The given answers as a fresh dict the caller may change."""
+        return dict(self.answers)
 
 
 def load_use_case(path: str | Path, facts: dict[str, FactDef]) -> UseCase:
@@ -84,9 +99,20 @@ def use_case_from_document(doc: YamlDocument, facts: dict[str, FactDef]) -> UseC
         raise UseCaseError(problems)
     sink = DiagnosticSink()
     values = check_facts(descriptor.facts, facts, sink, doc=doc)
+    for name, fact in facts.items():
+        if fact.evidence_required and values.get(name) is not None and name not in descriptor.evidence:
+            sink.add(doc.diagnostic(
+                "evidence-required", f"`{name}` is answered, and the policy requires the answer to point to a "
+                "document in the evidence bundle", ("facts", name),
+                f"add `evidence: {{{name}: path/in/the/bundle}}` to the descriptor, naming the document that "
+                "supports this answer"))
+    for name in descriptor.evidence:
+        if name not in facts:
+            sink.add(doc.diagnostic("unknown-fact", f"`evidence` names `{shorten(name)}`, which is not a fact this "
+                                    "policy asks about", ("evidence", name), did_you_mean(name, facts), key=True))
     sink.raise_if_any(UseCaseError)
     return UseCase(descriptor.id, descriptor.name, descriptor.owner, values, descriptor.description,
-                   descriptor.model, doc.path, doc)
+                   descriptor.model, doc.path, doc, dict(descriptor.evidence))
 
 
 def use_case_from_facts(answers: dict[str, Any], facts: dict[str, FactDef], *, id: str = "case",

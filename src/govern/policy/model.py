@@ -73,6 +73,9 @@ class FactDef(Strict):
     minimum: float | None = None
     maximum: float | None = None
     group: str | None = Field(None, description="Questionnaire section this fact is asked in.")
+    evidence_required: bool = Field(
+        False, description="A descriptor answering this fact must point to a document in the evidence bundle "
+                           "that supports the answer (`evidence: {fact: path/in/bundle}`), checked by `govern check`.")
 
     @field_validator("values")
     @classmethod
@@ -254,6 +257,8 @@ class Template(Strict):
 
 class Expectation(Strict):
     tier: str
+    violates: list[str] = Field(default_factory=list,
+                                description="Constraints these answers contradict (exactly these); default none.")
     fired: list[str] | None = Field(None, description="Rules that must fire (exactly these, if given).")
     undetermined: list[str] | None = None
     gates: list[str] | None = Field(None, description="Gate (stage) ids of the compiled plan.")

@@ -33,6 +33,11 @@ class CompiledRule:
     reads: tuple[str, ...]  # dotted field paths it reads, through definitions
     severity: int  # index of its tier: 0 is the most severe
     text: str  # the rule as written, for reports
+    #: the same predicates compiled to record what decided them (:mod:`govern.dsl.explain`)
+    explain_when: Callable[[dict, list], Any] | None = None
+    explain_unless: Callable[[dict, list], Any] | None = None
+    #: env -> (status, effect, message, when, unless): the rule's outcome, explained (dsl.explain.rule_outcome)
+    explain: Callable[[dict], tuple] | None = None
 
     @property
     def id(self) -> str:
@@ -41,6 +46,22 @@ class CompiledRule:
     @property
     def span(self) -> Span:
         return self.rule.span
+
+
+@dataclass(frozen=True)
+class CompiledConstraint:
+    """A consistency condition between answers, compiled to explain which answers it reads."""
+
+    constraint: n.Constraint
+    check: Callable[[dict, list], Any]  # explaining closure: false means the answers contradict
+
+    @property
+    def id(self) -> str:
+        return self.constraint.id
+
+    @property
+    def span(self) -> Span:
+        return self.constraint.span
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,7 @@ class Policy:
     digest: str = ""
     #: rule id → the `imports:` source it came from (a pack folder or `package:module:folder`)
     imported_rules: dict[str, str] = field(default_factory=dict)
+    constraints: list[CompiledConstraint] = field(default_factory=list)
     _locations: dict[tuple[str, int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     @property

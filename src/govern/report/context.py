@@ -57,7 +57,7 @@ def build_context(decision: dict[str, Any], *, policy: "Policy | None" = None, p
     }
     ctx["stages"] = build_stages(decision)
     ctx["summary"] = build_summary(decision, gates, policy, people)
-    ctx["classification"] = build_classification(decision, policy)
+    ctx["classification"] = build_classification(decision, policy, use_case)
     ctx["raci"] = build_raci(decision, policy, plan)
     ctx["gates"] = gates
     ctx["gate_edges"] = build_gate_edges(decision, policy, plan)
