@@ -40,6 +40,8 @@ def _clean(value: Any) -> Any:
         return value
     if kind is dict:
         return {k if type(k) is str else str(k): _clean(v) for k, v in value.items()}
+    if kind is list:
+        return [_clean(v) for v in value]
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"
