@@ -67,6 +67,8 @@ def once(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--src", type=Path, default=ROOT / "src",
+                        help="the govern sources to run (another checkout's src/ to compare before and after)")
     args = parser.parse_args()
     floor = f"import pandas, scipy.stats, {', '.join(model_modules())}"
     rows = [
@@ -79,7 +81,7 @@ def main() -> None:
     ]
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "GOVERN_DATABASE_URL": f"sqlite:///{tmp}/govern.db",
-               "PYTHONPATH": str(ROOT / "src")}
+               "PYTHONPATH": str(args.src)}
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: bytecode cached
         for _, cmd in rows:
             once(cmd, env)  # warm the OS file cache and bytecode; the store is created (migrated) here
@@ -91,7 +93,7 @@ def main() -> None:
             loads.append(os.getloadavg()[0])
     med = {label: (statistics.median(w for w, _ in s), statistics.median(c for _, c in s))
            for label, s in samples.items()}
-    print(f"{args.runs} interleaved runs each; load average {min(loads):.1f}-{max(loads):.1f} on "
+    print(f"govern from {args.src}; {args.runs} interleaved runs each; load average {min(loads):.1f}-{max(loads):.1f} on "
           f"{os.cpu_count()} CPUs")
     print("| command | wall ms (median) | spread (min-max) | CPU ms (median) |")
     print("|---|---:|---:|---:|")

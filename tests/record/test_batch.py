@@ -62,3 +62,18 @@ def test_replays_are_refused_before_anything_is_written(store):
     with pytest.raises(InputError):
         store.record_decisions([factory.make_decision("fraud"), replay])
     assert list(store.export_events()) == []
+
+
+def test_a_batch_signs_at_most_one_scheduled_checkpoint(store):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from govern.record.config import CheckpointSettings
+
+    store._settings = CheckpointSettings(witness_key="witness", every=0, on_targets=("production",))
+    store._witness_key = Ed25519PrivateKey.generate()
+    store.record_decisions([factory.make_decision("a", target="validation")])
+    assert store.scheduled == []  # neither due by count nor for a listed stage
+    store.record_decisions([factory.make_decision(f"u{i}") for i in range(3)], per_transaction=2)
+    # anchor, policy and "a" are leaves 0-2: a checkpoint after each batch with a production decision
+    assert [c.tree_size for c in store.scheduled] == [5, 6]
+    assert store.verify_chain(store.scheduled).ok

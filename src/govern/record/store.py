@@ -174,7 +174,9 @@ class Store:
             except SQLAlchemyError as exc:
                 raise store_error(f"decisions not recorded in {redact(self.url)} ({len(ids)} were): "
                                   f"{_reason(exc)}") from None
-            self._on_schedule(witness, None)
+            # one checkpoint per batch at most: due by count, or if any decision is for a listed stage
+            listed = [d.target for d in part if d.target in self.settings.on_targets] if witness else []
+            self._on_schedule(witness, listed[0] if listed else None)
         return ids
 
     def register_policy(self, name: str, version: str, digest: str) -> int:
