@@ -364,8 +364,8 @@ def record_decisions(rows: list[dict[str, Any]], database: str, progress: "Progr
     start = time.perf_counter()
     progress.start("record", len(rows))
     with Store.open(database) as store:
-        for start in range(0, len(rows), 500):  # 500 decisions per transaction, each with its own audit event
-            part = rows[start:start + 500]
+        for first in range(0, len(rows), 500):  # 500 decisions per transaction, each with its own audit event
+            part = rows[first:first + 500]
             store.record_decisions([row["decision"] for row in part], policy=_W["retrain"], per_transaction=500)
             progress.advance(len(part))
     progress.finish()
