@@ -98,9 +98,9 @@ def main() -> None:
         work = Path(tmp)
         db = f"sqlite:///{(work / 'govern.db').as_posix()}"
         env = {**os.environ, "GOVERN_DATABASE_URL": db}
-        # record one evaluation for the store mode (this also warms the OS file cache, not Python)
-        run(["check", str(USE_CASE), "-p", str(POLICY), "-e", str(opts.evidence), "--as-of", AS_OF,
-             "--target", "production"], env, work)
+        # record one evaluation for the store mode (this also warms the OS file cache, not Python);
+        # at today's date: a replay (--as-of) is never recorded
+        run(["check", str(USE_CASE), "-p", str(POLICY), "-e", str(opts.evidence), "--target", "production"], env, work)
         modes = {
             "evaluate+render": ["report", str(USE_CASE), "-p", str(POLICY), "-e", str(opts.evidence),
                                 "--as-of", AS_OF, "--target", "production", "-o", str(work / "a.pdf")],

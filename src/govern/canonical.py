@@ -38,8 +38,10 @@ def _clean(value: Any) -> Any:
     kind = type(value)
     if kind in _PLAIN:  # the common case first: digests walk large trees of strings
         return value
-    if kind is dict:
-        return {k if type(k) is str else str(k): _clean(v) for k, v in value.items()}
+    if kind is dict:  # plain leaves are kept without a call: most of a decision is strings and integers
+        return {k if type(k) is str else str(k): v if type(v) in _PLAIN else _clean(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _PLAIN else _clean(v) for v in value]
     if isinstance(value, float):
         if math.isnan(value):
             return "NaN"

@@ -136,7 +136,7 @@ def test_failed_write_leaves_nothing(store, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("crash after the rows, before the event")
 
-    monkeypatch.setattr(store_module, "append_event", explode)
+    monkeypatch.setattr(store_module.Appender, "append", explode)
     with pytest.raises(RuntimeError):
         store.record_decision(factory.make_decision())
     with store.engine.connect() as conn:

@@ -34,11 +34,15 @@ def main(url: str, mode: str, worker: int, rounds: int) -> None:
                 print("ready", flush=True)
             n += 1
     elif mode == "hold":
+        from govern.record.decisions import write_decisions
         from govern.record.engine import write
+        from govern.record.log import Appender
 
         decision = factory.make_decision("held", n_checks=10)
         with write(store.engine) as conn:
-            store._record(conn, decision, decision.to_dict(), {}, factory.dt.datetime.now(factory.dt.timezone.utc))
+            log = Appender(conn)
+            write_decisions(conn, [decision], [{}], factory.dt.datetime.now(factory.dt.timezone.utc), log)
+            log.flush()
             print("inside", flush=True)
             time.sleep(120)
 

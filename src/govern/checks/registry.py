@@ -53,7 +53,8 @@ STATS_MODULES: dict[str, tuple[str, ...]] = {
     "performance_by_group": ("govern.stats.frames", "govern.stats.performance"),
     "drift": ("govern.stats.frames", "govern.stats.drift"),
     "data_quality": ("govern.stats.frames", "govern.stats.quality"),
-    "stability": ("govern.stats.frames", "skops.io"),
+    # not skops.io: importing it imports every estimator; skops is only the fallback reader
+    "stability": ("govern.stats.frames", "sklearn", "govern.evidence.model_file"),
 }
 STATS_EXTRA_HINT = "pip install 'govern[stats]'"
 

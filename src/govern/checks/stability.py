@@ -1,7 +1,8 @@
 """`stability` check: a small perturbation of the inputs must give a bounded change in the model's output.
 
 The model is loaded from a skops file with an allow-list of types (scikit-learn, numpy,
-scipy): govern never unpickles user files, and refuses a model needing anything else.
+scipy): govern never unpickles user files, and refuses a model needing anything else. Only the
+modules the file names are imported (see :mod:`govern.evidence.model_file`).
 """
 
 from __future__ import annotations
@@ -16,29 +17,56 @@ if TYPE_CHECKING:
     from govern.checks.context import EvaluationContext
     from govern.policy.model import CheckSpec
 
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-
-
 def load_model(path, shown: str):
+    """The model in a skops file, refusing any type outside govern's allow-list (never unpickled).
+
+    Most files are read by :mod:`govern.evidence.model_file`, which imports only the modules the
+    file names; files using node kinds it does not reproduce go through skops itself.
+    """
+    from zipfile import BadZipFile
+
+    from govern.evidence import model_file
+
+    try:
+        return model_file.load(path)
+    except model_file.Untrusted as exc:
+        raise _untrusted(shown, exc.types) from None
+    except model_file.NotHandled:
+        pass
+    except (BadZipFile, OSError) as exc:
+        raise InputError(Diagnostic("stability-model", f"{shown} is not a readable skops file: {exc}",
+                                    Span(shown))) from None
+    except Exception as exc:
+        raise InputError(Diagnostic("stability-model", f"{shown} could not be loaded: {exc}", Span(shown))) from None
+    return _load_with_skops(path, shown)
+
+
+def _load_with_skops(path, shown: str):
     try:
         import skops.io as sio
     except ImportError:
         raise InputError(Diagnostic("stability-no-skops", "the stability check needs skops to read the model",
                                     Span(shown), "pip install 'govern[stats]'")) from None
+    from govern.evidence.model_file import untrusted_types
+
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # a malformed archive
         raise InputError(Diagnostic("stability-model", f"{shown} is not a readable skops file: {exc}",
                                     Span(shown))) from None
-    refused = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    refused = untrusted_types(set(untrusted))
     if refused:
-        raise InputError(Diagnostic("stability-untrusted", f"{shown} needs types govern does not load: "
-                                    + ", ".join(refused[:5]), Span(shown),
-                                    "only scikit-learn, numpy and scipy objects are loaded from model files"))
+        raise _untrusted(shown, refused)
     try:
         return sio.load(path, trusted=untrusted)
     except Exception as exc:
         raise InputError(Diagnostic("stability-model", f"{shown} could not be loaded: {exc}", Span(shown))) from None
+
+
+def _untrusted(shown: str, refused: list[str]) -> InputError:
+    return InputError(Diagnostic("stability-untrusted", f"{shown} needs types govern does not load: "
+                                 + ", ".join(refused[:5]), Span(shown),
+                                 "only scikit-learn, numpy and scipy objects are loaded from model files"))
 
 
 def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:

@@ -2,7 +2,8 @@
 
 An append (inside the caller's write transaction) reads the head row ``FOR UPDATE``, inserts
 the event, the tree nodes the new leaf completes (one on average) and updates the head: four
-statements, whatever the log's size -- the root is folded from the stored frontier, never
+statements, whatever the log's size (and whatever the number of events a batch appends, see
+:class:`Appender`) -- the root is folded from the stored frontier, never
 recomputed. The lock on the head row (on top of :func:`govern.record.engine.write`'s advisory
 lock / ``BEGIN IMMEDIATE``) serialises appends, so ``seq`` -- the leaf index -- is the commit
 order, and a head read by any transaction is a prefix of every later one.
@@ -57,26 +58,55 @@ def read_head(conn: Connection, *, lock: bool = False) -> Head:
     return Head(row.log_id, int(row.size), bytes(row.root), frontier, row.chain_head, row.anchor_json)
 
 
+class Appender:
+    """Appends events inside one write transaction: the head is read (locked) once, and the events,
+    the tree nodes they complete and the new head are written by :meth:`flush` -- one statement
+    each, however many events. A single append and a batch of thousands write the same rows."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        head = read_head(conn, lock=True)
+        self.size, self.frontier, self.chain_head = head.size, head.frontier, head.chain_head
+        self.events: list[dict[str, Any]] = []
+        self.nodes: list[dict[str, Any]] = []
+
+    def append(self, kind: str, subject: str, payload: Any, at: _dt.datetime, *,
+               record_id: int | None = None, rows: "Written | None" = None) -> int:
+        seq = self.size
+        text_ = chain.payload_text(payload)
+        payload_digest = chain.sha256_text(text_.encode("utf-8"))
+        rows_text = rows.to_json() if rows is not None else "{}"
+        rows_digest = chain.sha256_text(rows_text.encode("utf-8"))
+        recorded_at = at.astimezone(UTC).isoformat()
+        data = chain.entry(seq, kind, subject, record_id, recorded_at, payload_digest, rows_digest, self.chain_head)
+        hash_ = chain.sha256_text(data)
+        self.events.append(dict(
+            seq=seq, version=2, kind=kind, subject=subject, record_id=record_id, payload_digest=payload_digest,
+            payload_json=text_, rows_digest=rows_digest, rows_json=rows_text, prev_hash=self.chain_head, hash=hash_,
+            recorded_at=recorded_at))
+        self.frontier, nodes = merkle.append(self.frontier, seq, merkle.leaf_hash(data))
+        self.nodes += [{"level": level, "idx": idx, "hash": h} for level, idx, h in nodes]
+        self.size, self.chain_head = seq + 1, hash_
+        return seq
+
+    def flush(self) -> None:
+        if not self.events:
+            return
+        self.conn.execute(insert(EVENT), self.events)
+        if self.nodes:
+            self.conn.execute(insert(NODE), self.nodes)
+        self.conn.execute(update(LOG).where(LOG.c.id == HEAD_ID).values(
+            size=self.size, root=merkle.root_of_frontier(self.frontier), frontier=b"".join(self.frontier),
+            chain_head=self.chain_head))
+        self.events, self.nodes = [], []
+
+
 def append_event(conn: Connection, kind: str, subject: str, payload: Any, at: _dt.datetime, *,
                  record_id: int | None = None, rows: "Written | None" = None) -> int:
     """Append one event covering ``rows``; the caller holds the write lock (see :func:`engine.write`)."""
-    head = read_head(conn, lock=True)
-    seq = head.size
-    text_ = chain.payload_text(payload)
-    payload_digest = chain.sha256_text(text_.encode("utf-8"))
-    rows_text = rows.to_json() if rows is not None else "{}"
-    rows_digest = chain.sha256_text(rows_text.encode("utf-8"))
-    recorded_at = at.astimezone(UTC).isoformat()
-    data = chain.entry(seq, kind, subject, record_id, recorded_at, payload_digest, rows_digest, head.chain_head)
-    hash_ = chain.sha256_text(data)
-    conn.execute(insert(EVENT).values(
-        seq=seq, version=2, kind=kind, subject=subject, record_id=record_id, payload_digest=payload_digest,
-        payload_json=text_, rows_digest=rows_digest, rows_json=rows_text, prev_hash=head.chain_head, hash=hash_,
-        recorded_at=recorded_at))
-    frontier, nodes = merkle.append(head.frontier, seq, merkle.leaf_hash(data))
-    conn.execute(insert(NODE), [{"level": level, "idx": idx, "hash": h} for level, idx, h in nodes])
-    conn.execute(update(LOG).where(LOG.c.id == HEAD_ID).values(
-        size=seq + 1, root=merkle.root_of_frontier(frontier), frontier=b"".join(frontier), chain_head=hash_))
+    log = Appender(conn)
+    seq = log.append(kind, subject, payload, at, record_id=record_id, rows=rows)
+    log.flush()
     return seq
 
 

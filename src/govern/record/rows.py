@@ -76,8 +76,13 @@ def _plan(table: Table) -> tuple[tuple[str, Callable[[Any], Any], bool], ...]:
                  for c in table.columns)
 
 
+@lru_cache(maxsize=None)
+def _columns(table: Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.columns)
+
+
 def columns_of(table: Table) -> list[str]:
-    return [c.name for c in table.columns]
+    return list(_columns(table))
 
 
 def key_names(table: Table) -> list[str]:
@@ -90,6 +95,8 @@ def values_of(table: Table, row: Mapping[str, Any]) -> list[Any]:
     A column missing from ``row`` is recorded as NULL, which is what the database stores for
     it -- unless the column has a default, where NULL would be a lie: that is refused.
     """
+    if type(row) is not dict:  # a driver's row mapping: its lookups are slower than a dict's
+        row = dict(row)
     out = []
     for name, enc, has_default in _plan(table):
         if name in row:
@@ -125,10 +132,10 @@ class Written:
     def dicts(self, name: str) -> list[dict[str, Any]]:
         """The rows recorded for table ``name`` as dicts of encoded values (as a reader of the event sees them)."""
         table, rows = self.tables.get(name, (None, []))
-        return [dict(zip(columns_of(table), row)) for row in rows] if table is not None else []
+        return [dict(zip(_columns(table), row)) for row in rows] if table is not None else []
 
     def to_data(self) -> dict[str, Any]:
-        return {name: {"columns": columns_of(table), "rows": rows} for name, (table, rows) in self.tables.items()}
+        return {name: {"columns": _columns(table), "rows": rows} for name, (table, rows) in self.tables.items()}
 
     def to_json(self) -> str:
         """``canonical_json`` of :meth:`to_data`: the values are already plain JSON (text, integers, booleans,

@@ -20,15 +20,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from govern.record import chain
 from govern.record.config import redact, resolve_url, store_error
 from govern.record.engine import make_engine, read, write
-from govern.record.log import append_event
+from govern.record.decisions import as_utc, furthest_stage, policy_event, register, write_decisions
+from govern.record.log import Appender, append_event
 from govern.record.rows import Written
-from govern.record.tables import (
+from govern.record.tables import (  # noqa: F401 (the result tables are imported from here by benchmarks and tests)
     APPROVAL, CHECK, CHECKPOINT, EVALUATION, EVENT, GATE, LOG, MODEL, POLICY, SIGNED_TABLES, SIGNOFF_RESULT,
     USE_CASE,
 )
 
 if TYPE_CHECKING:
-    from typing import Sequence
+    from typing import Iterable, Sequence
 
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -43,27 +44,10 @@ if TYPE_CHECKING:
 UTC = _dt.timezone.utc
 #: event kinds whose events cover rows this module writes (never appended by :meth:`Store.record_event`)
 ROW_KINDS = frozenset({"evaluation", "signoff", "waiver", "registration", "policy", "report"})
-PASSING = ("passed", "warned", "waived")  # mirrors govern.evaluate.results.PASSING without importing it
-
 
 
 def now() -> _dt.datetime:
     return _dt.datetime.now(UTC)
-
-
-def as_utc(value: _dt.datetime) -> _dt.datetime:
-    """SQLite hands timestamps back naive; they were stored in UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def furthest_stage(gates: list[tuple[str, str]]) -> str | None:
-    """The last gate of the leading run of passing gates (in plan order): where the model may go."""
-    last = None
-    for gate, status in gates:
-        if status not in PASSING:
-            break
-        last = gate
-    return last
 
 
 @dataclass(frozen=True)
@@ -146,53 +130,56 @@ class Store:
 
             raise InputError(Diagnostic("replay-recorded", "a replayed decision (--as-of) is never recorded",
                                         hint="evaluate at today's date to record; replay with --no-record"))
-        data = decision.to_dict()
         validity = _validity(policy, decision.tier) if policy is not None else {}
         witness = self.witness()  # a configured witness key that cannot be used stops us before anything is written
         try:
             with write(self.engine) as conn:
-                evaluation_id = self._record(conn, decision, data, validity, as_utc(recorded_at or now()))
+                log = Appender(conn)
+                (evaluation_id,) = write_decisions(conn, [decision], [validity], as_utc(recorded_at or now()), log)
+                log.flush()
         except SQLAlchemyError as exc:
             raise store_error(f"decision not recorded in {redact(self.url)}: {_reason(exc)}") from None
         self._on_schedule(witness, decision.target)
         return evaluation_id
 
-    def _record(self, conn: Connection, decision: "Decision", data: dict[str, Any],
-                validity: Mapping[tuple[str, str], str], at: _dt.datetime) -> int:
-        rows = Written()
-        use_case, _ = _ensure_use_case(conn, decision.use_case_id, decision.use_case_name, at)
-        model = data["model"] or {}
-        model_row = _registered(conn, MODEL, decision.model_digest, at,
-                                name=_text(model.get("name")), version=_text(model.get("version")))
-        policy_row = _register_policy(conn, decision.policy, at)
-        gates = [(g.id, g.status) for g in decision.gates]
-        stage = furthest_stage(gates)
-        decision_json = chain.payload_text(data)
-        evaluation = {
-            "use_case_id": decision.use_case_id, "model_version_id": model_row["id"],
-            "policy_version_id": policy_row["id"], "decision_digest": decision.digest,
-            "use_case_digest": decision.use_case_digest, "evidence_digest": decision.evidence_digest,
-            "plan_digest": decision.plan_digest, "tier": decision.tier, "target": decision.target,
-            "allowed": decision.allowed, "furthest_stage": stage, "as_of": decision.as_of, "recorded_at": at,
-            "govern_version": decision.govern_version, "decision_json": decision_json}
-        evaluation_id = conn.execute(insert(EVALUATION).values(**evaluation).returning(EVALUATION.c.id)).scalar_one()
-        conn.execute(update(USE_CASE).where(USE_CASE.c.id == decision.use_case_id)
-                     .values(latest_evaluation_id=evaluation_id))
-        rows.add(USE_CASE, {**use_case, "latest_evaluation_id": evaluation_id})
-        rows.add(MODEL, model_row)
-        rows.add(POLICY, policy_row)
-        rows.add(EVALUATION, {**evaluation, "id": evaluation_id})
-        _insert_results(conn, evaluation_id, data["gates"], validity, rows)
-        from govern.record.recorded import evaluation_view
+    def record_decisions(self, decisions: "Iterable[Decision]", *, policy: "Policy | None" = None,
+                         recorded_at: _dt.datetime | None = None, per_transaction: int = 1000) -> list[int]:
+        """Record many decisions (a portfolio's nightly run): ``per_transaction`` of them per transaction.
 
-        append_event(conn, "evaluation", decision.use_case_id, {
-            "record": "evaluation", "id": evaluation_id, "decision_digest": decision.digest,
-            "decision_sha256": chain.sha256_text(decision_json.encode("utf-8")), "tier": decision.tier,
-            "target": decision.target, "allowed": decision.allowed, "furthest_stage": stage,
-            "as_of": decision.as_of.isoformat(), "model_digest": decision.model_digest,
-            "policy_digest": decision.policy["digest"], "view": evaluation_view(rows.dicts, evaluation_id)},
-            at, record_id=evaluation_id, rows=rows)
-        return evaluation_id
+        Each decision gets the same rows and its own audit event, in order, exactly as
+        :meth:`record_decision` would write them one by one, so the chain and the views cannot
+        tell the difference; what is saved is a commit (an fsync) per decision and the
+        per-statement cost: each table gets one statement per batch (:mod:`govern.record.decisions`).
+        The decisions of one batch share its recording time. A failing batch is rolled back
+        whole; earlier batches stay.
+        """
+        decisions = list(decisions)
+        if any(d.replay for d in decisions):
+            from govern.errors import Diagnostic, InputError
+
+            raise InputError(Diagnostic("replay-recorded", "a replayed decision (--as-of) is never recorded",
+                                        hint="evaluate at today's date to record; replay with --no-record"))
+        validities: dict[str, Mapping[tuple[str, str], str]] = {}
+        witness = self.witness()
+        ids: list[int] = []
+        for start in range(0, len(decisions), max(1, per_transaction)):
+            part = decisions[start:start + per_transaction]
+            try:
+                for decision in part:
+                    if decision.tier not in validities:
+                        validities[decision.tier] = _validity(policy, decision.tier) if policy is not None else {}
+                with write(self.engine) as conn:
+                    log = Appender(conn)
+                    ids += write_decisions(conn, part, [validities[d.tier] for d in part],
+                                           as_utc(recorded_at or now()), log)
+                    log.flush()
+            except SQLAlchemyError as exc:
+                raise store_error(f"decisions not recorded in {redact(self.url)} ({len(ids)} were): "
+                                  f"{_reason(exc)}") from None
+            # one checkpoint per batch at most: due by count, or if any decision is for a listed stage
+            listed = [d.target for d in part if d.target in self.settings.on_targets] if witness else []
+            self._on_schedule(witness, listed[0] if listed else None)
+        return ids
 
     def register_policy(self, name: str, version: str, digest: str) -> int:
         """Register a policy version (idempotent); the first registration appends a `policy` event."""
@@ -459,66 +446,14 @@ def _ensure_use_case(conn: Connection, use_case_id: str, name: str, at: _dt.date
     return row, False
 
 
-def _registered(conn: Connection, table: Any, digest: str, at: _dt.datetime, **values: Any) -> dict[str, Any]:
-    """The registry row for ``digest`` (inserted if new), as it stands: every evaluation event records it."""
-    found = conn.execute(select(table).where(table.c.digest == digest)).first()
-    if found is not None:
-        return dict(found._mapping)
-    row = {"digest": digest, "created_at": at, **values}
-    return {**row, "id": int(conn.execute(insert(table).values(**row).returning(table.c.id)).scalar_one())}
-
-
 def _register_policy(conn: Connection, policy: Mapping[str, str], at: _dt.datetime) -> dict[str, Any]:
-    found = conn.execute(select(POLICY).where(POLICY.c.digest == policy["digest"])).first()
-    if found is not None:
-        return dict(found._mapping)
-    row = _registered(conn, POLICY, policy["digest"], at, name=policy["name"], version=policy["version"])
-    rows = Written()
-    rows.add(POLICY, row)
-    append_event(conn, "policy", policy["name"], {
-        "record": "policy_version", "id": row["id"], "name": policy["name"], "version": policy["version"],
-        "digest": policy["digest"]}, at, record_id=row["id"], rows=rows)
+    registered = register(conn, POLICY, [(policy["digest"], {"name": policy["name"], "version": policy["version"]})], at)
+    row = registered.rows[policy["digest"]]
+    if registered.new:
+        log = Appender(conn)
+        policy_event(log, row, at)
+        log.flush()
     return row
-
-
-def _insert_results(conn: Connection, evaluation_id: int, gates: list[dict[str, Any]],
-                    validity: Mapping[tuple[str, str], str], written: Written) -> None:
-    gate_rows, check_rows, signoff_rows, approval_rows = [], [], [], []
-    for position, gate in enumerate(gates):
-        gate_rows.append({"evaluation_id": evaluation_id, "position": position, "gate": gate["id"],
-                          "status": gate["status"]})
-        for c in gate["checks"]:
-            waiver = c.get("waiver") or {}
-            check_rows.append({"evaluation_id": evaluation_id, "gate": gate["id"], "check_id": c["id"],
-                               "kind": c["kind"], "status": c["status"], "enforcement": c["enforcement"],
-                               "waiver_approver": waiver.get("approver"),
-                               "waiver_expires": _date(waiver.get("expires"))})
-        for s in gate["signoffs"]:
-            counted = [a for a in s["approvals"] if a.get("decision", "approve") == "approve"]
-            signoff_rows.append({"evaluation_id": evaluation_id, "gate": s["gate"], "role": s["role"],
-                                 "required": s["required"], "approved": len(counted), "status": s["status"]})
-            for a in s["approvals"]:
-                signed_at = as_utc(_dt.datetime.fromisoformat(a["signed_at"]))
-                approval_rows.append({
-                    "evaluation_id": evaluation_id, "gate": s["gate"], "role": s["role"], "signer": a["signer"],
-                    "decision": a.get("decision", "approve"), "signed_at": signed_at,
-                    "expires": _expiry(a, signed_at, validity.get((s["gate"], s["role"]))),
-                    "key_fingerprint": a.get("key_fingerprint")})
-    for table, rows in ((GATE, gate_rows), (CHECK, check_rows), (SIGNOFF_RESULT, signoff_rows),
-                        (APPROVAL, approval_rows)):
-        if rows:  # the rows as the database stored them, ids included: one multi-row statement per table
-            written.add_many(table, (r._mapping for r in conn.execute(insert(table).returning(*table.c), rows)))
-
-
-def _expiry(approval: Mapping[str, Any], signed_at: _dt.datetime, valid_for: str | None) -> _dt.date | None:
-    """The last day an approval counts: the evaluator's own ``expires`` if it gave one, else signed day + valid_for."""
-    if approval.get("expires"):
-        return _date(approval["expires"])
-    if not valid_for:
-        return None
-    from govern.policy.model import parse_duration
-
-    return signed_at.date() + parse_duration(valid_for)
 
 
 def _validity(policy: "Policy", tier: str) -> dict[tuple[str, str], str]:
@@ -526,16 +461,6 @@ def _validity(policy: "Policy", tier: str) -> dict[tuple[str, str], str]:
     if template is None:
         return {}
     return {(stage.id, s.role): s.valid_for for stage in template.stages for s in stage.gate.signoffs if s.valid_for}
-
-
-def _date(value: Any) -> _dt.date | None:
-    if value is None or isinstance(value, _dt.date):
-        return value
-    return _dt.date.fromisoformat(str(value)[:10])
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def summary_from(recorded: "Recorded") -> EvaluationSummary:
