@@ -48,8 +48,14 @@ def _role_map(ctx: click.Context, param: click.Parameter, values: tuple[str, ...
               help="No credentials needed (read-only, as an auditor). Only on a loopback --host.")
 @click.option("--expiring-within", "days", default=30, show_default=True, type=click.IntRange(min=0),
               metavar="DAYS", help="Default horizon of the inventory's expiring column.")
+@click.option("--notify-config", "notify_config", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also send notifications (the file `govern notify --config` reads, docs/notifications.md), "
+                   "every --notify-every minutes; a cron job running `govern notify` may run beside it.")
+@click.option("--notify-every", "notify_every", default=15.0, show_default=True,
+              type=click.FloatRange(min=0.01), metavar="MINUTES", help="Minutes between notification passes.")
 def serve(host: str, port: int, database: str | None, policies: tuple[Path, ...], trusted_header: str | None,
-          trusted_proxies: tuple[str, ...], header_roles: dict[str, str], allow_anonymous: bool, days: int) -> None:
+          trusted_proxies: tuple[str, ...], header_roles: dict[str, str], allow_anonymous: bool, days: int,
+          notify_config: Path | None, notify_every: float) -> None:
     """Serve the web console and the JSON API over the audit store.
 
     \b
@@ -67,6 +73,11 @@ def serve(host: str, port: int, database: str | None, policies: tuple[Path, ...]
     a reverse proxy with PostgreSQL.
 
     \b
+    With --notify-config the console also sends notifications (new sign-off
+    requests, blocked decisions, expiring approvals and waivers, audit failures),
+    each once: the same pass as `govern notify`, which may run beside it.
+
+    \b
     Examples:
       govern serve --database sqlite:///build/demo/govern.db --policy build/demo/eu-ai-act --allow-anonymous
       govern serve --host 0.0.0.0 --database postgresql+psycopg://govern@db/govern -p policies/eu-ai-act \\
@@ -77,14 +88,34 @@ def serve(host: str, port: int, database: str | None, policies: tuple[Path, ...]
     settings = ConsoleSettings(database=database, policies=list(policies), host=host, port=port,
                                trusted_header=trusted_header, trusted_proxies=list(trusted_proxies),
                                header_roles=header_roles, allow_anonymous=allow_anonymous, expiring_within=days).check()
+    config = None
+    if notify_config is not None:  # a bad file is exit 2 before anything is served
+        from govern.notify.config import load_config
+
+        config = load_config(notify_config)
+        if config.missing:
+            from govern.errors import InputError
+
+            raise InputError(list(config.missing))
     app = build(settings)
     import uvicorn
 
     where = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
     click.echo(f"govern console on {where} (store {app.state.store_url}); Ctrl-C stops it", err=True)
-    # proxy_headers off: the client address is the TCP peer, which is what --trusted-proxy is checked against
-    uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False, log_level="warning",
-                access_log=False)
+    notifier = None
+    if config is not None:
+        from govern.server.notifier import Notifier
+
+        console = app.state.console
+        notifier = Notifier(console.store, config, [p.policy for p in console.packs], notify_every * 60).start()
+        click.echo(f"sending notifications every {notify_every:g} min ({notify_config})", err=True)
+    try:
+        # proxy_headers off: the client address is the TCP peer, which is what --trusted-proxy is checked against
+        uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False, log_level="warning",
+                    access_log=False)
+    finally:
+        if notifier is not None:
+            notifier.stop()
 
 
 def build(settings: "ConsoleSettings") -> "FastAPI":
