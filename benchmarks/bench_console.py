@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_status import generate  # noqa: E402
+from bench_status import generate, postgres_url  # noqa: E402
 
 from govern.record.store import Store  # noqa: E402
 
@@ -147,22 +147,8 @@ def main() -> None:
         if args.backend in ("sqlite", "both"):
             print(json.dumps(bench(f"sqlite:///{tmp}/console.db", args)), flush=True)
         if args.backend in ("postgresql", "both"):
-            server = None
-            url = args.url
-            if url is None:
-                from tests.record.conftest import PgServer, _pg_bindir
-
-                bindir = _pg_bindir()
-                if bindir is None:
-                    sys.exit("PostgreSQL binaries not found (apt-get install postgresql) and no --url given")
-                server = PgServer(bindir)
-                server.start()
-                url = server.create_database()
-            try:
+            with postgres_url(args.url) as url:
                 print(json.dumps(bench(url, args)), flush=True)
-            finally:
-                if server is not None:
-                    server.stop()
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ PostgreSQL: ``--url`` or, by default, a throwaway server started like the test f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -34,6 +35,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -215,23 +217,28 @@ def main() -> None:
             results.append(bench(f"sqlite:///{tmp}/status.db", args))
             print(json.dumps(results[-1]), flush=True)
         if args.backend in ("postgresql", "both"):
-            server = None
-            url = args.url
-            if url is None:
-                from tests.record.conftest import PgServer, _pg_bindir
-
-                bindir = _pg_bindir()
-                if bindir is None:
-                    sys.exit("PostgreSQL binaries not found (apt-get install postgresql) and no --url given")
-                server = PgServer(bindir)
-                server.start()
-                url = server.create_database()
-            try:
+            with postgres_url(args.url) as url:
                 results.append(bench(url, args))
                 print(json.dumps(results[-1]), flush=True)
-            finally:
-                if server is not None:
-                    server.stop()
+
+
+@contextlib.contextmanager
+def postgres_url(url: str | None) -> Iterator[str]:
+    """``url``, or a database on a throwaway PostgreSQL server (the tests' own) for the benchmark's run."""
+    if url is not None:
+        yield url
+        return
+    from tests.record.conftest import PgServer, _pg_bindir
+
+    bindir = _pg_bindir()
+    if bindir is None:
+        sys.exit("PostgreSQL binaries not found (apt-get install postgresql) and no --url given")
+    server = PgServer(bindir)
+    server.start()
+    try:
+        yield server.create_database()
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

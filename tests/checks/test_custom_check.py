@@ -8,20 +8,18 @@ fail in the ways a plugin can.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-import yaml
 
 import govern
 from govern.errors import InputError, PolicyError
 from govern.evaluate.pipeline import check
+from tests.checks.minipack import pack_with_checks
 
 ROOT = Path(__file__).resolve().parents[2]
-MINI = ROOT / "tests" / "golden" / "mini"
 EXAMPLE = ROOT / "examples" / "custom-check"
 AS_OF = dt.date(2026, 6, 1)
 
@@ -78,16 +76,7 @@ CHECKS = [
 
 
 def _pack(tmp_path: Path, checks: list[dict]) -> Path:
-    pack = tmp_path / "pack"
-    shutil.copytree(MINI, pack)
-    template = {"stages": [
-        {"id": "development", "raci": {"data_scientist": "A/R"}},
-        {"id": "validation", "raci": {"validator": "A/R"}, "gate": {"checks": checks}},
-    ]}
-    (pack / "templates" / "high.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
-    (pack / "tests" / "cases.yaml").write_text(
-        "cases:\n  - name: social scoring\n    facts: {purpose: social_scoring}\n    expect: {tier: prohibited}\n")
-    return pack
+    return pack_with_checks(tmp_path, checks)
 
 
 def _evidence(tmp_path: Path) -> Path:

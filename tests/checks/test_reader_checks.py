@@ -11,6 +11,7 @@ import yaml
 
 import govern
 from govern.evaluate.pipeline import check
+from tests.checks.minipack import pack_with_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 MINI = ROOT / "tests" / "golden" / "mini"
@@ -19,15 +20,7 @@ AS_OF = dt.date(2026, 6, 1)
 
 
 def _evaluate(tmp_path: Path, checks: list[dict], evidence: dict[str, Path | str]):
-    pack = tmp_path / "pack"
-    shutil.copytree(MINI, pack)
-    template = {"stages": [
-        {"id": "development", "raci": {"data_scientist": "A/R"}},
-        {"id": "validation", "raci": {"validator": "A/R"}, "gate": {"checks": checks}},
-    ]}
-    (pack / "templates" / "high.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
-    (pack / "tests" / "cases.yaml").write_text(
-        "cases:\n  - name: social scoring\n    facts: {purpose: social_scoring}\n    expect: {tier: prohibited}\n")
+    pack = pack_with_checks(tmp_path, checks)
     policy = govern.load_policy(pack)
     use_case = govern.load_use_case(pack / "use_cases" / "credit.yaml", policy)
     bundle = tmp_path / "evidence"

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-from pathlib import Path
 
 import pytest
-import yaml
 
 import govern
 from govern.evaluate.pipeline import check
+from tests.checks.minipack import pack_with_checks
 
-ROOT = Path(__file__).resolve().parents[2]
-MINI = ROOT / "tests" / "golden" / "mini"
 AS_OF = dt.date(2026, 6, 1)
 
 
@@ -30,18 +26,10 @@ def _junit(cases: list[tuple[str, str]]) -> str:
 
 @pytest.fixture()
 def run(tmp_path):
-    pack = tmp_path / "pack"
-    shutil.copytree(MINI, pack)
-    template = {"stages": [
-        {"id": "development", "raci": {"data_scientist": "A/R"}},
-        {"id": "validation", "raci": {"validator": "A/R"}, "gate": {"checks": [
-            {"id": "suites", "kind": "tests", "params": {"suites": ["base_case"]}},
-            {"id": "strict", "kind": "tests", "params": {"suites": ["base_case"], "allow_skipped": False}},
-        ]}},
-    ]}
-    (pack / "templates" / "high.yaml").write_text(yaml.safe_dump(template, sort_keys=False))
-    (pack / "tests" / "cases.yaml").write_text(
-        "cases:\n  - name: social scoring\n    facts: {purpose: social_scoring}\n    expect: {tier: prohibited}\n")
+    pack = pack_with_checks(tmp_path, [
+        {"id": "suites", "kind": "tests", "params": {"suites": ["base_case"]}},
+        {"id": "strict", "kind": "tests", "params": {"suites": ["base_case"], "allow_skipped": False}},
+    ])
     policy = govern.load_policy(pack)
     use_case = govern.load_use_case(pack / "use_cases" / "credit.yaml", policy)
     evidence = tmp_path / "evidence"
