@@ -69,7 +69,7 @@ def alias_problem(stage: str) -> str | None:
 
 def promote(pulled: "Pulled", decision: "Decision", evaluation_id: int, stage: str, store: "Store") -> Promotion:
     """Apply ``decision`` to the registry version ``pulled`` came from (see the module docstring)."""
-    from govern.evidence.mlflow.connect import calling, connect
+    from govern.evidence.mlflow.connect import calling, connect, public_uri
 
     if pulled.name is None or pulled.version is None:
         raise MlflowError(Diagnostic("promote-needs-registry", f"{pulled.ref.uri} is a run, not a registry version",
@@ -77,9 +77,9 @@ def promote(pulled: "Pulled", decision: "Decision", evaluation_id: int, stage: s
     conn = connect(pulled.tracking_uri)
     client, name, version = conn.client, pulled.name, pulled.version
     if decision.allowed:  # the version may have changed while it was checked: move nothing onto other evidence
-        from govern.registry.verify import digests_now
+        from govern.evidence.mlflow import digests_now
 
-        model_now, evidence_now = digests_now(conn, name, version)
+        model_now, evidence_now = digests_now(conn.uri, name, version)
         if (model_now, evidence_now) != (decision.model_digest, decision.evidence_digest):
             raise MlflowError(Diagnostic(
                 "promote-evidence-changed", f"{name} version {version} changed while it was checked (evidence "
@@ -101,7 +101,7 @@ def promote(pulled: "Pulled", decision: "Decision", evaluation_id: int, stage: s
     payload = {
         "action": "promote" if decision.allowed else "blocked", "registered_model": name, "version": version,
         "alias": stage, "previous_version": previous, "run_id": pulled.run_id,
-        "tracking_uri": _redact(conn.uri), "tags": tags, "evaluation": evaluation_id,
+        "tracking_uri": public_uri(conn.uri), "tags": tags, "evaluation": evaluation_id,
         "decision_digest": decision.digest, "model_digest": decision.model_digest,
         "evidence_digest": decision.evidence_digest, "policy_digest": decision.policy["digest"],
         "target": decision.target, "allowed": decision.allowed,
@@ -134,10 +134,3 @@ def decision_tags(decision: "Decision", stage: str) -> dict[str, str]:
         blocked = ", ".join(decision.determining) or decision.verdict
         tags["govern.blocked_by"] = blocked if len(blocked) <= MAX_TAG_VALUE else blocked[:MAX_TAG_VALUE - 1] + "…"
     return tags
-
-
-def _redact(uri: str) -> str:
-    """No credentials in the audit log."""
-    scheme, sep, rest = uri.partition("://")
-    creds, at, host = rest.rpartition("@")
-    return f"{scheme}{sep}{host}" if at else uri

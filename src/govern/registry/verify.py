@@ -54,11 +54,10 @@ def governed_aliases(store: "Store", events: list[dict[str, Any]], extra: tuple[
 
 def verify_registry(store: "Store", conn: "Connection", *, registered_model: str | None = None,
                     aliases: tuple[str, ...] = (), today: _dt.date | None = None) -> list[AliasFinding]:
-    from govern.evidence.mlflow.connect import calling
-    from govern.registry.promote import _redact
+    from govern.evidence.mlflow.connect import calling, public_uri
 
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
-    events = [e for e in store.registry_events() if e.get("tracking_uri") == _redact(conn.uri)]
+    events = [e for e in store.registry_events() if e.get("tracking_uri") == public_uri(conn.uri)]
     governed = governed_aliases(store, events, aliases)
     with calling(conn.uri, "listing registered models",
                  missing=f"registered model `{registered_model}` does not exist"):
@@ -107,7 +106,9 @@ def _finding(store: "Store", conn: "Connection", events: list[dict[str, Any]], n
         found.message = (f"audit event #{last['seq']} names evaluation {last.get('evaluation')}, which does not "
                          f"record a decision allowing `{alias}`")
         return found
-    model_digest, evidence_digest = digests_now(conn, name, version)
+    from govern.evidence.mlflow import digests_now
+
+    model_digest, evidence_digest = digests_now(conn.uri, name, version)
     if model_digest != last.get("model_digest") or view["model"]["digest"] != model_digest:
         found.status = "model-changed"
         found.message = (f"version {version}'s model files are not the ones decided on (now {model_digest}, "
@@ -128,17 +129,6 @@ def _finding(store: "Store", conn: "Connection", events: list[dict[str, Any]], n
     found.message = (f"allowed by decision {last.get('decision_digest')} (audit event #{last['seq']})"
                      + (f", valid until {until.isoformat()}" if until else ""))
     return found
-
-
-def digests_now(conn: "Connection", name: str, version: str) -> tuple[str, str]:
-    """Model and evidence digests of the version as the registry holds it now (a fresh pull)."""
-    from govern.evidence.bundle import EvidenceBundle
-    from govern.evidence.identity import evidence_digest, model_digest
-    from govern.evidence.mlflow import pulled
-
-    with pulled(f"models:/{name}/{version}", tracking_uri=conn.uri) as snapshot:
-        bundle = EvidenceBundle.open(snapshot.path)
-        return model_digest(bundle), evidence_digest(bundle)
 
 
 def _validity(store: "Store", evaluation_id: int, stage: str, view: dict[str, Any]

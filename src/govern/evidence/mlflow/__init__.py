@@ -73,6 +73,17 @@ def pulled(uri: str, *, tracking_uri: str | None = None, champion_alias: str | N
         yield _pull_into(ref, Path(tmp), tracking_uri, champion_alias)
 
 
+def digests_now(tracking_uri: str, name: str, version: str) -> tuple[str, str]:
+    """Model and evidence digests of a version as the registry holds it now (a fresh pull):
+    what a registry alias is compared with before it moves and when it is verified."""
+    from govern.evidence.bundle import EvidenceBundle
+    from govern.evidence.identity import evidence_digest, model_digest
+
+    with pulled(f"models:/{name}/{version}", tracking_uri=tracking_uri) as snapshot:
+        bundle = EvidenceBundle.open(snapshot.path)
+        return model_digest(bundle), evidence_digest(bundle)
+
+
 def _pull_into(ref: ModelRef, work: Path, tracking_uri: str | None, champion_alias: str | None) -> Pulled:
     from govern.evidence.mlflow.connect import connect
     from govern.evidence.mlflow.read import read

@@ -54,6 +54,13 @@ def tracking_uri(option: str | None) -> str:
     return uri
 
 
+def public_uri(uri: str) -> str:
+    """The tracking URI without credentials: what the audit log may hold and compare."""
+    scheme, sep, rest = uri.partition("://")
+    creds, at, host = rest.rpartition("@")
+    return f"{scheme}{sep}{host}" if at else uri
+
+
 def connect(option: str | None) -> Connection:
     """Resolve the URI, check an HTTP server answers, and make the client."""
     uri = tracking_uri(option)

@@ -12,7 +12,7 @@ itself treats it (``SuiteResult.passed(fail_if_check_not_run=False)``).
 
 from __future__ import annotations
 
-from govern.evidence.readers.suites import SuiteResult, TestOutcome, line_of, require
+from govern.evidence.readers.suite_result import SuiteResult, TestOutcome, line_of, require
 from govern.load.safe_yaml import YamlDocument
 
 _STATUS = {"PASS": "passed", "FAIL": "failed", "WARN": "warning", "ERROR": "error"}

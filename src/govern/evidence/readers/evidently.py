@@ -15,7 +15,7 @@ is suite ``drift``) unless the check names the file.
 
 from __future__ import annotations
 
-from govern.evidence.readers.suites import SuiteResult, TestOutcome, line_of, require
+from govern.evidence.readers.suite_result import SuiteResult, TestOutcome, line_of, require
 from govern.load.safe_yaml import YamlDocument
 
 _STATUS = {"SUCCESS": "passed", "FAIL": "failed", "WARNING": "warning", "ERROR": "error", "SKIPPED": "not_run"}

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from govern.evidence.readers.suites import SuiteResult, TestOutcome, line_of, require
+from govern.evidence.readers.suite_result import SuiteResult, TestOutcome, line_of, require
 from govern.load.safe_yaml import YamlDocument
 
 

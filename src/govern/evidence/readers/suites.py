@@ -5,53 +5,21 @@ them is the same: the suite's name, every test or expectation by name with its o
 the tool's own verdict. :func:`load_suite_results` recognises the format by its keys (never by
 the file name, which the pipeline chooses) and delegates to the tool's module.
 
-Outcomes are ``passed``, ``failed``, ``warning``, ``error`` (the test could not be evaluated:
-an exception, a missing column) and ``not_run`` (the tool skipped it as not applicable, e.g. a
-Deepchecks date check on data without dates). Whether warnings and tests that did not run
-fail the suite is the check's choice, not the reader's.
+The result's vocabulary (outcomes, :class:`SuiteResult`) is in :mod:`suite_result`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 from govern.errors import Diagnostic, InputError, Span
 from govern.evidence.jsondoc import load_json_text
 from govern.evidence.reading import Source, read_text
+from govern.evidence.readers import deepchecks, evidently, great_expectations
+from govern.evidence.readers.suite_result import MAX_TESTS, OUTCOMES, SuiteResult, TestOutcome
 from govern.load.safe_yaml import YamlDocument
 
-OUTCOMES = ("passed", "failed", "warning", "error", "not_run")
-#: a suite with more tests than this is not a suite result
-MAX_TESTS = 100_000
-
-
-@dataclass(frozen=True)
-class TestOutcome:
-    name: str
-    outcome: str
-    detail: str = ""
-    line: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "outcome": self.outcome, "detail": self.detail, "line": self.line}
-
-
-@dataclass
-class SuiteResult:
-    """One suite run: its tests and the tool's own verdict (None where the format gives none)."""
-
-    name: str
-    tool: str
-    file: str
-    tests: list[TestOutcome] = field(default_factory=list)
-    tool_success: bool | None = None
-
-    def with_outcome(self, *outcomes: str) -> list[TestOutcome]:
-        return [t for t in self.tests if t.outcome in outcomes]
-
-    def counts(self) -> dict[str, int]:
-        return {o: sum(1 for t in self.tests if t.outcome == o) for o in OUTCOMES}
+__all__ = ["MAX_TESTS", "OUTCOMES", "SuiteResult", "TestOutcome", "load_suite_results"]
 
 
 def load_suite_results(source: Source, *, default_name: str | None = None) -> SuiteResult:
@@ -73,8 +41,6 @@ def load_suite_results(source: Source, *, default_name: str | None = None) -> Su
 
 
 def _detect(doc: YamlDocument) -> Callable[[YamlDocument, str], SuiteResult] | None:
-    from govern.evidence.readers import deepchecks, evidently, great_expectations
-
     data = doc.data
     if not isinstance(data, dict):
         return None
@@ -85,17 +51,3 @@ def _detect(doc: YamlDocument) -> Callable[[YamlDocument, str], SuiteResult] | N
     if isinstance(data.get("tests"), list):
         return evidently.read
     return None
-
-
-# -- helpers the tool modules share --------------------------------------------------------------
-def require(doc: YamlDocument, value: Any, kind: type | tuple[type, ...], loc: tuple, what: str) -> Any:
-    """``value`` if it has the expected JSON type, else a positioned error naming the field."""
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        names = {dict: "an object", list: "a list", str: "text", bool: "true or false"}
-        expected = names.get(kind, "a value") if isinstance(kind, type) else "a value"
-        raise InputError(doc.diagnostic("suite-results-invalid", f"`{what}` must be {expected}", loc))
-    return value
-
-
-def line_of(doc: YamlDocument, loc: tuple) -> int:
-    return doc.span(loc).line or 0
