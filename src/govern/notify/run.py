@@ -31,6 +31,16 @@ def notify(store: "Store", config: "NotifyConfig", *, today: _dt.date | None = N
     kinds = set(config.events) & {k for c in config.channels for k in c.events}
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
     within = config.within_days if within_days is None else within_days
+    if dry_run:  # sends and records nothing: no need to wait for a pass in progress
+        return _pass(store, config, kinds, today, within, policies, dry_run, sleep)
+    from govern.record.engine import NOTIFY_LOCK, exclusive
+
+    with exclusive(store.engine, NOTIFY_LOCK):  # one pass at a time per store: each notice goes once
+        return _pass(store, config, kinds, today, within, policies, dry_run, sleep)
+
+
+def _pass(store: "Store", config: "NotifyConfig", kinds: set[str], today: _dt.date, within: int,
+          policies: Sequence["Policy"], dry_run: bool, sleep: Callable[[float], None]) -> Outcome:
     notices, warnings = due(store, sorted(kinds), today=today, within_days=within, policies=policies)
     outcome = Outcome(warnings=warnings + [d.message for d in config.missing])
     return deliver(store, config, notices, dry_run=dry_run, sleep=sleep, outcome=outcome)

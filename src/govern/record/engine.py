@@ -19,6 +19,8 @@ BUSY_TIMEOUT_S = 60
 #: advisory lock keys (arbitrary, fixed): one for the audit chain, one for schema migrations
 CHAIN_LOCK = 0x60E7A0D1
 MIGRATION_LOCK = 0x60E7A0D2
+#: held for a whole notification pass (`govern notify`, the console's notifier): see :func:`exclusive`
+NOTIFY_LOCK = 0x60E7A0D3
 
 _WRITE = "govern_write"
 
@@ -77,3 +79,38 @@ def read(engine: Engine) -> Iterator[Connection]:
             if not is_sqlite(engine):
                 conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             yield conn
+
+
+@contextmanager
+def exclusive(engine: Engine, key: int) -> Iterator[None]:
+    """Hold a lock across processes for longer than a transaction, without blocking the store's writers.
+
+    A notification pass sends over the network between reading what was sent and recording what
+    it sent: two passes at once would both send. Holding the write lock that long would stall
+    every `govern check`, so passes take a lock of their own instead -- a session advisory lock
+    on PostgreSQL, an exclusive ``flock`` on a file beside the SQLite database (SQLite is one
+    machine's store, so a file lock reaches every process that can write it).
+    """
+    if is_sqlite(engine):
+        import fcntl
+        import os
+
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield  # a private in-memory store: no other process can reach it
+            return
+        fd = os.open(f"{database}.{key:x}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        conn.commit()  # a session lock outlives the transaction that took it
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            conn.commit()

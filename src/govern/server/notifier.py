@@ -1,12 +1,10 @@
 """The console sends notifications itself: `govern notify`'s pass, on a timer, beside the server.
 
 Why here and not a second implementation: the pass (what is due, who was already told, retries)
-is :func:`govern.notify.run.notify`, and "each notice once" is decided by the `notification`
-events in the log. So what the console sent, a later `govern notify` against the same store does
-not send again, and either may be switched off without the other missing anything. Passes are
-at-least-once, like every webhook sender: two passes at the very same moment (a cron job racing
-the console) may both deliver a notice, with the same `X-Govern-Delivery` id for the receiver to
-drop the second, and only one is recorded. Run one of them, or let receivers deduplicate.
+is :func:`govern.notify.run.notify`: passes take turns on a lock of the store's own, and "each
+notice once" is decided by the `notification` events in the log. So the console and a cron job
+running `govern notify` against the same store never send a notice twice, and either may be
+switched off without the other missing anything.
 
 A failing pass is reported on standard error and retried at the next tick; it never stops the
 console. The configuration is read once, at start-up, so a bad file is exit 2 before serving.
