@@ -10,7 +10,7 @@ categories and groups, which is capped).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -81,10 +81,10 @@ class Engine(ABC, Generic[T]):
         """
 
     @abstractmethod
-    def order_statistics(self, table: T, column: str, ranks: Sequence[int], present: Sequence[str] = ()
-                         ) -> tuple[int, dict[int, float]]:
-        """The number of rows where ``column`` and every ``present`` column are non-missing, and the
-        values of ``column`` at the given 0-based ranks among those rows, sorted (exact)."""
+    def order_statistics(self, table: T, column: str, ranks: "Callable[[int], Sequence[int]]",
+                         present: Sequence[str] = ()) -> tuple[int, dict[int, float]]:
+        """The number n of rows where ``column`` and every ``present`` column are non-missing, and the
+        values of ``column`` at the 0-based ranks ``ranks(n)`` among those rows, sorted (exact)."""
 
     @abstractmethod
     def sample(self, table: T, columns: Sequence[str], n: int, seed: int) -> "pd.DataFrame":

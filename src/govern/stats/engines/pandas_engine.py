@@ -7,7 +7,7 @@ tables that fit in memory (one sort per column, one bincount per grouping).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -64,14 +64,14 @@ class PandasEngine(Engine[pd.DataFrame]):
                        truth: str | None, pos_label: Any) -> tuple[pd.DataFrame, int]:
         raise NotImplementedError("the pandas engine's fairness works on rows directly (fairness_report)")
 
-    def order_statistics(self, table: pd.DataFrame, column: str, ranks: Sequence[int],
+    def order_statistics(self, table: pd.DataFrame, column: str, ranks: Callable[[int], Sequence[int]],
                          present: Sequence[str] = ()) -> tuple[int, dict[int, float]]:
         values = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
         keep = ~np.isnan(values)
         for other in present:
             keep &= table[other].notna().to_numpy()
         ordered = np.sort(values[keep])
-        return int(ordered.size), {int(r): float(ordered[r]) for r in ranks}
+        return int(ordered.size), {int(r): float(ordered[r]) for r in ranks(ordered.size)}
 
     def sample(self, table: pd.DataFrame, columns: Sequence[str], n: int, seed: int) -> pd.DataFrame:
         frame = table[list(columns)]
