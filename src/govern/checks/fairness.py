@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from govern.checks.base import Measurement
-from govern.checks.data_params import as_list, data_file, setting, table
+from govern.checks.data_params import as_list, data_file, open_data, setting
 from govern.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _max(values: list[Any]) -> Any:
 
 
 def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
-    from govern.stats.fairness import fairness_report
+    from govern.stats.fairness import engine_fairness
 
     p = spec.params
     sensitive = as_list(setting(p, ctx, "sensitive"))
@@ -42,9 +42,11 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
                                     "threshold (or `rate: scoring` for the LL144 scoring-rate variant)"))
     bands = setting(p, ctx, "bands", default={}) or {}
     needed = sensitive + [c for c in (y_true, y_pred, score) if c]
-    frame, ref = table(ctx, data_file(p, "data/predictions.csv"), columns=needed)
-    report = fairness_report(
-        frame, y_pred=y_pred, score=score, threshold=threshold, y_true=y_true, sensitive=sensitive,
+    name = data_file(p, "data/predictions.csv")
+    data = open_data(ctx, [name])
+    data.require(0, needed, name)
+    report = engine_fairness(
+        data.engine, data.tables[0], y_pred=y_pred, score=score, threshold=threshold, y_true=y_true, sensitive=sensitive,
         intersections=p.get("intersections", True), bands={k: v for k, v in bands.items() if k in sensitive},
         min_group_size=int(p.get("min_group_size", 30)))
     groupings = [g.to_dict() for g in report.groupings]
@@ -59,6 +61,8 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
         "equalized_odds_difference": _max([g.equalized_odds_difference for g in report.groupings]),
         "rate": rate, "n": report.n, "too_small": too_small, "groupings": groupings,
     }
+    if not data.in_memory:
+        measured["engine"] = data.engine.name
     worst = min((g for g in report.groupings if g.min_impact_ratio is not None),
                 key=lambda g: g.min_impact_ratio, default=None)
     if worst is None:
@@ -73,4 +77,4 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
                 ((" × ".join(g.attributes), g) for g in report.groupings) if g.min_impact_ratio is None]
     if unassessed:
         message = f"cannot assess {', '.join(unassessed)}: {message}"
-    return Measurement(measured=measured, ok=None, message=message, evidence=[ref], details=details)
+    return Measurement(measured=measured, ok=None, message=message, evidence=data.refs, details=details)

@@ -398,6 +398,10 @@ def engine_fairness(
     """
     from govern.stats.engines.base import Selection
 
+    if engine.name == "pandas":  # rows in memory: one bincount per grouping, no cell table needed
+        return fairness_report(table, y_pred=y_pred, score=score, threshold=threshold, y_true=y_true,
+                               sensitive=sensitive, intersections=intersections, bands=bands,
+                               min_group_size=min_group_size, pos_label=pos_label)
     if not sensitive:
         raise ValueError("fairness needs at least one sensitive attribute")
     median = None

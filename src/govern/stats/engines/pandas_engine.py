@@ -62,7 +62,8 @@ class PandasEngine(Engine[pd.DataFrame]):
 
     def fairness_cells(self, table: pd.DataFrame, attributes: Sequence[str], selected: Selection,
                        truth: str | None, pos_label: Any) -> tuple[pd.DataFrame, int]:
-        raise NotImplementedError("the pandas engine's fairness works on rows directly (fairness_report)")
+        """Not used: :func:`~govern.stats.fairness.engine_fairness` bincounts pandas rows directly."""
+        raise NotImplementedError("pandas rows are counted by fairness_report itself")
 
     def order_statistics(self, table: pd.DataFrame, column: str, ranks: Callable[[int], Sequence[int]],
                          present: Sequence[str] = ()) -> tuple[int, dict[int, float]]:
