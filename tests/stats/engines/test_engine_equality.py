@@ -148,3 +148,15 @@ def test_spark_segments_match_pandas(spark, tmp_path, synthetic_pair, same):
     kwargs = dict(columns=["ties"], segment_by="segment")
     ref_t, cur_t = _files(engine, tmp_path, [reference, current])
     same(dataset_drift(reference, current, **kwargs).to_dict(), engine_drift(engine, ref_t, cur_t, **kwargs).to_dict())
+
+
+def test_duckdb_value_ranges_give_the_same_numbers(tmp_path, synthetic_pair, same):
+    """Split into many value ranges (as on data too large for one window), the numbers do not change."""
+    reference, current = synthetic_pair
+    engine = DuckDBEngine(root=tmp_path, range_values=300)
+    try:
+        ref_t, cur_t = _files(engine, tmp_path, [reference, current])
+        kwargs = dict(columns=["normal", "ties", "zeros", "when"])
+        same(dataset_drift(reference, current, **kwargs).to_dict(), engine_drift(engine, ref_t, cur_t, **kwargs).to_dict())
+    finally:
+        engine.close()

@@ -71,20 +71,25 @@ class DuckDBEngine(Engine[DuckTable]):
     name = "duckdb"
 
     def __init__(self, *, root: Path, databases: Sequence[Path] = (), memory_limit: str | None = None,
-                 threads: int | None = None, timeout_s: float = 3600.0, temp_directory: Path | None = None) -> None:
+                 threads: int | None = None, timeout_s: float = 3600.0, temp_directory: Path | None = None,
+                 range_values: int = 2_000_000) -> None:
         import duckdb
 
         if memory_limit is not None and not _MEMORY.match(memory_limit):
             raise EngineError(f"memory_limit `{memory_limit}` is not a size such as 512MB or 4GiB")
         self._tmp = tempfile.TemporaryDirectory(prefix="govern-duckdb-") if temp_directory is None else None
         spill = temp_directory or Path(self._tmp.name)  # type: ignore[union-attr]
-        config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+        # insertion order is never needed (every query aggregates), and keeping it costs memory
+        config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                  "preserve_insertion_order": False}
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
             config["threads"] = int(threads)
         self.con = duckdb.connect(":memory:", config=config)
         self.timeout_s = timeout_s
+        #: distinct values one window query may order; above, the values are split into ranges
+        self.range_values = range_values
         self._names = count()
         self.databases: dict[Path, str] = {}
         for i, path in enumerate(dict.fromkeys(Path(p) for p in databases)):
@@ -195,32 +200,79 @@ class DuckDBEngine(Engine[DuckTable]):
 
     # -- drift -------------------------------------------------------------------------------
     def ecdf(self, reference: DuckTable, current: DuckTable, column: str, bins: int) -> EcdfSummary:
+        """Cumulative counts over the sorted distinct values, by window functions, one value range at a time.
+
+        A window over tens of millions of distinct values needs more memory than DuckDB can
+        spill under a small ``memory_limit``, so above ``range_values`` values the range is cut
+        at approximate quantiles (the cuts only split the work; every count stays exact): one
+        pass counts each range, the counts become offsets, and each range's window adds its
+        offset. The step from a range's last value to the next range's first is closed here.
+        """
         n1, n2 = self._n_present(reference, column), self._n_present(current, column)
         miss1, miss2 = self.n_rows(reference) - n1, self.n_rows(current) - n2
         if n1 == 0 or n2 == 0:
             return EcdfSummary(n1, n2, miss1, miss2)
         ranks = quantile_positions(n1, bins).tolist()
         union = self._union(reference, current, column)
+        what = f"column `{column}`"
+        ranges = self._ranges(union, n1, n2, what)
         int_type = "HUGEINT" if n1 * n2 >= 2**62 else "BIGINT"
-        order_stats = ", ".join(f"min(x) FILTER (WHERE ca > {int(r)})" for r in ranks)
-        sql = f"""
-            WITH u AS ({union.sql}),
-            v AS (SELECT x, count(*) FILTER (WHERE side = 0) AS a, count(*) FILTER (WHERE side = 1) AS b
-                  FROM u GROUP BY x),
-            s AS (SELECT x, sum(a) OVER w AS ca, sum(b) OVER w AS cb, lead(x) OVER (ORDER BY x) AS nx FROM v
-                  WINDOW w AS (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
-            h AS (SELECT x, nx, ca, ca::{int_type} * {n2} - cb::{int_type} * {n1} AS h,
-                         ca::DOUBLE / {float(n1)!r} - cb::DOUBLE / {float(n2)!r} AS f FROM s)
-            SELECT max({{'h': h, 'f': f}}), min({{'h': h, 'f': f}}),
-                   fsum(abs(h)::DOUBLE * (nx - x)), {order_stats}
-            FROM h"""
-        row = self._fetch(sql, union.params, what=f"column `{column}`")[0]
-        hi, lo = row[0], row[1]
-        values = dict(zip(ranks, row[3:]))
+        best_hi: tuple[int, float] = (0, 0.0)
+        best_lo: tuple[int, float] = (0, 0.0)
+        integral = 0.0
+        values: dict[int, float] = {}
+        for k, (where, off_a, off_b, count_a, count_b, last, following) in enumerate(ranges):
+            params = dict(union.params)
+            mine = [r for r in ranks if off_a <= r < off_a + count_a]
+            picks = "".join(f", min(x) FILTER (WHERE ca > {int(r)})" for r in mine)
+            sql = f"""
+                WITH v AS (SELECT x, count(*) FILTER (WHERE side = 0) AS a, count(*) FILTER (WHERE side = 1) AS b
+                           FROM ({union.sql}) WHERE {where} GROUP BY x),
+                s AS (SELECT x, {off_a} + sum(a) OVER w AS ca, {off_b} + sum(b) OVER w AS cb,
+                             lead(x) OVER (ORDER BY x) AS nx
+                      FROM v WINDOW w AS (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+                h AS (SELECT x, nx, ca, ca::{int_type} * {n2} - cb::{int_type} * {n1} AS h,
+                             ca::DOUBLE / {float(n1)!r} - cb::DOUBLE / {float(n2)!r} AS f FROM s)
+                SELECT max({{'h': h, 'f': f}}), min({{'h': h, 'f': f}}), fsum(abs(h)::DOUBLE * (nx - x)){picks}
+                FROM h"""
+            row = self._fetch(sql, params, what=what)[0]
+            if row[0] is None:
+                continue
+            best_hi = max(best_hi, (int(row[0]["h"]), float(row[0]["f"])))
+            best_lo = min(best_lo, (int(row[1]["h"]), float(row[1]["f"])))
+            integral += float(row[2]) if row[2] is not None else 0.0
+            values.update(zip(mine, row[3:]))
+            if following is not None:  # the step from this range's last value to the next range's first
+                h_last = (off_a + count_a) * n2 - (off_b + count_b) * n1
+                with np.errstate(invalid="ignore", over="ignore"):
+                    integral += float(np.float64(abs(h_last)) * (np.float64(following) - np.float64(last)))
         edges = quantile_edges(lambda idx: np.array([values[int(i)] for i in idx], dtype=np.float64), n1, bins)
         ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
-        return EcdfSummary(n1, n2, miss1, miss2, int(hi["h"]), float(hi["f"]), int(lo["h"]), float(lo["f"]),
-                           float(row[2]) if row[2] is not None else 0.0, tuple(edges.tolist()), ref_bins, cur_bins)
+        return EcdfSummary(n1, n2, miss1, miss2, best_hi[0], best_hi[1], best_lo[0], best_lo[1], integral,
+                           tuple(edges.tolist()), ref_bins, cur_bins)
+
+    def _ranges(self, union: "_Union", n1: int, n2: int, what: str
+                ) -> list[tuple[str, int, int, int, int, float | None, float | None]]:
+        """(SQL condition, offsets, counts, last value, next range's first value) per non-empty value range."""
+        if n1 + n2 <= self.range_values:
+            return [("TRUE", 0, 0, n1, n2, None, None)]
+        k = min(256, (n1 + n2) // self.range_values + 1)
+        fractions = ", ".join(repr(i / k) for i in range(1, k))
+        cuts = self._fetch(f"SELECT approx_quantile(x, [{fractions}]) FROM ({union.sql})", union.params, what=what)[0][0]
+        cuts = sorted({float(c) for c in cuts if c is not None and not math.isnan(c)})
+        literal = [f"'{c!r}'::DOUBLE" for c in cuts]  # text → double round-trips exactly (and spells inf)
+        bucket = "CASE " + " ".join(f"WHEN x <= {c} THEN {i}" for i, c in enumerate(literal)) + f" ELSE {len(cuts)} END"
+        rows = self._fetch(f"SELECT {bucket} AS k, count(*) FILTER (WHERE side = 0), count(*) FILTER (WHERE side = 1), "
+                           f"min(x), max(x) FROM ({union.sql}) GROUP BY k ORDER BY k", union.params, what=what)
+        out = []
+        off_a = off_b = 0
+        for i, (key, count_a, count_b, _first, last) in enumerate(rows):
+            lower = f"x > {literal[key - 1]}" if key > 0 else "TRUE"
+            upper = f"x <= {literal[key]}" if key < len(cuts) else "TRUE"
+            following = float(rows[i + 1][3]) if i + 1 < len(rows) else None
+            out.append((f"{lower} AND {upper}", off_a, off_b, int(count_a), int(count_b), float(last), following))
+            off_a, off_b = off_a + int(count_a), off_b + int(count_b)
+        return out
 
     class _Union:
         def __init__(self, sql: str, params: dict[str, Any]) -> None:
