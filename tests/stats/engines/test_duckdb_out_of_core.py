@@ -23,7 +23,7 @@ def test_parquet_larger_than_memory_limit_completes_exactly(tmp_path):
         paths.append((path, values))
     size = sum(p.stat().st_size for p, _ in paths)
     assert size > 128 * 2**20
-    engine = DuckDBEngine(root=tmp_path, memory_limit="128MB", threads=2)
+    engine = DuckDBEngine(root=tmp_path, memory_limit="128MB", threads=2, range_values=1_000_000)
     try:
         ref_t, cur_t = (engine.files([p], "parquet") for p, _ in paths)
         # 18M distinct values to group, sort and window (in value ranges): DuckDB must spill to finish (or fail with
