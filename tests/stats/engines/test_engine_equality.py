@@ -160,3 +160,24 @@ def test_duckdb_value_ranges_give_the_same_numbers(tmp_path, synthetic_pair, sam
         same(dataset_drift(reference, current, **kwargs).to_dict(), engine_drift(engine, ref_t, cur_t, **kwargs).to_dict())
     finally:
         engine.close()
+
+
+def test_duckdb_domain_classifier_sample_is_seeded_and_bounded(duck, tmp_path, synthetic_pair):
+    """The domain classifier is a model: it trains on a sample, the same rows whatever the scan order."""
+    from govern.stats.domain_classifier import domain_classifier_drift
+
+    reference, current = synthetic_pair
+    ref_t, cur_t = _files(duck, tmp_path, [reference, current])
+    columns = ["normal", "ties", "many", "flag"]
+    first = duck.sample(ref_t, columns, 500, seed=0)
+    shuffled = DuckDBEngine(root=tmp_path)
+    try:
+        path = tmp_path / "shuffled.parquet"
+        reference.sample(frac=1.0, random_state=3).to_parquet(path, index=False)
+        again = shuffled.sample(shuffled.files([path], "parquet"), columns, 500, seed=0)
+    finally:
+        shuffled.close()
+    assert len(first) == 500
+    pd.testing.assert_frame_equal(first.reset_index(drop=True), again.reset_index(drop=True))
+    result = domain_classifier_drift(first, duck.sample(cur_t, columns, 500, seed=0), columns=columns, max_rows=500)
+    assert result.auc is not None and result.n_used == 500  # max_rows in all, balanced
