@@ -6,10 +6,12 @@ over Spark Connect: every method ends in an aggregation whose result is a handfu
 that is all that travels back to govern. Raw rows never reach the driver.
 
 Cumulative counts over the sorted union of two samples — what KS and Wasserstein need — are
-computed without a global window (which Spark would run on a single partition): the distinct
-values are range-partitioned, each partition's totals are collected (one row per partition),
-turned into offsets, and a window *within* each partition adds its offset. The step after a
-partition's last value is closed with the next partition's first value, also collected.
+computed without a global window on large data (Spark would run it on a single partition): the
+distinct values are cut into value ranges at approximate quantiles (the cuts only split the
+work; every count stays exact), each range's totals are collected (one row per range) and
+turned into offsets, and a window *within* each range adds its offset. The step after a
+range's last value is closed with the next range's first value, also collected. Up to
+``single_bucket`` distinct values, one window orders them all (fewer Spark jobs).
 """
 
 from __future__ import annotations
@@ -246,14 +248,13 @@ class SparkEngine(Engine[SparkTable]):
         values = union.groupBy("x").agg(F.sum(F.when(F.col("side") == 0, 1).otherwise(0)).cast("long").alias("a"),
                                         F.sum(F.when(F.col("side") == 1, 1).otherwise(0)).cast("long").alias("b"))
         cumulative = self._cumulative(values, ("a", "b"), n1 + n2, f"column `{column}`")
-        if True:
-            int_type = "decimal(38,0)" if n1 * n2 >= 2**62 else "long"
-            h = F.col("c_a").cast(int_type) * F.lit(n2) - F.col("c_b").cast(int_type) * F.lit(n1)
-            f = F.col("c_a").cast("double") / F.lit(float(n1)) - F.col("c_b").cast("double") / F.lit(float(n2))
-            pair = F.struct(h.alias("h"), f.alias("f"))
-            row = self._collect(cumulative.agg(
-                F.max(pair), F.min(pair), F.sum(F.abs(h).cast("double") * (F.col("nx") - F.col("x"))),
-                *[F.min(F.when(F.col("c_a") > F.lit(r), F.col("x"))) for r in ranks]), f"column `{column}`")[0]
+        int_type = "decimal(38,0)" if n1 * n2 >= 2**62 else "long"
+        h = F.col("c_a").cast(int_type) * F.lit(n2) - F.col("c_b").cast(int_type) * F.lit(n1)
+        f = F.col("c_a").cast("double") / F.lit(float(n1)) - F.col("c_b").cast("double") / F.lit(float(n2))
+        pair = F.struct(h.alias("h"), f.alias("f"))
+        row = self._collect(cumulative.agg(
+            F.max(pair), F.min(pair), F.sum(F.abs(h).cast("double") * (F.col("nx") - F.col("x"))),
+            *[F.min(F.when(F.col("c_a") > F.lit(r), F.col("x"))) for r in ranks]), f"column `{column}`")[0]
         hi, lo = row[0], row[1]
         stats = dict(zip(ranks, list(row)[3:]))
         edges = quantile_edges(lambda idx: np.array([stats[int(i)] for i in idx], dtype=np.float64), n1, bins)
