@@ -142,7 +142,9 @@ def key_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _env(monkeypatch, key_dir):
+def _env(monkeypatch, key_dir, tmp_path):
+    # each test its own store: the sign-offs and registry events here must not count in other folders' tests
+    monkeypatch.setenv("GOVERN_DATABASE_URL", f"sqlite:///{tmp_path / 'store' / 'govern.db'}")
     monkeypatch.setenv("GOVERN_KEY_DIR", str(key_dir))
     monkeypatch.delenv("GOVERN_KEY_PASSPHRASE", raising=False)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

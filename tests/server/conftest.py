@@ -58,9 +58,8 @@ def world(tmp_path_factory) -> Iterator[World]:
     add_keys(pack, keys)
     evidence = copy_evidence(root / "evidence")
     w = World(root, keys, pack, pack / "use_cases" / "credit.yaml", evidence)
-    previous = os.environ.get("GOVERN_KEY_DIR")
-    os.environ["GOVERN_KEY_DIR"] = str(keys)
-    try:
+    with pytest.MonkeyPatch.context() as env:  # only while the records are signed: other test folders have keys of their own
+        env.setenv("GOVERN_KEY_DIR", str(keys))
         at = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
         for signer, role in (("victor", "validator"), ("vera", "validator"), ("rita", "risk_officer")):
             out = root / f"{signer}.json"
@@ -69,12 +68,15 @@ def world(tmp_path_factory) -> Iterator[World]:
                             "--output-record" if signer == "victor" else "-o", out)
             assert result.code == 0, result.err
             w.records[signer] = out
-        yield w
-    finally:
-        if previous is None:
-            os.environ.pop("GOVERN_KEY_DIR", None)
-        else:
-            os.environ["GOVERN_KEY_DIR"] = previous
+    yield w
+
+
+@pytest.fixture(autouse=True)
+def _world_keys(request, monkeypatch):
+    """The console tests' keys, for each test of this folder that uses the world (and for no other test)."""
+    if "world" in request.fixturenames or any(f in request.fixturenames for f in
+                                              ("console", "sqlite_console", "requests_console")):
+        monkeypatch.setenv("GOVERN_KEY_DIR", str(request.getfixturevalue("world").keys))
 
 
 def fill(world: World, url: str) -> None:

@@ -57,6 +57,12 @@ def key_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _own_store(tmp_path, monkeypatch):
+    """Each signing test its own store: what another test folder stored never counts here."""
+    monkeypatch.setenv("GOVERN_DATABASE_URL", f"sqlite:///{tmp_path / 'store' / 'govern.db'}")
+
+
+@pytest.fixture(autouse=True)
 def _keys_env(monkeypatch, key_dir):
     monkeypatch.setenv("GOVERN_KEY_DIR", str(key_dir))
     monkeypatch.delenv("GOVERN_KEY_PASSPHRASE", raising=False)

@@ -166,7 +166,7 @@ def test_categorical_matches_chi2_contingency(ref, cur):
 
 def test_unseen_categories_reported():
     r = categorical_drift(pd.Series(["a", "b", "a"]), pd.Series(["a", "z", "y", "z"]))
-    assert r.unseen_categories == ("z", "y")
+    assert r.unseen_categories == ("y", "z")  # sorted: the same on every engine
     assert r.psi is not None and r.psi > 1
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from govern.checks.base import Measurement
-from govern.checks.data_params import as_list, data_file, setting, table
+from govern.checks.data_params import as_list, data_file, open_data, setting
 from govern.errors import Diagnostic, InputError
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def _max(values: list[Any]) -> Any:
 
 
 def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
-    from govern.stats.fairness import fairness_report
+    from govern.stats.fairness import engine_fairness
 
     p = spec.params
     sensitive = as_list(setting(p, ctx, "sensitive"))
@@ -50,19 +50,29 @@ def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
                                         "threshold (or `rate: scoring` for the LL144 scoring-rate variant)"))
     bands = setting(p, ctx, "bands", default={}) or {}
     needed = sensitive + [c for c in (y_true, y_pred, score, classes) if c]
-    frame, ref = table(ctx, data_file(p, "data/predictions.csv"), columns=needed)
+    name = data_file(p, "data/predictions.csv")
+    data = open_data(ctx, [name])
+    data.require(0, needed, name)
     options = dict(y_true=y_true, sensitive=sensitive, intersections=p.get("intersections", True),
                    bands={k: v for k, v in bands.items() if k in sensitive},
                    min_group_size=int(p.get("min_group_size", 30)), min_share=float(p.get("min_share", 0.0)))
     if classes is None:
-        report = fairness_report(frame, y_pred=y_pred, score=score, threshold=threshold, **options)
+        report = engine_fairness(data.engine, data.tables[0], y_pred=y_pred, score=score, threshold=threshold,
+                                 **options)
         measured, message, details = _summary(report)
         measured["rate"] = rate
-        return Measurement(measured=measured, ok=None, message=message, evidence=[ref], details=details)
-    return _per_class(frame, str(classes), options, ref)
+        if not data.in_memory:
+            measured["engine"] = data.engine.name
+        return Measurement(measured=measured, ok=None, message=message, evidence=data.refs, details=details)
+    if not data.in_memory:
+        raise InputError(Diagnostic(
+            "fairness-classes-engine", f"`classes` (a rate per group the tool sorts people into) runs on the "
+            f"pandas engine only, not on {data.engine.name}",
+            hint="read the predictions from parquet:/csv: files, or compute the per-group rates per class column"))
+    return _per_class(data.tables[0], str(classes), options, data.refs)
 
 
-def _per_class(frame: Any, column: str, options: dict[str, Any], ref: Any) -> Measurement:
+def _per_class(frame: Any, column: str, options: dict[str, Any], refs: list[Any]) -> Measurement:
     """6 RCNY §5-301(b)(4): a tool that sorts people into groups gets the selection-rate
     calculations once per group, "selected" meaning "sorted into that group"."""
     from govern.stats.fairness import fairness_report
@@ -98,7 +108,7 @@ def _per_class(frame: Any, column: str, options: dict[str, Any], ref: Any) -> Me
     message = f"{len(labels)} groups of `{column}`; " + "; ".join(lines)
     if unassessed:
         message = f"cannot assess group(s) {', '.join(unassessed)}: {message}"
-    return Measurement(measured=measured, ok=None, message=message, evidence=[ref], details=details)
+    return Measurement(measured=measured, ok=None, message=message, evidence=refs, details=details)
 
 
 #: A tool sorting people into more groups than this is not what §5-301(b)(4) describes.

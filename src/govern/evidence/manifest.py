@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator, model_validator
 
 from govern.errors import InputError
 from govern.evidence.jsondoc import load_json_text
@@ -80,6 +82,41 @@ class MlflowSettings(_Strict):
                                              description="Registry alias of the champion (default `champion`).")
 
 
+class SourceSpec(_Strict):
+    """A data source that is not a plain file: a DuckDB database (table or query) or a Spark table/path.
+
+    Files are named by a string instead (``parquet:data/window/*.parquet``, ``csv:data/x.csv``).
+    """
+
+    duckdb: StrictStr | None = Field(None, description="A DuckDB database file inside the bundle.")
+    spark: StrictStr | None = Field(None, description="A Spark table name, or a path inside the bundle "
+                                                      "read with `format`.")
+    table: StrictStr | None = Field(None, description="The DuckDB table to read.")
+    query: StrictStr | None = Field(None, description="A read-only SELECT run inside the DuckDB database.")
+    format: Literal["parquet", "csv", "json", "orc"] | None = Field(
+        None, description="The file format of a Spark path.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> "SourceSpec":
+        if (self.duckdb is None) == (self.spark is None):
+            raise ValueError("give exactly one of `duckdb` (a database file) or `spark` (a table or a path)")
+        if self.duckdb is not None and (self.table is None) == (self.query is None):
+            raise ValueError("a DuckDB source needs exactly one of `table` or `query`")
+        if self.spark is not None and (self.table is not None or self.query is not None):
+            raise ValueError("a Spark source is `spark: <table>` or `spark: <path>` with `format`")
+        return self
+
+
+class DataSettings(_Strict):
+    """Where the data checks compute (``engine``) and the named data sources they read."""
+
+    engine: Literal["pandas", "duckdb", "spark"] | None = Field(
+        None, description="pandas (in memory, the default for files), duckdb (out of core) or spark.")
+    sources: dict[StrictStr, StrictStr | SourceSpec] = Field(
+        default_factory=dict, description="Name → `parquet:<glob>`, `csv:<glob>`, or a DuckDB/Spark source; "
+                                          "checks name a source where they name a file (e.g. `current: window`).")
+
+
 class Manifest(_Strict):
     """An evidence bundle's manifest: what the bundle is, the role of each file and its digest."""
 
@@ -88,6 +125,7 @@ class Manifest(_Strict):
     files: list[ManifestFile] = Field(default_factory=list)
     columns: Columns | None = None
     mlflow: MlflowSettings | None = None
+    data: DataSettings | None = None
 
 
 def load_manifest(path: Path, display: str) -> tuple[Manifest, YamlDocument]:

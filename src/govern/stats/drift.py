@@ -20,13 +20,16 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _sps
 
-from govern.stats.values import ToDict, category_codes, category_labels, finite
+if TYPE_CHECKING:
+    from govern.stats.engines.base import Engine
+
+from govern.stats.values import ToDict, category_codes, category_label, category_labels, finite
 
 # scipy.stats.ks_2samp(method="auto") is exact up to this sample size, asymptotic above it.
 _SCIPY_EXACT_KS_MAX_N = 10_000
@@ -146,19 +149,30 @@ def _drop_missing(array: np.ndarray) -> tuple[np.ndarray, int]:
     return (array[~missing] if n_missing else array), n_missing
 
 
-def _quantile_edges(sorted_ref: np.ndarray, bins: int) -> np.ndarray:
+def quantile_positions(n: int, bins: int) -> np.ndarray:
+    """The 0-based ranks of the reference order statistics that the PSI bin edges need.
+
+    An engine fetches exactly these values (at most ``2·(bins−1)``), never the sorted column.
+    """
+    q = np.arange(1, bins, dtype=np.float64) / bins
+    lo = np.floor(q * (n - 1)).astype(np.int64)
+    return np.unique(np.concatenate((lo, np.minimum(lo + 1, n - 1))))
+
+
+def quantile_edges(take: Callable[[np.ndarray], np.ndarray], n: int, bins: int) -> np.ndarray:
     """Interior reference-quantile edges (numpy's default 'linear' rule), duplicates removed.
 
-    Ties make several quantiles coincide (e.g. 60 % zeros); merging the equal edges keeps
-    the tied mass in one bin instead of producing empty, floor-dominated bins.
+    ``take`` maps 0-based ranks of the sorted, NaN-free reference sample to their values, so
+    the same arithmetic finishes the edges whether the sample is a sorted array here or a
+    table in DuckDB or Spark. Ties make several quantiles coincide (e.g. 60 % zeros); merging
+    the equal edges keeps the tied mass in one bin instead of producing empty, floor-dominated bins.
     """
-    n = sorted_ref.size
     q = np.arange(1, bins, dtype=np.float64) / bins
     pos = q * (n - 1)
     lo = np.floor(pos).astype(np.int64)
     hi = np.minimum(lo + 1, n - 1)
     frac = pos - lo
-    below, above = sorted_ref[lo], sorted_ref[hi]
+    below, above = take(lo), take(hi)
     with np.errstate(invalid="ignore", over="ignore"):
         edges = below + frac * (above - below)
     # Exact edges where interpolation is unnecessary or would overflow (1e300 - -1e300).
@@ -181,8 +195,8 @@ def _binned_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.diff(bounds)
 
 
-def _ks_wasserstein(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
-    """KS statistic and Wasserstein-1 distance from two sorted, NaN-free arrays.
+def _ks_wasserstein(ref: np.ndarray, cur: np.ndarray) -> tuple[int, float, int, float, float]:
+    """The ECDF extremes and the area between the ECDFs of two sorted, NaN-free arrays.
 
     Both are functionals of h = F_ref − F_cur on the merged sample: KS = max |h| at the
     distinct values, W1 = ∫|h| dx. The merge runs block by block over value ranges (cut at
@@ -192,6 +206,8 @@ def _ks_wasserstein(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
     h is carried as the exact integer n1·n2·h; the float reported for KS is recomputed the way
     scipy does (count/n1 − count/n2) at the positions attaining the extreme, so the statistic,
     and the p-value derived from it, are bit-identical to ``scipy.stats.ks_2samp``.
+
+    Returns what :class:`EcdfSummary` holds: max n1·n2·h and its float, min and its float, ∫|n1·n2·h| dx.
     """
     n1, n2 = ref.size, cur.size
     cuts = np.unique(np.concatenate((ref[::_BLOCK], cur[::_BLOCK])))
@@ -233,9 +249,7 @@ def _ks_wasserstein(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:
             with np.errstate(invalid="ignore", over="ignore"):
                 np.multiply(weighted, width, out=weighted)
             integral += float(weighted.sum())
-    d_plus, d_minus = best_hi_f, min(max(-best_lo_f, 0.0), 1.0)
-    d = d_minus if d_minus > d_plus else d_plus
-    return d, integral / n1 / n2
+    return best_hi, best_hi_f, best_lo, best_lo_f, integral
 
 
 def _scipy_float(h: np.ndarray, target: int, count_ref: np.ndarray, count_cur: np.ndarray,
@@ -250,36 +264,87 @@ def _scipy_float(h: np.ndarray, target: int, count_ref: np.ndarray, count_cur: n
     return float(values.max() if target >= 0 else values.min())
 
 
-def _ks_pvalue_asymptotic(statistic: float, n1: int, n2: int) -> float:
-    """scipy.stats.ks_2samp's two-sided p-value for samples beyond its exact range."""
+def ks_pvalue(statistic: float, n1: int, n2: int) -> tuple[float, float]:
+    """scipy.stats.ks_2samp's two-sided (statistic, p-value) from the statistic and sample sizes alone.
+
+    Up to 10,000 values per side scipy uses the exact null distribution, which depends only on
+    the sizes and on the statistic rounded to a multiple of 1/lcm(n1, n2) (scipy reports the
+    rounded value); above, Smirnov's asymptotic distribution. Calling scipy's own exact routine
+    keeps the numbers scipy's on every engine, which sees only counts, never the samples.
+    """
+    from scipy.stats._stats_py import _attempt_exact_2kssamp
+
+    if max(n1, n2) <= _SCIPY_EXACT_KS_MAX_N:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            success, statistic, prob = _attempt_exact_2kssamp(n1, n2, math.gcd(n1, n2), statistic, "two-sided")
+        if success:
+            return float(statistic), float(np.clip(prob, 0.0, 1.0))
     m, n = sorted([float(n1), float(n2)], reverse=True)
     en = m * n / (m + n)
-    return float(np.clip(_sps.kstwo.sf(statistic, np.round(en)), 0.0, 1.0))
+    return float(statistic), float(np.clip(_sps.kstwo.sf(statistic, np.round(en)), 0.0, 1.0))
 
 
-def _numeric_from_sorted(ref: np.ndarray, cur: np.ndarray, miss_ref: int, miss_cur: int,
-                         bins: int, psi_floor: float) -> NumericDrift:
-    n1, n2 = ref.size, cur.size
+@dataclass(frozen=True, slots=True)
+class EcdfSummary:
+    """All an engine reports about one numeric column pair: KS, Wasserstein and PSI follow from it.
+
+    With h = F_ref − F_cur over the sorted union of both samples (at the last of each run of
+    ties), ``h_max``/``h_min`` are the extremes of the exact integer n_ref·n_cur·h and
+    ``h_max_float``/``h_min_float`` the float ``count_ref/n_ref − count_cur/n_cur`` at the
+    positions attaining them (scipy's arithmetic); ``integral`` is Σ |n_ref·n_cur·h| · step
+    width; the bin counts are over ``edges`` (reference quantiles, :func:`quantile_edges`).
+    """
+
+    n_reference: int
+    n_current: int
+    missing_reference: int
+    missing_current: int
+    h_max: int = 0
+    h_max_float: float = 0.0
+    h_min: int = 0
+    h_min_float: float = 0.0
+    integral: float = 0.0
+    edges: tuple[float, ...] = ()
+    reference_bins: tuple[int, ...] = ()
+    current_bins: tuple[int, ...] = ()
+
+
+def numeric_from_summary(summary: EcdfSummary, psi_floor: float) -> NumericDrift:
+    """An engine's aggregates → the numeric drift result: the one place the statistics are finished."""
+    n1, n2 = summary.n_reference, summary.n_current
+    miss_ref, miss_cur = summary.missing_reference, summary.missing_current
     if n1 == 0 or n2 == 0:
         side = "reference" if n1 == 0 else "current"
         return NumericDrift(None, None, None, None, n1, n2, miss_ref, miss_cur, 0,
                             f"no non-missing values in the {side} sample")
-    edges = _quantile_edges(ref, bins)
-    psi = _psi_from_counts(_binned_counts(ref, edges), _binned_counts(cur, edges), psi_floor)
-    d, w = _ks_wasserstein(ref, cur)
-    if max(n1, n2) <= _SCIPY_EXACT_KS_MAX_N:
-        # Small samples: scipy's exact null distribution (cheap here), so p-values agree exactly.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            result = _sps.ks_2samp(ref, cur)
-        d, p = float(result.statistic), float(result.pvalue)
-    else:
-        p = _ks_pvalue_asymptotic(d, n1, n2)
+    psi = _psi_from_counts(np.asarray(summary.reference_bins, dtype=np.int64),
+                           np.asarray(summary.current_bins, dtype=np.int64), psi_floor)
+    d_plus, d_minus = summary.h_max_float, min(max(-summary.h_min_float, 0.0), 1.0)
+    d, p = ks_pvalue(d_minus if d_minus > d_plus else d_plus, n1, n2)
+    w = summary.integral / n1 / n2
     reasons = []
     if not math.isfinite(w):
         reasons.append("Wasserstein distance is not finite (values span beyond the float range)")
     return NumericDrift(finite(d), finite(p), finite(w), finite(psi), n1, n2, miss_ref, miss_cur,
-                        edges.size + 1, "; ".join(reasons) or None)
+                        len(summary.edges) + 1, "; ".join(reasons) or None)
+
+
+def summarise_sorted(ref: np.ndarray, cur: np.ndarray, miss_ref: int, miss_cur: int, bins: int) -> EcdfSummary:
+    """The in-memory engine: an :class:`EcdfSummary` from two sorted, NaN-free arrays."""
+    n1, n2 = ref.size, cur.size
+    if n1 == 0 or n2 == 0:
+        return EcdfSummary(n1, n2, miss_ref, miss_cur)
+    edges = quantile_edges(lambda ranks: ref[ranks], n1, bins)
+    h_max, h_max_f, h_min, h_min_f, integral = _ks_wasserstein(ref, cur)
+    return EcdfSummary(n1, n2, miss_ref, miss_cur, h_max, h_max_f, h_min, h_min_f, integral,
+                       tuple(edges.tolist()), tuple(_binned_counts(ref, edges).tolist()),
+                       tuple(_binned_counts(cur, edges).tolist()))
+
+
+def _numeric_from_sorted(ref: np.ndarray, cur: np.ndarray, miss_ref: int, miss_cur: int,
+                         bins: int, psi_floor: float) -> NumericDrift:
+    return numeric_from_summary(summarise_sorted(ref, cur, miss_ref, miss_cur, bins), psi_floor)
 
 
 def numeric_drift(reference: Any, current: Any, *, bins: int = 10, psi_floor: float = 1e-4) -> NumericDrift:
@@ -311,6 +376,23 @@ def _counts_by_label(values: Any) -> tuple[dict[str, int], int]:
     return {label: int(count) for label, count in zip(labels, counts.tolist()) if count}, missing
 
 
+def counts_by_label(values: Sequence[Any], counts: Sequence[int]) -> tuple[dict[str, int], int]:
+    """An engine's (distinct value, count) pairs → canonical label → count, and the missing count.
+
+    Missing means None or a float NaN, as in pandas; values sharing a label (``1`` and ``1.0``)
+    add up, exactly as :func:`_counts_by_label` does row by row.
+    """
+    by_label: dict[str, int] = {}
+    missing = 0
+    for value, count in zip(values, counts):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            missing += int(count)
+        elif count:
+            label = category_label(value)
+            by_label[label] = by_label.get(label, 0) + int(count)
+    return by_label, missing
+
+
 def categorical_drift(reference: Any, current: Any, *, psi_floor: float = 1e-4) -> CategoricalDrift:
     """Chi-squared test on the reference/current × category table, PSI over categories, Cramér's V.
 
@@ -324,8 +406,10 @@ def categorical_drift(reference: Any, current: Any, *, psi_floor: float = 1e-4) 
 
 def _categorical_from_counts(ref_counts: dict[str, int], cur_counts: dict[str, int], miss_ref: int,
                              miss_cur: int, psi_floor: float) -> CategoricalDrift:
-    labels = list(ref_counts) + [k for k in cur_counts if k not in ref_counts]
-    unseen = tuple(k for k in cur_counts if k not in ref_counts)
+    # Sorted labels: an engine returns groups in no particular order, and a result must not
+    # depend on which engine (or which row order) produced the counts.
+    labels = sorted(set(ref_counts) | set(cur_counts))
+    unseen = tuple(k for k in labels if k not in ref_counts)
     n1, n2 = sum(ref_counts.values()), sum(cur_counts.values())
     if n1 == 0 or n2 == 0:
         side = "reference" if n1 == 0 else "current"
@@ -374,25 +458,25 @@ def _verdict(stats: NumericDrift | CategoricalDrift, *, psi_threshold: float, pv
     return bool(because), tuple(because)
 
 
-def _column_task(ref: pd.Series, cur: pd.Series, kind: Kind, bins: int,
-                 psi_floor: float) -> NumericDrift | CategoricalDrift:
-    if kind == "numeric":
-        return numeric_drift(ref, cur, bins=bins, psi_floor=psi_floor)
-    return categorical_drift(ref, cur, psi_floor=psi_floor)
-
-
-def _features(reference_df: pd.DataFrame, current_df: pd.DataFrame, kinds: dict[str, Kind], *, bins: int,
+def _features(engine: "Engine[Any]", reference: Any, current: Any, kinds: dict[str, Kind], *, bins: int,
               psi_floor: float, thresholds: dict[str, float], workers: int,
               progress: Callable[[str], None] | None = None) -> tuple[FeatureDrift, ...]:
     names = list(kinds)
 
     def run(name: str) -> NumericDrift | CategoricalDrift:
-        result = _column_task(reference_df[name], current_df[name], kinds[name], bins, psi_floor)
+        if kinds[name] == "numeric":
+            result: NumericDrift | CategoricalDrift = numeric_from_summary(
+                engine.ecdf(reference, current, name, bins), psi_floor)
+        else:
+            ref_counts, miss_ref = engine.category_counts(reference, name)
+            cur_counts, miss_cur = engine.category_counts(current, name)
+            result = _categorical_from_counts(ref_counts, cur_counts, miss_ref, miss_cur, psi_floor)
         if progress is not None:
             progress(name)
         return result
 
-    if workers > 1 and len(names) > 1 and len(reference_df) + len(current_df) >= 200_000:
+    large = engine.n_rows(reference) + engine.n_rows(current) >= 200_000
+    if engine.parallel_columns and workers > 1 and len(names) > 1 and large:
         # Sorting and merging release the GIL, so threads scale on large columns; results
         # are collected in column order, so the output does not depend on scheduling.
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -431,25 +515,62 @@ def dataset_drift(
     treated as categories. ``segment_by`` repeats the comparison inside each segment value.
     ``progress`` is called with each feature's name once it is done (for a progress bar).
     """
+    from govern.stats.engines.pandas_engine import PandasEngine
+
+    return engine_drift(PandasEngine(), reference_df, current_df, columns=columns, categorical=categorical,
+                        segment_by=segment_by, bins=bins, psi_floor=psi_floor, psi_threshold=psi_threshold,
+                        pvalue_threshold=pvalue_threshold, min_effect=min_effect, workers=workers,
+                        progress=progress)
+
+
+def engine_drift(
+    engine: "Engine[Any]",
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    segment_by: str | Sequence[str] | None = None,
+    bins: int = 10,
+    psi_floor: float = 1e-4,
+    psi_threshold: float = 0.25,
+    pvalue_threshold: float = 0.05,
+    min_effect: float = 0.1,
+    workers: int | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DatasetDrift:
+    """:func:`dataset_drift` on any engine's tables: the engine counts, this module finishes."""
+    if bins < 2:
+        raise ValueError("bins must be at least 2")
     segment_cols = [segment_by] if isinstance(segment_by, str) else list(segment_by or [])
-    wanted = list(columns) if columns is not None else [c for c in reference_df.columns if c not in segment_cols]
-    missing_cur = tuple(str(c) for c in wanted if c not in current_df.columns)
-    missing_ref = tuple(str(c) for c in (columns or current_df.columns)
-                        if c not in reference_df.columns and c not in segment_cols)
+    ref_columns, cur_columns = engine.columns(reference), engine.columns(current)
+    wanted = list(columns) if columns is not None else [c for c in ref_columns if c not in segment_cols]
+    missing_cur = tuple(str(c) for c in wanted if c not in cur_columns)
+    missing_ref = tuple(str(c) for c in (columns or cur_columns)
+                        if c not in ref_columns and c not in segment_cols)
     forced = set(categorical or ())
     kinds: dict[str, Kind] = {}
     for name in wanted:
-        if name in reference_df.columns and name in current_df.columns:
-            cat = name in forced or _is_categorical(reference_df[name]) or _is_categorical(current_df[name])
+        if name in ref_columns and name in cur_columns:
+            cat = (name in forced or engine.is_categorical(reference, name)
+                   or engine.is_categorical(current, name))
             kinds[name] = "categorical" if cat else "numeric"
     thresholds = {"psi_threshold": psi_threshold, "pvalue_threshold": pvalue_threshold, "min_effect": min_effect}
     n_workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-    features = _features(reference_df, current_df, kinds, bins=bins, psi_floor=psi_floor,
+    features = _features(engine, reference, current, kinds, bins=bins, psi_floor=psi_floor,
                          thresholds=thresholds, workers=n_workers, progress=progress)
     segments: list[SegmentDrift] = []
     if segment_cols:
-        segments = _segments(reference_df, current_df, kinds, segment_cols, bins=bins, psi_floor=psi_floor,
-                             thresholds=thresholds)
+        for side, cols in (("reference", ref_columns), ("current", cur_columns)):
+            absent = [c for c in segment_cols if c not in cols]
+            if absent:
+                raise KeyError(f"segment column(s) {absent} not in the {side} table")
+        for key, ref_part, cur_part in engine.segments(reference, current, segment_cols):
+            seg_features = _features(engine, ref_part, cur_part, kinds, bins=bins, psi_floor=psi_floor,
+                                     thresholds=thresholds, workers=1)
+            seg_drifted = tuple(f.name for f in seg_features if f.drifted)
+            segments.append(SegmentDrift(dict(zip(segment_cols, key)), engine.n_rows(ref_part),
+                                         engine.n_rows(cur_part), seg_features, len(seg_drifted), seg_drifted))
     drifted = tuple(f.name for f in features if f.drifted)
     undetermined = tuple(f.name for f in features if f.drifted is None)
     return DatasetDrift(
@@ -462,35 +583,9 @@ def dataset_drift(
         missing_in_current=missing_cur,
         missing_in_reference=missing_ref,
         thresholds=thresholds,
-        n_reference=len(reference_df),
-        n_current=len(current_df),
+        n_reference=engine.n_rows(reference),
+        n_current=engine.n_rows(current),
         segments=tuple(segments),
     )
 
 
-def _segments(reference_df: pd.DataFrame, current_df: pd.DataFrame, kinds: dict[str, Kind],
-              segment_cols: list[str], *, bins: int, psi_floor: float,
-              thresholds: dict[str, float]) -> list[SegmentDrift]:
-    for frame, side in ((reference_df, "reference"), (current_df, "current")):
-        absent = [c for c in segment_cols if c not in frame.columns]
-        if absent:
-            raise KeyError(f"segment column(s) {absent} not in the {side} table")
-
-    def index(frame: pd.DataFrame) -> dict[tuple[str, ...], np.ndarray]:
-        # canonical labels: a segment code read as 3 in one table and 3.0 in the other is one segment
-        keys = [category_labels(frame[c]).fillna("(missing)") for c in segment_cols]
-        grouped = pd.DataFrame({c: k for c, k in zip(segment_cols, keys)}).groupby(segment_cols, sort=False)
-        return {tuple(k if isinstance(k, tuple) else (k,)): v for k, v in grouped.indices.items()}
-
-    ref_idx, cur_idx = index(reference_df), index(current_df)
-    empty = np.empty(0, dtype=np.int64)
-    results = []
-    for key in sorted(set(ref_idx) | set(cur_idx)):
-        ref_part = reference_df.iloc[ref_idx.get(key, empty)]
-        cur_part = current_df.iloc[cur_idx.get(key, empty)]
-        features = _features(ref_part, cur_part, kinds, bins=bins, psi_floor=psi_floor,
-                             thresholds=thresholds, workers=1)
-        drifted = tuple(f.name for f in features if f.drifted)
-        results.append(SegmentDrift(dict(zip(segment_cols, key)), len(ref_part), len(cur_part), features,
-                                    len(drifted), drifted))
-    return results

@@ -15,14 +15,18 @@ Two deliberate differences from fairlearn, both in the direction of failing clos
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from govern.stats.values import ToDict, category_codes, category_label, finite
+
+if TYPE_CHECKING:
+    from govern.stats.engines.base import Engine
 
 MISSING = "(missing)"
 OUTSIDE_BANDS = "(outside bands)"
@@ -197,7 +201,8 @@ def _ratio(num: int, den: int) -> float | None:
 
 
 def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list[str]], outcomes: _Outcomes,
-              min_group_size: int, include_empty: bool, min_share: float = 0.0) -> GroupingFairness:
+              min_group_size: int, include_empty: bool, weights: np.ndarray | None = None,
+              min_share: float = 0.0) -> GroupingFairness:
     sizes = [len(lab) for lab in labels]
     combined = codes[0]
     for c, k in zip(codes[1:], sizes[1:]):
@@ -207,7 +212,8 @@ def _grouping(attrs: tuple[str, ...], codes: list[np.ndarray], labels: list[list
     cell = combined * 4 + outcomes.selected.astype(np.int64) * 2
     if outcomes.positive is not None:
         cell += outcomes.positive
-    counts = np.bincount(cell, minlength=4 * n_cells).reshape(n_cells, 4)
+    # ``weights``: rows that are an engine's cell counts (exact in float64 up to 2**53 rows)
+    counts = np.bincount(cell, weights=weights, minlength=4 * n_cells).astype(np.int64).reshape(n_cells, 4)
     # columns: [not selected & negative, not selected & positive, selected & negative, selected & positive]
     tn, fn, fp, tp = (counts[:, j] for j in range(4))
     n = counts.sum(axis=1)
@@ -344,11 +350,21 @@ def fairness_report(
         outcomes = _Outcomes(outcomes.selected[frame_keep],
                              None if outcomes.positive is None else outcomes.positive[frame_keep],
                              None, outcomes.mode, outcomes.median, outcomes.threshold)
+    columns = {a: df[a] if frame_keep is None else df[a][frame_keep] for a in sensitive}
+    return _report(columns, outcomes, None, n_dropped, sensitive=sensitive, intersections=intersections,
+                   bands=bands, min_group_size=min_group_size, threshold=threshold, min_share=min_share)
+
+
+def _report(rows: Mapping[str, pd.Series] | pd.DataFrame, outcomes: _Outcomes, weights: np.ndarray | None, n_dropped: int, *,
+            sensitive: list[str], intersections: bool | list[list[str]] | Sequence[Sequence[str]],
+            bands: Mapping[str, Sequence[float]] | None, min_group_size: int, threshold: float | None,
+            min_share: float = 0.0) -> FairnessReport:
+    """Group codes → every grouping's counts and rates; ``rows`` are data rows or weighted cells."""
     bands = dict(bands or {})
     codes: dict[str, np.ndarray] = {}
     labels: dict[str, list[str]] = {}
     for attr in sensitive:
-        column = df[attr] if frame_keep is None else df[attr][frame_keep]
+        column = rows[attr]
         if attr in bands:
             codes[attr], labels[attr] = _banded_codes(column, bands[attr])
         else:
@@ -356,12 +372,16 @@ def fairness_report(
     groupings = []
     for attr in sensitive:
         groupings.append(_grouping((attr,), [codes[attr]], [labels[attr]], outcomes, min_group_size,
-                                   include_empty=True, min_share=min_share))
+                                   include_empty=True, weights=weights, min_share=min_share))
     for combo in _intersection_sets(list(sensitive), intersections):
         groupings.append(_grouping(combo, [codes[a] for a in combo], [labels[a] for a in combo], outcomes,
-                                   min_group_size, include_empty=False, min_share=min_share))
-    n = int(outcomes.selected.size)
-    overall = float(outcomes.selected.sum()) / n if n else None
+                                   min_group_size, include_empty=False, weights=weights, min_share=min_share))
+    if weights is None:
+        n = int(outcomes.selected.size)
+        overall = float(outcomes.selected.sum()) / n if n else None
+    else:
+        n = int(weights.sum())
+        overall = float(weights[outcomes.selected].sum()) / n if n else None
     return FairnessReport(
         mode=outcomes.mode,
         n=n,
@@ -373,3 +393,56 @@ def fairness_report(
         groupings=tuple(groupings),
         min_share=min_share,
     )
+
+
+def engine_fairness(
+    engine: "Engine[Any]",
+    table: Any,
+    *,
+    y_pred: str | None = None,
+    score: str | None = None,
+    threshold: float | None = None,
+    y_true: str | None = None,
+    sensitive: list[str],
+    intersections: bool | list[list[str]] = True,
+    bands: Mapping[str, Sequence[float]] | None = None,
+    min_group_size: int = 30,
+    pos_label: Any = 1,
+    min_share: float = 0.0,
+) -> FairnessReport:
+    """:func:`fairness_report` on any engine's table: the engine counts rows per (attributes, selected,
+    positive) cell; every rate, ratio and gap is finished here from those counts.
+
+    The scoring-rate median is exact: the engine returns the two middle order statistics and
+    numpy averages them as ``np.median`` does.
+    """
+    from govern.stats.engines.base import Selection
+
+    if engine.name == "pandas":  # rows in memory: one bincount per grouping, no cell table needed
+        return fairness_report(table, y_pred=y_pred, score=score, threshold=threshold, y_true=y_true,
+                               sensitive=sensitive, intersections=intersections, bands=bands,
+                               min_group_size=min_group_size, pos_label=pos_label, min_share=min_share)
+    if not 0.0 <= min_share < 1.0:
+        raise ValueError(f"min_share must be a fraction in [0, 1), got {min_share}")
+    if not sensitive:
+        raise ValueError("fairness needs at least one sensitive attribute")
+    median = None
+    if y_pred is not None:
+        selection, mode = Selection(decision=y_pred), "predictions"
+    elif score is not None and threshold is not None:
+        selection, mode = Selection(score=score, threshold=threshold), "threshold"
+    elif score is not None:
+        present = [y_true] if y_true is not None else []
+        n, picked = engine.order_statistics(table, score, lambda n: sorted({(n - 1) // 2, n // 2}), present)
+        if n:
+            median = float(np.median(np.array([picked[(n - 1) // 2], picked[n // 2]], dtype=np.float64)))
+        selection, mode = Selection(score=score, median=median if median is not None else math.inf), "scoring_rate"
+    else:
+        raise ValueError("fairness needs y_pred, or score (with or without threshold)")
+    cells, n_dropped = engine.fairness_cells(table, sensitive, selection, y_true, pos_label)
+    outcomes = _Outcomes(cells["selected"].to_numpy(dtype=bool),
+                         cells["positive"].to_numpy(dtype=bool) if y_true is not None else None,
+                         None, mode, median, threshold)  # type: ignore[arg-type]
+    return _report(cells, outcomes, cells["count"].to_numpy(dtype=np.float64), n_dropped, sensitive=sensitive,
+                   intersections=intersections, bands=bands, min_group_size=min_group_size, threshold=threshold,
+                   min_share=min_share)

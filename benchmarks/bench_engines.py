@@ -1,0 +1,195 @@
+"""Drift and fairness on the pandas, DuckDB and Spark engines: wall time and peak RSS, from Parquet files.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_engines.py --rows 1000000 --task drift fairness --engine pandas duckdb
+    .venv/bin/python benchmarks/bench_engines.py --rows 10000000 --task drift --engine duckdb spark
+
+``--rows`` is the rows of *each* drift table (reference and current) and of the fairness table.
+Data are generated once per size under ``--data`` (default ``/work/bench-data``, outside the
+repository): drift uses ``bench_drift.generate`` (20 numeric + 5 categorical columns, 7 shifted),
+fairness 5 sensitive attributes (2-6 groups each) with every intersection (26 groupings).
+Each engine runs in its own subprocess, so "peak RSS" is that process's own maximum resident
+set (``ru_maxrss``), Parquet reading included. DuckDB gets ``--memory-limit`` (default 2GB) and
+2 threads; Spark is ``local[2]`` on loopback with ``--spark-memory`` of driver heap. Evidently runs
+when ``benchmarks/.venv-evidently`` exists (see STATS.md), otherwise it is reported as skipped.
+The results of every engine are compared with pandas' where both ran (max relative difference).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+SENSITIVE = ["a2", "a3", "a4", "a5", "a6"]
+
+
+def generate_fairness(rows: int, path: Path, seed: int = 7) -> None:
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    writer = None
+    for start in range(0, rows, 2_000_000):
+        n = min(2_000_000, rows - start)
+        columns = {f"a{k}": np.array([f"g{i}" for i in range(k)])[rng.integers(0, k, n)] for k in range(2, 7)}
+        bias = (columns["a3"] == "g0") * 0.05 + (columns["a5"] == "g4") * 0.08
+        columns["y"] = (rng.random(n) < 0.4).astype(np.int64)
+        columns["score"] = np.round(np.clip(rng.normal(0.45 + bias + 0.2 * columns["y"], 0.2), 0, 1), 4)
+        columns["pred"] = (columns["score"] >= 0.5).astype(np.int64)
+        table = pa.table(columns)
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    writer.close()
+
+
+def prepare(rows: int, data: Path) -> Path:
+    directory = data / f"engines-{rows}"
+    if not (directory / "done").exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        sys.path.insert(0, str(HERE))
+        from bench_drift import generate
+
+        generate(rows, directory)
+        generate_fairness(rows, directory / "fairness.parquet")
+        (directory / "done").write_text("ok\n")
+    return directory
+
+
+# --------------------------------------------------------------------------- workers (subprocesses)
+
+
+def _engine(name: str, directory: Path, memory_limit: str, spark_memory: str):
+    if name == "duckdb":
+        from govern.stats.engines.duckdb_engine import DuckDBEngine
+
+        return DuckDBEngine(root=directory, memory_limit=memory_limit, threads=2)
+    from pyspark.sql import SparkSession
+
+    from govern.stats.engines.spark_engine import SparkEngine
+
+    session = (SparkSession.builder.master("local[2]").config("spark.driver.host", "127.0.0.1")
+               .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", spark_memory)
+               .config("spark.sql.shuffle.partitions", "8").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return SparkEngine(session)
+
+
+def worker(engine_name: str, task: str, directory: Path, memory_limit: str, spark_memory: str) -> dict:
+    import pandas as pd
+
+    from govern.stats.drift import dataset_drift, engine_drift
+    from govern.stats.fairness import engine_fairness, fairness_report
+
+    fair = dict(y_pred="pred", y_true="y", sensitive=SENSITIVE, intersections=True, min_group_size=30)
+    start = time.perf_counter()
+    if engine_name == "pandas":
+        if task == "drift":
+            result = dataset_drift(pd.read_parquet(directory / "reference.parquet"),
+                                   pd.read_parquet(directory / "current.parquet"))
+        else:
+            result = fairness_report(pd.read_parquet(directory / "fairness.parquet"), **fair)
+    elif engine_name == "evidently":
+        raise SystemExit("evidently runs in its own venv")
+    else:
+        engine = _engine(engine_name, directory, memory_limit, spark_memory)
+        files = (lambda p: engine.files([str(p)] if engine_name == "spark" else [p], "parquet"))
+        if task == "drift":
+            result = engine_drift(engine, files(directory / "reference.parquet"), files(directory / "current.parquet"))
+        else:
+            result = engine_fairness(engine, files(directory / "fairness.parquet"), **fair)
+    seconds = time.perf_counter() - start
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child would report its
+    # parent's peak. The Spark JVM is a child process: its peak counts too.
+    peak = sum(_hwm(pid) for pid in [os.getpid(), *_descendants(os.getpid())])
+    return {"seconds": seconds, "peak_rss": peak, "result": result.to_dict()}
+
+
+def _hwm(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            children = [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+        for child in children:
+            found += [child, *_descendants(child)]
+    return found
+
+
+def run(engine_name: str, task: str, directory: Path, args: argparse.Namespace) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(SRC))
+    cmd = [sys.executable, __file__, "--worker", engine_name, task, str(directory), args.memory_limit,
+           args.spark_memory]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["killed"])[-1]
+        return {"error": f"exit {done.returncode}: {tail[:200]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def max_relative_difference(a: object, b: object) -> float:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return max([max_relative_difference(a[k], b.get(k)) for k in a] or [0.0])
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return max([max_relative_difference(x, y) for x, y in zip(a, b)] or [0.0])
+    if isinstance(a, float) and isinstance(b, float):
+        return abs(a - b) / max(abs(a), abs(b), 1e-300)
+    return 0.0 if a == b else float("inf")
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--worker"]:
+        name, task, directory, memory_limit, spark_memory = sys.argv[2:7]
+        print(json.dumps(worker(name, task, Path(directory), memory_limit, spark_memory)))
+        return
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--task", nargs="+", default=["drift", "fairness"], choices=["drift", "fairness"])
+    parser.add_argument("--engine", nargs="+", default=["pandas", "duckdb"], choices=["pandas", "duckdb", "spark"])
+    parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
+    parser.add_argument("--memory-limit", default="2GB")
+    parser.add_argument("--spark-memory", default="4g")
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    with open("/proc/loadavg") as fh:
+        print(f"load average at start: {fh.read().split()[:3]}", flush=True)
+    if not (HERE / ".venv-evidently").exists():
+        print("evidently: skipped (no benchmarks/.venv-evidently; see STATS.md)", flush=True)
+    for rows in args.rows:
+        directory = prepare(rows, args.data)
+        for task in args.task:
+            results = {name: run(name, task, directory, args) for name in args.engine}
+            base = results.get("pandas")
+            for name, res in results.items():
+                if "error" in res:
+                    print(f"{rows:>11,} {task:<9} {name:<7} {res['error']}", flush=True)
+                    continue
+                line = f"{rows:>11,} {task:<9} {name:<7} {res['seconds']:8.2f} s  peak RSS {res['peak_rss'] / 2**20:8.0f} MiB"
+                if base and "error" not in base and name != "pandas":
+                    line += (f"  time ×{res['seconds'] / base['seconds']:.2f}, RSS ×{res['peak_rss'] / base['peak_rss']:.2f}"
+                             f" vs pandas; max rel. diff {max_relative_difference(base['result'], res['result']):.1e}")
+                print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The questions every statistics engine answers, as aggregates small enough to finish in numpy.
+
+A table handle is whatever the engine reads (a DataFrame, a DuckDB relation, a Spark
+DataFrame); only the engine looks inside it. Each method returns counts, a handful of order
+statistics or an :class:`~govern.stats.drift.EcdfSummary` — never rows — so the size of what
+crosses from the engine to govern does not grow with the data (only with the number of
+categories and groups, which is capped).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from govern.stats.drift import EcdfSummary
+
+T = TypeVar("T")
+
+#: Distinct values a category count may return before the column is refused as not categorical.
+MAX_CATEGORIES = 1_000_000
+#: Label used for a missing segment or group value (the same as the fairness module's).
+MISSING_LABEL = "(missing)"
+
+
+class EngineError(ValueError):
+    """A table the engine cannot assess as asked (too many categories, an unsupported type)."""
+
+
+class Engine(ABC, Generic[T]):
+    """One way of computing the aggregates; ``T`` is the engine's table handle."""
+
+    name: ClassVar[str]
+    #: whether per-column work may run in threads (pandas: numpy releases the GIL; SQL engines
+    #: parallelise inside each query instead)
+    parallel_columns: ClassVar[bool] = False
+
+    @abstractmethod
+    def columns(self, table: T) -> list[str]:
+        """Column names in table order."""
+
+    @abstractmethod
+    def n_rows(self, table: T) -> int:
+        """Number of rows, missing values included."""
+
+    @abstractmethod
+    def is_categorical(self, table: T, column: str) -> bool:
+        """Booleans, text, dates and decimals are categories; integers, floats and timestamps are numbers.
+
+        (This is how pandas types a column read from Parquet, so every engine types it alike.)
+        """
+
+    @abstractmethod
+    def ecdf(self, reference: T, current: T, column: str, bins: int) -> "EcdfSummary":
+        """Exact ECDF extremes, area and reference-quantile bin counts of one numeric column."""
+
+    @abstractmethod
+    def category_counts(self, table: T, column: str) -> tuple[dict[str, int], int]:
+        """Canonical label → count and the number of missing values (None or NaN)."""
+
+    @abstractmethod
+    def segments(self, reference: T, current: T, columns: Sequence[str]
+                 ) -> list[tuple[tuple[str, ...], T, T]]:
+        """(canonical labels of one segment, its reference rows, its current rows) for each segment.
+
+        Labels are canonical (``3`` and ``3.0`` are one segment) with missing values as
+        ``(missing)``; a segment present on one side only has an empty table on the other.
+        """
+
+    @abstractmethod
+    def fairness_cells(self, table: T, attributes: Sequence[str], selected: "Selection",
+                       truth: str | None, pos_label: Any) -> "tuple[pd.DataFrame, int]":
+        """Counts per (attribute values…, selected, positive) cell, and the rows dropped as missing.
+
+        Columns: the attributes (raw distinct values, None for missing), ``selected`` and
+        ``positive`` (booleans; ``positive`` False when there is no ``truth``) and ``count``.
+        Rows with a missing decision, score or (when given) truth are dropped and counted.
+        """
+
+    @abstractmethod
+    def order_statistics(self, table: T, column: str, ranks: "Callable[[int], Sequence[int]]",
+                         present: Sequence[str] = ()) -> tuple[int, dict[int, float]]:
+        """The number n of rows where ``column`` and every ``present`` column are non-missing, and the
+        values of ``column`` at the 0-based ranks ``ranks(n)`` among those rows, sorted (exact)."""
+
+    @abstractmethod
+    def sample(self, table: T, columns: Sequence[str], n: int, seed: int) -> "pd.DataFrame":
+        """A seeded, deterministic sample of at most ``n`` rows (for models, never for statistics)."""
+
+
+class Selection:
+    """How a row counts as selected: ``decision == pos_label``, ``score >= threshold`` or ``score > median``.
+
+    ``median`` is filled in by the fairness code from exact order statistics before counting.
+    """
+
+    __slots__ = ("decision", "score", "threshold", "median")
+
+    def __init__(self, decision: str | None = None, score: str | None = None, threshold: float | None = None,
+                 median: float | None = None) -> None:
+        self.decision, self.score, self.threshold, self.median = decision, score, threshold, median
+
+    @property
+    def column(self) -> str:
+        column = self.decision or self.score
+        assert column is not None
+        return column
+
+
+def check_categories(column: str, count: int) -> None:
+    """Refuse a 'categorical' column with more distinct values than a count table should hold."""
+    if count > MAX_CATEGORIES:
+        raise EngineError(f"column `{column}` has more than {MAX_CATEGORIES:,} distinct values: "
+                          "not a categorical feature (declare it numeric, or leave it out)")

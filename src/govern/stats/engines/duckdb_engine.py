@@ -1,0 +1,438 @@
+"""The out-of-core engine: Parquet/CSV files or a DuckDB database, aggregated inside DuckDB.
+
+DuckDB streams Parquet and spills sorts and hash tables to disk past its ``memory_limit``, so
+a window of hundreds of millions of rows is assessed on one machine with bounded memory. Only
+aggregates come back: counts per category, per group cell and per PSI bin, a few order
+statistics, and for KS/Wasserstein the extremes and area of F_ref − F_cur computed with
+window functions over the sorted union of the two samples' distinct values.
+
+Evidence is untrusted, so the connection is locked down before any evidence SQL runs:
+database files are attached read-only, file access is limited to the bundle folder
+(``allowed_directories``) and then external access is disabled and the configuration locked,
+so no query can read ``/etc/passwd``, attach another database, load an extension or change
+the limits. A user query must be exactly one SELECT statement; every query is interrupted
+after ``timeout_s`` seconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from itertools import count
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
+from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection
+from govern.stats.values import category_label
+
+_INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+            "UBIGINT", "UHUGEINT"}
+_FLOAT = {"FLOAT", "DOUBLE", "REAL"}
+_MEMORY = re.compile(r"^\d+(?:\.\d+)?\s*(?:[KMGT]i?B|B)$", re.IGNORECASE)
+
+
+def quote(name: str) -> str:
+    """A column or table name as a DuckDB identifier (embedded quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+class DuckTable:
+    """A FROM item (file scan, table, or a user's SELECT) with the engine's own filters and their parameters."""
+
+    def __init__(self, from_sql: str, types: dict[str, str], where: tuple[str, ...] = (),
+                 params: dict[str, Any] | None = None, label: str = "") -> None:
+        self.from_sql, self.types, self.where = from_sql, types, where
+        self.params = dict(params or {})
+        self.label = label
+        self._n_rows: int | None = None
+        self._present: dict[str, int] = {}
+
+    def filtered(self, predicates: Sequence[str], params: dict[str, Any]) -> "DuckTable":
+        return DuckTable(self.from_sql, self.types, self.where + tuple(predicates), {**self.params, **params},
+                         self.label)
+
+    def select(self, expressions: str, extra_where: Sequence[str] = ()) -> str:
+        """``SELECT expressions FROM source WHERE …`` (a subquery, so a user's query is never edited)."""
+        where = list(self.where) + list(extra_where)
+        return f"SELECT {expressions} FROM {self.from_sql}" + (f" WHERE {' AND '.join(where)}" if where else "")
+
+
+class DuckDBEngine(Engine[DuckTable]):
+    """One locked-down DuckDB connection per evaluation; tables are made with :meth:`files`,
+    :meth:`table` and :meth:`query` before the first statistic is asked for."""
+
+    name = "duckdb"
+
+    def __init__(self, *, root: Path, databases: Sequence[Path] = (), memory_limit: str | None = None,
+                 threads: int | None = None, timeout_s: float = 3600.0, temp_directory: Path | None = None,
+                 range_values: int = 2_000_000) -> None:
+        import duckdb
+
+        if memory_limit is not None and not _MEMORY.match(memory_limit):
+            raise EngineError(f"memory_limit `{memory_limit}` is not a size such as 512MB or 4GiB")
+        self._tmp = tempfile.TemporaryDirectory(prefix="govern-duckdb-") if temp_directory is None else None
+        spill = temp_directory or Path(self._tmp.name)  # type: ignore[union-attr]
+        # insertion order is never needed (every query aggregates), and keeping it costs memory
+        config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
+                                  "preserve_insertion_order": False}
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if threads:
+            config["threads"] = int(threads)
+        self.con = duckdb.connect(":memory:", config=config)
+        self.timeout_s = timeout_s
+        #: distinct values one window query may order; above, the values are split into ranges
+        self.range_values = range_values
+        self._names = count()
+        self.databases: dict[Path, str] = {}
+        for i, path in enumerate(dict.fromkeys(Path(p) for p in databases)):
+            alias = f"evidence_db_{i}"
+            self.con.execute(f"ATTACH '{_sql_text(str(path))}' AS {alias} (READ_ONLY)")
+            self.databases[path] = alias
+        if len(self.databases) == 1:
+            self.con.execute(f"USE {next(iter(self.databases.values()))}")
+        root_dir = str(Path(root)).rstrip("/") + "/"
+        self.con.execute(f"SET allowed_directories = ['{_sql_text(root_dir)}']")
+        self.con.execute(f"SET temp_directory = '{_sql_text(str(spill))}'")
+        self.con.execute("SET enable_external_access = false")
+        self.con.execute("SET lock_configuration = true")
+
+    def close(self) -> None:
+        self.con.close()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    # -- tables ------------------------------------------------------------------------------
+    def files(self, paths: Sequence[Path], fmt: Literal["parquet", "csv"], label: str = "") -> DuckTable:
+        """Files of the bundle (already confined and listed; no glob is expanded by DuckDB)."""
+        listed = ", ".join(f"'{_sql_text(str(p))}'" for p in paths)
+        if fmt == "parquet":
+            source = f"read_parquet([{listed}], union_by_name = true)"
+        else:
+            # the types pandas infers from CSV text: booleans, integers, floats, everything else text
+            source = (f"read_csv([{listed}], header = true, union_by_name = true, "
+                      "auto_type_candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'VARCHAR'])")
+        return self._table(source, label)
+
+    def table(self, database: Path, name: str, label: str = "") -> DuckTable:
+        alias = self.databases[Path(database)]
+        return self._table(f"{alias}.{quote(name)}", label)
+
+    def query(self, database: Path | None, sql: str, label: str = "") -> DuckTable:
+        """A read-only SELECT given by the evidence; anything but exactly one SELECT is refused."""
+        try:
+            statements = self.con.extract_statements(sql)
+        except Exception as exc:  # duckdb.ParserException and friends
+            raise EngineError(f"the DuckDB query does not parse: {_first_line(exc)}") from None
+        import duckdb
+
+        if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+            raise EngineError("a DuckDB source query must be exactly one SELECT statement")
+        if database is not None and len(self.databases) > 1:
+            raise EngineError("a query over several attached databases is ambiguous; use one database file")
+        return self._table(f"({statements[0].query.rstrip().rstrip(';')})", label)
+
+    def _table(self, source: str, label: str) -> DuckTable:
+        rows = self._fetch(f"DESCRIBE SELECT * FROM {source}", {}, what=label or source)
+        return DuckTable(source, {str(r[0]): str(r[1]).upper() for r in rows}, label=label)
+
+    # -- running queries ---------------------------------------------------------------------
+    def _fetch(self, sql: str, params: dict[str, Any], *, what: str = "", limit: int | None = None) -> list[tuple]:
+        import duckdb
+
+        timer = threading.Timer(self.timeout_s, self.con.interrupt)
+        timer.start()
+        try:
+            cursor = self.con.execute(sql, params or None)
+            return cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
+        except duckdb.InterruptException:
+            raise EngineError(f"DuckDB query on {what or 'the evidence'} exceeded {self.timeout_s:g} s") from None
+        except duckdb.Error as exc:
+            raise EngineError(f"DuckDB could not read {what or 'the evidence'}: {_first_line(exc)}") from None
+        finally:
+            timer.cancel()
+
+    def _param(self, value: Any, params: dict[str, Any]) -> str:
+        name = f"p{next(self._names)}"
+        params[name] = value
+        return f"${name}"
+
+    # -- column facts ------------------------------------------------------------------------
+    def columns(self, table: DuckTable) -> list[str]:
+        return list(table.types)
+
+    def _type(self, table: DuckTable, column: str) -> str:
+        return table.types[column].split("(")[0]
+
+    def n_rows(self, table: DuckTable) -> int:
+        if table._n_rows is None:
+            table._n_rows = int(self._fetch(table.select("count(*)"), table.params, what=table.label)[0][0])
+        return table._n_rows
+
+    def is_categorical(self, table: DuckTable, column: str) -> bool:
+        kind = self._type(table, column)
+        return not (kind in _INTEGER or kind in _FLOAT or kind.startswith("TIMESTAMP"))
+
+    def _missing(self, table: DuckTable, column: str) -> str:
+        """SQL true for a missing value: NULL, and NaN in float columns (pandas reads both as missing)."""
+        q = quote(column)
+        return f"({q} IS NULL OR isnan({q}))" if self._type(table, column) in _FLOAT else f"({q} IS NULL)"
+
+    def _number(self, table: DuckTable, column: str) -> str:
+        """The column as pandas compares it: a double; timestamps as seconds since the epoch (UTC)."""
+        q = quote(column)
+        if self._type(table, column).startswith("TIMESTAMP"):
+            return f"(epoch_ns({q})::DOUBLE / 1e9)"
+        return f"({q}::DOUBLE)"
+
+    def _n_present(self, table: DuckTable, column: str) -> int:
+        if column not in table._present:
+            sql = table.select("count(*)", [f"NOT {self._missing(table, column)}"])
+            table._present[column] = int(self._fetch(sql, table.params, what=table.label)[0][0])
+        return table._present[column]
+
+    # -- drift -------------------------------------------------------------------------------
+    def ecdf(self, reference: DuckTable, current: DuckTable, column: str, bins: int) -> EcdfSummary:
+        """Cumulative counts over the sorted distinct values, by window functions, one value range at a time.
+
+        A window over tens of millions of distinct values needs more memory than DuckDB can
+        spill under a small ``memory_limit``, so above ``range_values`` values the range is cut
+        at approximate quantiles (the cuts only split the work; every count stays exact): one
+        pass counts each range, the counts become offsets, and each range's window adds its
+        offset. The step from a range's last value to the next range's first is closed here.
+        """
+        n1, n2 = self._n_present(reference, column), self._n_present(current, column)
+        miss1, miss2 = self.n_rows(reference) - n1, self.n_rows(current) - n2
+        if n1 == 0 or n2 == 0:
+            return EcdfSummary(n1, n2, miss1, miss2)
+        ranks = quantile_positions(n1, bins).tolist()
+        union = self._union(reference, current, column)
+        what = f"column `{column}`"
+        ranges = self._ranges(union, n1, n2, what)
+        int_type = "HUGEINT" if n1 * n2 >= 2**62 else "BIGINT"
+        best_hi: tuple[int, float] = (0, 0.0)
+        best_lo: tuple[int, float] = (0, 0.0)
+        integral = 0.0
+        values: dict[int, float] = {}
+        for k, (where, off_a, off_b, count_a, count_b, last, following) in enumerate(ranges):
+            params = dict(union.params)
+            mine = [r for r in ranks if off_a <= r < off_a + count_a]
+            picks = "".join(f", min(x) FILTER (WHERE ca > {int(r)})" for r in mine)
+            sql = f"""
+                WITH v AS (SELECT x, count(*) FILTER (WHERE side = 0) AS a, count(*) FILTER (WHERE side = 1) AS b
+                           FROM ({union.sql}) WHERE {where} GROUP BY x),
+                s AS (SELECT x, {off_a} + sum(a) OVER w AS ca, {off_b} + sum(b) OVER w AS cb,
+                             lead(x) OVER (ORDER BY x) AS nx
+                      FROM v WINDOW w AS (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+                h AS (SELECT x, nx, ca, ca::{int_type} * {n2} - cb::{int_type} * {n1} AS h,
+                             ca::DOUBLE / {float(n1)!r} - cb::DOUBLE / {float(n2)!r} AS f FROM s)
+                SELECT max({{'h': h, 'f': f}}), min({{'h': h, 'f': f}}), fsum(abs(h)::DOUBLE * (nx - x)){picks}
+                FROM h"""
+            row = self._fetch(sql, params, what=what)[0]
+            if row[0] is None:
+                continue
+            best_hi = max(best_hi, (int(row[0]["h"]), float(row[0]["f"])))
+            best_lo = min(best_lo, (int(row[1]["h"]), float(row[1]["f"])))
+            integral += float(row[2]) if row[2] is not None else 0.0
+            values.update(zip(mine, row[3:]))
+            if following is not None:  # the step from this range's last value to the next range's first
+                h_last = (off_a + count_a) * n2 - (off_b + count_b) * n1
+                with np.errstate(invalid="ignore", over="ignore"):
+                    integral += float(np.float64(abs(h_last)) * (np.float64(following) - np.float64(last)))
+        edges = quantile_edges(lambda idx: np.array([values[int(i)] for i in idx], dtype=np.float64), n1, bins)
+        ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
+        return EcdfSummary(n1, n2, miss1, miss2, best_hi[0], best_hi[1], best_lo[0], best_lo[1], integral,
+                           tuple(edges.tolist()), ref_bins, cur_bins)
+
+    def _ranges(self, union: "_Union", n1: int, n2: int, what: str
+                ) -> list[tuple[str, int, int, int, int, float | None, float | None]]:
+        """(SQL condition, offsets, counts, last value, next range's first value) per non-empty value range."""
+        if n1 + n2 <= self.range_values:
+            return [("TRUE", 0, 0, n1, n2, None, None)]
+        k = min(256, (n1 + n2) // self.range_values + 1)
+        fractions = ", ".join(repr(i / k) for i in range(1, k))
+        cuts = self._fetch(f"SELECT approx_quantile(x, [{fractions}]) FROM ({union.sql})", union.params, what=what)[0][0]
+        cuts = sorted({float(c) for c in cuts if c is not None and not math.isnan(c)})
+        literal = [f"'{c!r}'::DOUBLE" for c in cuts]  # text → double round-trips exactly (and spells inf)
+        bucket = "CASE " + " ".join(f"WHEN x <= {c} THEN {i}" for i, c in enumerate(literal)) + f" ELSE {len(cuts)} END"
+        rows = self._fetch(f"SELECT {bucket} AS k, count(*) FILTER (WHERE side = 0), count(*) FILTER (WHERE side = 1), "
+                           f"min(x), max(x) FROM ({union.sql}) GROUP BY k ORDER BY k", union.params, what=what)
+        out = []
+        off_a = off_b = 0
+        for i, (key, count_a, count_b, _first, last) in enumerate(rows):
+            lower = f"x > {literal[key - 1]}" if key > 0 else "TRUE"
+            upper = f"x <= {literal[key]}" if key < len(cuts) else "TRUE"
+            following = float(rows[i + 1][3]) if i + 1 < len(rows) else None
+            out.append((f"{lower} AND {upper}", off_a, off_b, int(count_a), int(count_b), float(last), following))
+            off_a, off_b = off_a + int(count_a), off_b + int(count_b)
+        return out
+
+    class _Union:
+        def __init__(self, sql: str, params: dict[str, Any]) -> None:
+            self.sql, self.params = sql, params
+
+    def _union(self, reference: DuckTable, current: DuckTable, column: str) -> "_Union":
+        """Both samples' non-missing values as (x, side) rows: side 0 reference, 1 current."""
+        parts = []
+        for side, table in ((0, reference), (1, current)):
+            parts.append(table.select(f"{self._number(table, column)} AS x, {side} AS side",
+                                      [f"NOT {self._missing(table, column)}"]))
+        return self._Union(" UNION ALL ".join(parts), {**reference.params, **current.params})
+
+    def _bins(self, union: "_Union", edges: np.ndarray, n1: int, n2: int, column: str
+              ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """Counts per PSI bin (−inf, e1], (e1, e2], …, (ek, +inf) on each side, from counts at or below each edge."""
+        params = dict(union.params)
+        if edges.size == 0:
+            return (n1,), (n2,)
+        cumulative = ", ".join(f"count_if(x <= {self._param(float(e), params)})" for e in edges)
+        rows = self._fetch(f"SELECT side, {cumulative} FROM ({union.sql}) GROUP BY side", params,
+                           what=f"column `{column}`")
+        out = {}
+        for row in rows:
+            n = n1 if row[0] == 0 else n2
+            out[row[0]] = tuple(np.diff(np.array([0, *row[1:], n], dtype=np.int64)).tolist())
+        return out[0], out[1]
+
+    def category_counts(self, table: DuckTable, column: str) -> tuple[dict[str, int], int]:
+        q = quote(column)
+        rows = self._fetch(f"SELECT {q}, count(*) FROM ({table.select(q)}) GROUP BY ALL", table.params,
+                           what=f"column `{column}`", limit=MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            from govern.stats.engines.base import check_categories
+
+            check_categories(column, len(rows))
+        return counts_by_label([r[0] for r in rows], [r[1] for r in rows])
+
+    # -- segments ----------------------------------------------------------------------------
+    def segments(self, reference: DuckTable, current: DuckTable, columns: Sequence[str]
+                 ) -> list[tuple[tuple[str, ...], DuckTable, DuckTable]]:
+        cols = list(columns)
+        selected = ", ".join(quote(c) for c in cols)
+        raw: dict[str, dict[str, list[Any]]] = {c: {} for c in cols}  # column → label → raw values
+        keys: list[set[tuple[str, ...]]] = []
+        for table in (reference, current):
+            rows = self._fetch(f"SELECT DISTINCT {selected} FROM ({table.select(selected)})", table.params,
+                               what=table.label, limit=MAX_CATEGORIES + 1)
+            if len(rows) > MAX_CATEGORIES:
+                raise EngineError(f"more than {MAX_CATEGORIES:,} segments")
+            seen = set()
+            for row in rows:
+                labels = tuple(_segment_label(v) for v in row)
+                for c, label, value in zip(cols, labels, row):
+                    if label != MISSING_LABEL and value not in raw[c].setdefault(label, []):
+                        raw[c][label].append(value)
+                seen.add(labels)
+            keys.append(seen)
+        out = []
+        for key in sorted(keys[0] | keys[1]):
+            parts = []
+            for table, present in ((reference, keys[0]), (current, keys[1])):
+                params: dict[str, Any] = {}
+                if key not in present:
+                    parts.append(table.filtered(["FALSE"], {}))
+                    continue
+                predicates = []
+                for c, label in zip(cols, key):
+                    if label == MISSING_LABEL:
+                        predicates.append(self._missing(table, c))
+                    else:
+                        values = ", ".join(self._param(v, params) for v in raw[c][label])
+                        predicates.append(f"{quote(c)} IN ({values})")
+                parts.append(table.filtered(predicates, params))
+            out.append((key, parts[0], parts[1]))
+        return out
+
+    # -- fairness ----------------------------------------------------------------------------
+    def _equals(self, table: DuckTable, column: str, label: Any, params: dict[str, Any]) -> str:
+        """``column == label`` with pandas' semantics: numbers equal numbers (True == 1), text equals text."""
+        kind = self._type(table, column)
+        numeric_column = kind in _INTEGER or kind in _FLOAT or kind == "BOOLEAN"
+        if isinstance(label, (bool, int, float)) and not isinstance(label, str):
+            if not numeric_column:
+                return "FALSE"
+            return f"coalesce({quote(column)}::DOUBLE = {self._param(float(label), params)}, FALSE)"
+        if numeric_column:
+            return "FALSE"
+        return f"coalesce({quote(column)}::VARCHAR = {self._param(str(label), params)}, FALSE)"
+
+    def fairness_cells(self, table: DuckTable, attributes: Sequence[str], selected: Selection,
+                       truth: str | None, pos_label: Any) -> tuple[pd.DataFrame, int]:
+        params: dict[str, Any] = {}
+        keep = [f"NOT {self._missing(table, selected.column)}"]
+        if selected.decision is not None:
+            chosen = self._equals(table, selected.decision, pos_label, params)
+        elif selected.threshold is not None:
+            chosen = f"{self._number(table, selected.column)} >= {self._param(float(selected.threshold), params)}"
+        else:
+            assert selected.median is not None
+            chosen = f"{self._number(table, selected.column)} > {self._param(float(selected.median), params)}"
+        positive = "FALSE"
+        if truth is not None:
+            keep.append(f"NOT {self._missing(table, truth)}")
+            positive = self._equals(table, truth, pos_label, params)
+        attrs = ", ".join(f"{quote(a)} AS a{i}" for i, a in enumerate(attributes))
+        inner = table.select(f"{attrs}, {chosen} AS selected, {positive} AS positive", keep)
+        rows = self._fetch(f"SELECT *, count(*) AS n FROM ({inner}) GROUP BY ALL", {**table.params, **params},
+                           what=table.label, limit=MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            raise EngineError(f"more than {MAX_CATEGORIES:,} group cells")
+        cells = _cells_frame(rows, attributes)
+        return cells, self.n_rows(table) - int(cells["count"].sum())
+
+    def order_statistics(self, table: DuckTable, column: str, ranks: Callable[[int], Sequence[int]],
+                         present: Sequence[str] = ()) -> tuple[int, dict[int, float]]:
+        keep = [f"NOT {self._missing(table, c)}" for c in (column, *present)]
+        inner = table.select(f"{self._number(table, column)} AS x", keep)
+        n = int(self._fetch(f"SELECT count(*) FROM ({inner})", table.params, what=table.label)[0][0])
+        wanted = [int(r) for r in ranks(n)] if n else []
+        if not wanted:
+            return n, {}
+        picks = ", ".join(f"min(x) FILTER (WHERE cum > {r})" for r in wanted)
+        sql = f"""WITH v AS (SELECT x, count(*) AS k FROM ({inner}) GROUP BY x),
+                  s AS (SELECT x, sum(k) OVER (ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS cum
+                        FROM v)
+                  SELECT {picks} FROM s"""
+        row = self._fetch(sql, table.params, what=f"column `{column}`")[0]
+        return n, {r: float(v) for r, v in zip(wanted, row)}
+
+    def sample(self, table: DuckTable, columns: Sequence[str], n: int, seed: int) -> pd.DataFrame:
+        """The ``n`` rows with the smallest hash of (row content, seed): deterministic whatever the scan order
+        (identical rows hash alike, so which of them is taken cannot matter)."""
+        cols = ", ".join(quote(c) for c in columns)
+        packed = "row(" + cols + ")::VARCHAR"
+        sql = f"SELECT {cols} FROM ({table.select(cols)}) ORDER BY hash({packed}, {int(seed)}), {packed} LIMIT {int(n)}"
+        cursor_rows = self._fetch(sql, table.params, what=table.label)
+        return pd.DataFrame.from_records(cursor_rows, columns=list(columns))
+
+
+def _cells_frame(rows: list[tuple], attributes: Sequence[str]) -> pd.DataFrame:
+    """Rows of (attribute values…, selected, positive, count) → the frame the fairness code finishes."""
+    k = len(attributes)
+    data: dict[str, Any] = {a: pd.Series([r[i] for r in rows], dtype=object) for i, a in enumerate(attributes)}
+    data["selected"] = np.array([bool(r[k]) for r in rows], dtype=bool)
+    data["positive"] = np.array([bool(r[k + 1]) for r in rows], dtype=bool)
+    data["count"] = np.array([int(r[k + 2]) for r in rows], dtype=np.int64)
+    return pd.DataFrame(data)
+
+
+def _segment_label(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_LABEL
+    return category_label(value)
+
+
+def _sql_text(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,415 @@
+"""The cluster engine: a Spark session (local, a master URL, or Spark Connect) computes the aggregates.
+
+The same questions as the DuckDB engine, in the DataFrame API so that they run unchanged
+over Spark Connect: every method ends in an aggregation whose result is a handful of rows
+(counts per category or group cell, per-partition totals, a few order statistics), and
+that is all that travels back to govern. Raw rows never reach the driver.
+
+Cumulative counts over the sorted union of two samples — what KS and Wasserstein need — are
+computed without a global window on large data (Spark would run it on a single partition): the
+distinct values are cut into value ranges at approximate quantiles (the cuts only split the
+work; every count stays exact), each range's totals are collected (one row per range) and
+turned into offsets, and a window *within* each range adds its offset. The step after a
+range's last value is closed with the next range's first value, also collected. Up to
+``single_bucket`` distinct values, one window orders them all (fewer Spark jobs).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
+from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection
+from govern.stats.values import category_label
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+#: A catalog table name: up to three dot-separated identifiers (catalog.schema.table).
+TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
+
+
+def spark_session() -> "SparkSession":
+    """The session to compute in: the active one, else Spark Connect (``SPARK_REMOTE``), else
+    ``GOVERN_SPARK_MASTER``, else ``local[2]`` bound to the loopback interface.
+
+    Where Spark runs is the operator's choice (environment), never the evidence's: a manifest
+    can name a table, not a cluster to connect to.
+    """
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote:
+        return SparkSession.builder.remote(remote).getOrCreate()
+    builder = SparkSession.builder.appName("govern")
+    master = os.environ.get("GOVERN_SPARK_MASTER")
+    if master:
+        return builder.master(master).getOrCreate()
+    return (builder.master("local[2]").config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1").config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.shuffle.partitions", "4").getOrCreate())
+
+
+class SparkTable:
+    """A Spark DataFrame and the name it is reported under."""
+
+    def __init__(self, frame: "DataFrame", label: str = "") -> None:
+        self.frame, self.label = frame, label
+        self._n_rows: int | None = None
+        self._present: dict[str, int] = {}
+        self._types = {f.name: f.dataType for f in frame.schema.fields}
+
+    def filtered(self, condition: "Column") -> "SparkTable":
+        return SparkTable(self.frame.filter(condition), self.label)
+
+
+class SparkEngine(Engine[SparkTable]):
+    name = "spark"
+
+    def __init__(self, session: "SparkSession | None" = None, *, partitions: int | None = None,
+                 single_bucket: int = 2_000_000) -> None:
+        self.spark = session or spark_session()
+        if partitions is None:
+            try:
+                partitions = int(self.spark.conf.get("spark.sql.shuffle.partitions") or 8)
+            except Exception:  # a Connect server may not expose the setting
+                partitions = 8
+        #: value ranges (partitions) the cumulative counts are split into, at most
+        self.partitions = max(1, min(int(partitions), 64))
+        #: distinct values up to which one window orders them all (one partition is fast enough)
+        self.single_bucket = single_bucket
+
+    # -- tables ------------------------------------------------------------------------------
+    def files(self, paths: Sequence[str], fmt: Literal["parquet", "csv", "json", "orc"], label: str = "") -> SparkTable:
+        reader = self.spark.read
+        if fmt == "csv":
+            reader = reader.option("header", "true").option("inferSchema", "true")
+        try:
+            frame = reader.format(fmt).load([str(p) for p in paths])
+        except Exception as exc:
+            raise EngineError(f"Spark could not read {label or 'the files'}: {_first_line(exc)}") from None
+        return SparkTable(frame, label)
+
+    def table(self, name: str, label: str = "") -> SparkTable:
+        if not TABLE_NAME.match(name):
+            raise EngineError(f"`{name}` is not a table name (catalog.schema.table, letters, digits, _)")
+        try:
+            return SparkTable(self.spark.table(name), label or name)
+        except Exception as exc:
+            raise EngineError(f"Spark has no readable table `{name}`: {_first_line(exc)}") from None
+
+    def listing(self, table: SparkTable) -> list[str]:
+        """The files a table reads (its snapshot, for lakehouse formats whose data files are immutable)."""
+        try:
+            return sorted(table.frame.inputFiles())
+        except Exception:
+            return []
+
+    def _collect(self, frame: "DataFrame", what: str, limit: int | None = None) -> list[Any]:
+        try:
+            return (frame.limit(limit) if limit is not None else frame).collect()
+        except Exception as exc:
+            raise EngineError(f"Spark could not compute on {what or 'the evidence'}: {_first_line(exc)}") from None
+
+    # -- column facts ------------------------------------------------------------------------
+    def columns(self, table: SparkTable) -> list[str]:
+        return list(table._types)
+
+    def _kind(self, table: SparkTable, column: str) -> str:
+        from pyspark.sql import types as T
+
+        dtype = table._types[column]
+        if isinstance(dtype, (T.FloatType, T.DoubleType)):
+            return "float"
+        if isinstance(dtype, (T.ByteType, T.ShortType, T.IntegerType, T.LongType)):
+            return "integer"
+        if isinstance(dtype, T.TimestampNTZType):
+            return "timestamp_ntz"
+        if isinstance(dtype, T.TimestampType):
+            return "timestamp"
+        if isinstance(dtype, T.BooleanType):
+            return "boolean"
+        return "other"
+
+    def n_rows(self, table: SparkTable) -> int:
+        if table._n_rows is None:
+            self._profile(table)
+        assert table._n_rows is not None
+        return table._n_rows
+
+    def _profile(self, table: SparkTable) -> None:
+        """Rows and non-missing values of every column, in one pass (each job costs a round trip)."""
+        from pyspark.sql import functions as F
+
+        names = list(table._types)
+        row = self._collect(table.frame.agg(
+            F.count(F.lit(1)), *[F.count(F.when(~self._missing(table, c), 1)) for c in names]), table.label)[0]
+        table._n_rows = int(row[0])
+        table._present = {c: int(v) for c, v in zip(names, list(row)[1:])}
+
+    def _count(self, frame: "DataFrame", what: str) -> int:
+        from pyspark.sql import functions as F
+
+        return int(self._collect(frame.agg(F.count(F.lit(1))), what)[0][0])
+
+    def is_categorical(self, table: SparkTable, column: str) -> bool:
+        return self._kind(table, column) not in ("float", "integer", "timestamp", "timestamp_ntz")
+
+    def _missing(self, table: SparkTable, column: str) -> "Column":
+        from pyspark.sql import functions as F
+
+        col = F.col(_q(column))
+        return (col.isNull() | F.isnan(col)) if self._kind(table, column) == "float" else col.isNull()
+
+    def _number(self, table: SparkTable, column: str) -> "Column":
+        """Doubles as pandas compares them; timestamps as seconds since the epoch, computed from
+        microseconds the way pandas divides nanoseconds (so the same doubles)."""
+        from pyspark.sql import functions as F
+
+        kind = self._kind(table, column)
+        if kind == "timestamp":
+            micros = F.unix_micros(F.col(_q(column)))
+        elif kind == "timestamp_ntz":
+            micros = F.expr(f"timestampdiff(MICROSECOND, TIMESTAMP_NTZ'1970-01-01 00:00:00', {_q(column)})")
+        else:
+            return F.col(_q(column)).cast("double")
+        return (micros * F.lit(1000)).cast("double") / F.lit(1e9)
+
+    def _n_present(self, table: SparkTable, column: str) -> int:
+        if column not in table._present:
+            self._profile(table)
+        return table._present[column]
+
+    # -- cumulative counts over sorted distinct values ----------------------------------------
+    def _cumulative(self, values: "DataFrame", weights: Sequence[str], n_values: int, what: str) -> "DataFrame":
+        """(x, weights…) with distinct x → (x, nx, cumulative weights…) in x order, nx the next x.
+
+        Up to ``single_bucket`` values one window orders them all. Above, the values are cut into
+        ranges at approximate quantiles (the cuts only decide where work is split: every count
+        stays exact); each range's totals (one row per range) become offsets, so a window
+        *within* each range gives global running sums without a global sort.
+        """
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        buckets = min(self.partitions, max(1, n_values // self.single_bucket + 1))
+        if buckets > 1:
+            fractions = [i / buckets for i in range(1, buckets)]
+            cuts = self._collect(values.agg(F.percentile_approx("x", fractions, 1000)), what)[0][0]
+            cuts = sorted(set(float(c) for c in cuts if c is not None and not math.isnan(c)))
+        else:
+            cuts = []
+        if not cuts:
+            window = Window.orderBy("x").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+            return values.select("x", F.lead("x").over(Window.orderBy("x")).alias("nx"),
+                                 *[F.sum(w).over(window).alias(f"c_{w}") for w in weights])
+        bucket = sum((F.col("x") > F.lit(c)).cast("int") for c in cuts)
+        banded = values.withColumn("bucket", bucket)
+        totals = self._collect(banded.groupBy("bucket").agg(*[F.sum(w).alias(w) for w in weights],
+                                                            F.min("x").alias("first")), what)
+        totals = sorted(totals, key=lambda r: r["bucket"])
+        offsets = {w: F.lit(0).cast("long") for w in weights}
+        following = F.lit(None).cast("double")
+        running = [0] * len(weights)
+        for i, row in enumerate(totals):
+            here = F.col("bucket") == F.lit(int(row["bucket"]))
+            for w, r in zip(weights, running):
+                offsets[w] = F.when(here, F.lit(r).cast("long")).otherwise(offsets[w])
+            if i + 1 < len(totals):
+                following = F.when(here, F.lit(float(totals[i + 1]["first"]))).otherwise(following)
+            running = [r + int(row[w]) for r, w in zip(running, weights)]
+        window = Window.partitionBy("bucket").orderBy("x").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        ordered = Window.partitionBy("bucket").orderBy("x")
+        return banded.select(
+            "x", F.coalesce(F.lead("x").over(ordered), following).alias("nx"),
+            *[(offsets[w] + F.sum(w).over(window)).alias(f"c_{w}") for w in weights])
+
+    # -- drift -------------------------------------------------------------------------------
+    def ecdf(self, reference: SparkTable, current: SparkTable, column: str, bins: int) -> EcdfSummary:
+        from pyspark.sql import functions as F
+
+        n1, n2 = self._n_present(reference, column), self._n_present(current, column)
+        miss1, miss2 = self.n_rows(reference) - n1, self.n_rows(current) - n2
+        if n1 == 0 or n2 == 0:
+            return EcdfSummary(n1, n2, miss1, miss2)
+        ranks = quantile_positions(n1, bins).tolist()
+        union = self._union(reference, current, column)
+        values = union.groupBy("x").agg(F.sum(F.when(F.col("side") == 0, 1).otherwise(0)).cast("long").alias("a"),
+                                        F.sum(F.when(F.col("side") == 1, 1).otherwise(0)).cast("long").alias("b"))
+        cumulative = self._cumulative(values, ("a", "b"), n1 + n2, f"column `{column}`")
+        int_type = "decimal(38,0)" if n1 * n2 >= 2**62 else "long"
+        h = F.col("c_a").cast(int_type) * F.lit(n2) - F.col("c_b").cast(int_type) * F.lit(n1)
+        f = F.col("c_a").cast("double") / F.lit(float(n1)) - F.col("c_b").cast("double") / F.lit(float(n2))
+        pair = F.struct(h.alias("h"), f.alias("f"))
+        row = self._collect(cumulative.agg(
+            F.max(pair), F.min(pair), F.sum(F.abs(h).cast("double") * (F.col("nx") - F.col("x"))),
+            *[F.min(F.when(F.col("c_a") > F.lit(r), F.col("x"))) for r in ranks]), f"column `{column}`")[0]
+        hi, lo = row[0], row[1]
+        stats = dict(zip(ranks, list(row)[3:]))
+        edges = quantile_edges(lambda idx: np.array([stats[int(i)] for i in idx], dtype=np.float64), n1, bins)
+        ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
+        return EcdfSummary(n1, n2, miss1, miss2, int(hi["h"]), float(hi["f"]), int(lo["h"]), float(lo["f"]),
+                           float(row[2]) if row[2] is not None else 0.0, tuple(edges.tolist()), ref_bins, cur_bins)
+
+    def _union(self, reference: SparkTable, current: SparkTable, column: str) -> "DataFrame":
+        from pyspark.sql import functions as F
+
+        parts = [table.frame.filter(~self._missing(table, column))
+                 .select(self._number(table, column).alias("x"), F.lit(side).alias("side"))
+                 for side, table in ((0, reference), (1, current))]
+        return parts[0].unionByName(parts[1])
+
+    def _bins(self, union: "DataFrame", edges: np.ndarray, n1: int, n2: int, column: str
+              ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        from pyspark.sql import functions as F
+
+        if edges.size == 0:
+            return (n1,), (n2,)
+        rows = self._collect(union.groupBy("side").agg(
+            *[F.count(F.when(F.col("x") <= F.lit(float(e)), 1)) for e in edges]), f"column `{column}`")
+        out = {}
+        for row in rows:
+            side = int(row[0])
+            n = n1 if side == 0 else n2
+            out[side] = tuple(np.diff(np.array([0, *list(row)[1:], n], dtype=np.int64)).tolist())
+        return out[0], out[1]
+
+    def category_counts(self, table: SparkTable, column: str) -> tuple[dict[str, int], int]:
+        rows = self._collect(table.frame.groupBy(_q(column)).count(), f"column `{column}`", MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            from govern.stats.engines.base import check_categories
+
+            check_categories(column, len(rows))
+        return counts_by_label([r[0] for r in rows], [r[1] for r in rows])
+
+    # -- segments ----------------------------------------------------------------------------
+    def segments(self, reference: SparkTable, current: SparkTable, columns: Sequence[str]
+                 ) -> list[tuple[tuple[str, ...], SparkTable, SparkTable]]:
+        from pyspark.sql import functions as F
+
+        cols = list(columns)
+        raw: dict[str, dict[str, list[Any]]] = {c: {} for c in cols}
+        keys: list[set[tuple[str, ...]]] = []
+        for table in (reference, current):
+            rows = self._collect(table.frame.select(*[_q(c) for c in cols]).distinct(), table.label,
+                                 MAX_CATEGORIES + 1)
+            if len(rows) > MAX_CATEGORIES:
+                raise EngineError(f"more than {MAX_CATEGORIES:,} segments")
+            seen = set()
+            for row in rows:
+                labels = tuple(_segment_label(v) for v in row)
+                for c, label, value in zip(cols, labels, row):
+                    if label != MISSING_LABEL and value not in raw[c].setdefault(label, []):
+                        raw[c][label].append(value)
+                seen.add(labels)
+            keys.append(seen)
+        out = []
+        for key in sorted(keys[0] | keys[1]):
+            parts = []
+            for table, present in ((reference, keys[0]), (current, keys[1])):
+                if key not in present:
+                    parts.append(table.filtered(F.lit(False)))
+                    continue
+                condition = F.lit(True)
+                for c, label in zip(cols, key):
+                    condition = condition & (self._missing(table, c) if label == MISSING_LABEL
+                                             else F.col(_q(c)).isin(raw[c][label]))
+                parts.append(table.filtered(condition))
+            out.append((key, parts[0], parts[1]))
+        return out
+
+    # -- fairness ----------------------------------------------------------------------------
+    def _equals(self, table: SparkTable, column: str, label: Any) -> "Column":
+        from pyspark.sql import functions as F
+
+        numeric_column = self._kind(table, column) in ("float", "integer", "boolean")
+        if isinstance(label, (bool, int, float)) and not isinstance(label, str):
+            if not numeric_column:
+                return F.lit(False)
+            return F.coalesce(F.col(_q(column)).cast("double") == F.lit(float(label)), F.lit(False))
+        if numeric_column:
+            return F.lit(False)
+        return F.coalesce(F.col(_q(column)).cast("string") == F.lit(str(label)), F.lit(False))
+
+    def fairness_cells(self, table: SparkTable, attributes: Sequence[str], selected: Selection,
+                       truth: str | None, pos_label: Any) -> tuple[pd.DataFrame, int]:
+        from pyspark.sql import functions as F
+
+        keep = ~self._missing(table, selected.column)
+        if selected.decision is not None:
+            chosen = self._equals(table, selected.decision, pos_label)
+        elif selected.threshold is not None:
+            chosen = self._number(table, selected.column) >= F.lit(float(selected.threshold))
+        else:
+            assert selected.median is not None
+            chosen = self._number(table, selected.column) > F.lit(float(selected.median))
+        positive = F.lit(False)
+        if truth is not None:
+            keep = keep & ~self._missing(table, truth)
+            positive = self._equals(table, truth, pos_label)
+        frame = table.frame.filter(keep).select(
+            *[F.col(_q(a)).alias(f"a{i}") for i, a in enumerate(attributes)],
+            chosen.alias("selected"), positive.alias("positive"))
+        rows = self._collect(frame.groupBy(*frame.columns).count(), table.label, MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            raise EngineError(f"more than {MAX_CATEGORIES:,} group cells")
+        from govern.stats.engines.duckdb_engine import _cells_frame
+
+        cells = _cells_frame([tuple(r) for r in rows], attributes)
+        return cells, self.n_rows(table) - int(cells["count"].sum())
+
+    def order_statistics(self, table: SparkTable, column: str, ranks: Callable[[int], Sequence[int]],
+                         present: Sequence[str] = ()) -> tuple[int, dict[int, float]]:
+        from pyspark.sql import functions as F
+
+        keep = F.lit(True)
+        for c in (column, *present):
+            keep = keep & ~self._missing(table, c)
+        values = table.frame.filter(keep).select(self._number(table, column).alias("x"))
+        n = self._count(values, table.label)
+        wanted = [int(r) for r in ranks(n)] if n else []
+        if not wanted:
+            return n, {}
+        counted = values.groupBy("x").agg(F.count(F.lit(1)).cast("long").alias("a"))
+        cumulative = self._cumulative(counted, ("a",), n, f"column `{column}`")
+        row = self._collect(cumulative.agg(*[F.min(F.when(F.col("c_a") > F.lit(r), F.col("x")))
+                                             for r in wanted]), f"column `{column}`")[0]
+        return n, {r: float(v) for r, v in zip(wanted, row)}
+
+    def sample(self, table: SparkTable, columns: Sequence[str], n: int, seed: int) -> pd.DataFrame:
+        """The ``n`` rows with the smallest hash of (row content, seed): the same rows however the
+        table is partitioned (identical rows hash alike, so which of them is taken cannot matter)."""
+        from pyspark.sql import functions as F
+
+        cols = [_q(c) for c in columns]
+        packed = F.to_json(F.struct(*cols))
+        ranked = table.frame.select(*cols).withColumn("_h", F.xxhash64(packed, F.lit(int(seed))))
+        rows = self._collect(ranked.orderBy("_h", packed).drop("_h"), table.label, int(n))
+        return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(columns))
+
+
+def _q(name: str) -> str:
+    """A column name as Spark resolves it literally (dots and spaces are not paths)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _segment_label(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_LABEL
+    return category_label(value)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
