@@ -47,8 +47,9 @@ from govern.record.engine import write  # noqa: E402
 from govern.record.log import append_event  # noqa: E402
 from govern.record.recorded import evaluation_view  # noqa: E402
 from govern.record.rows import Written  # noqa: E402
-from govern.record.store import (  # noqa: E402
-    APPROVAL, CHECK, EVALUATION, GATE, MODEL, POLICY, SIGNOFF_RESULT, USE_CASE, Store, furthest_stage,
+from govern.record.store import Store, furthest_stage  # noqa: E402
+from govern.record.tables import (  # noqa: E402
+    APPROVAL, CHECK, EVALUATION, GATE, MODEL, POLICY, SIGNOFF_RESULT, USE_CASE,
 )
 from govern.record.views import inventory  # noqa: E402
 

@@ -186,7 +186,7 @@ def test_real_pipeline_decision_records_valid_for_expiry(store):
     decision = replace(decision, replay=False)  # as if evaluated on AS_OF: the store's arithmetic is under test
     eid = store.record_decision(decision, policy=policy)
     assert store.decision(eid)["decision_digest"] == decision.digest
-    from govern.record.store import APPROVAL
+    from govern.record.tables import APPROVAL
 
     with store.engine.connect() as conn:
         rows = conn.execute(select(APPROVAL.c.gate, APPROVAL.c.role, APPROVAL.c.expires)).all()

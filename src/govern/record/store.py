@@ -23,10 +23,7 @@ from govern.record.engine import make_engine, read, write
 from govern.record.decisions import as_utc, furthest_stage, policy_event, register, write_decisions
 from govern.record.log import Appender, append_event
 from govern.record.rows import Written
-from govern.record.tables import (  # noqa: F401 (the result tables are imported from here by benchmarks and tests)
-    APPROVAL, CHECK, CHECKPOINT, EVALUATION, EVENT, GATE, LOG, MODEL, POLICY, SIGNED_TABLES, SIGNOFF_RESULT,
-    USE_CASE,
-)
+from govern.record.tables import CHECKPOINT, EVALUATION, EVENT, LOG, POLICY, SIGNED_TABLES, USE_CASE
 
 if TYPE_CHECKING:
     from typing import Iterable, Sequence

@@ -29,7 +29,7 @@ from scipy import stats as _sps
 if TYPE_CHECKING:
     from govern.stats.engines.base import Engine
 
-from govern.stats.values import ToDict, category_codes, category_label, category_labels, finite
+from govern.stats.values import ToDict, category_codes, category_label, finite
 
 # scipy.stats.ks_2samp(method="auto") is exact up to this sample size, asymptotic above it.
 _SCIPY_EXACT_KS_MAX_N = 10_000

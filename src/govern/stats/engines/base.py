@@ -115,3 +115,37 @@ def check_categories(column: str, count: int) -> None:
     if count > MAX_CATEGORIES:
         raise EngineError(f"column `{column}` has more than {MAX_CATEGORIES:,} distinct values: "
                           "not a categorical feature (declare it numeric, or leave it out)")
+
+
+def segment_label(value: Any) -> str:
+    """A segment value's label, as the pandas engine labels it: missing values share one label."""
+    import math
+
+    from govern.stats.values import category_label
+
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING_LABEL
+    return category_label(value)
+
+
+def segment_index(columns: Sequence[str], distinct_rows: Sequence[Sequence[Sequence[Any]]]
+                  ) -> tuple[dict[str, dict[str, list[Any]]], list[set[tuple[str, ...]]]]:
+    """From each table's distinct segment rows: per column, label → the raw values behind it
+    (a label may stand for several values, e.g. 1 and 1.0), and the segment keys each table holds.
+
+    The SQL engines filter a segment by its raw values, so the label alone is not enough.
+    """
+    raw: dict[str, dict[str, list[Any]]] = {c: {} for c in columns}
+    keys: list[set[tuple[str, ...]]] = []
+    for rows in distinct_rows:
+        if len(rows) > MAX_CATEGORIES:
+            raise EngineError(f"more than {MAX_CATEGORIES:,} segments")
+        seen = set()
+        for row in rows:
+            labels = tuple(segment_label(v) for v in row)
+            for c, label, value in zip(columns, labels, row):
+                if label != MISSING_LABEL and value not in raw[c].setdefault(label, []):
+                    raw[c][label].append(value)
+            seen.add(labels)
+        keys.append(seen)
+    return raw, keys

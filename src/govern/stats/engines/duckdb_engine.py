@@ -29,8 +29,7 @@ import numpy as np
 import pandas as pd
 
 from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
-from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection
-from govern.stats.values import category_label
+from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
             "UBIGINT", "UHUGEINT"}
@@ -316,21 +315,9 @@ class DuckDBEngine(Engine[DuckTable]):
                  ) -> list[tuple[tuple[str, ...], DuckTable, DuckTable]]:
         cols = list(columns)
         selected = ", ".join(quote(c) for c in cols)
-        raw: dict[str, dict[str, list[Any]]] = {c: {} for c in cols}  # column → label → raw values
-        keys: list[set[tuple[str, ...]]] = []
-        for table in (reference, current):
-            rows = self._fetch(f"SELECT DISTINCT {selected} FROM ({table.select(selected)})", table.params,
-                               what=table.label, limit=MAX_CATEGORIES + 1)
-            if len(rows) > MAX_CATEGORIES:
-                raise EngineError(f"more than {MAX_CATEGORIES:,} segments")
-            seen = set()
-            for row in rows:
-                labels = tuple(_segment_label(v) for v in row)
-                for c, label, value in zip(cols, labels, row):
-                    if label != MISSING_LABEL and value not in raw[c].setdefault(label, []):
-                        raw[c][label].append(value)
-                seen.add(labels)
-            keys.append(seen)
+        raw, keys = segment_index(cols, [  # column → label → raw values; each table's segment keys
+            self._fetch(f"SELECT DISTINCT {selected} FROM ({table.select(selected)})", table.params,
+                        what=table.label, limit=MAX_CATEGORIES + 1) for table in (reference, current)])
         out = []
         for key in sorted(keys[0] | keys[1]):
             parts = []
@@ -422,11 +409,6 @@ def _cells_frame(rows: list[tuple], attributes: Sequence[str]) -> pd.DataFrame:
     data["count"] = np.array([int(r[k + 2]) for r in rows], dtype=np.int64)
     return pd.DataFrame(data)
 
-
-def _segment_label(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING_LABEL
-    return category_label(value)
 
 
 def _sql_text(text: str) -> str:

@@ -26,8 +26,7 @@ import numpy as np
 import pandas as pd
 
 from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
-from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection
-from govern.stats.values import category_label
+from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -299,21 +298,9 @@ class SparkEngine(Engine[SparkTable]):
         from pyspark.sql import functions as F
 
         cols = list(columns)
-        raw: dict[str, dict[str, list[Any]]] = {c: {} for c in cols}
-        keys: list[set[tuple[str, ...]]] = []
-        for table in (reference, current):
-            rows = self._collect(table.frame.select(*[_q(c) for c in cols]).distinct(), table.label,
-                                 MAX_CATEGORIES + 1)
-            if len(rows) > MAX_CATEGORIES:
-                raise EngineError(f"more than {MAX_CATEGORIES:,} segments")
-            seen = set()
-            for row in rows:
-                labels = tuple(_segment_label(v) for v in row)
-                for c, label, value in zip(cols, labels, row):
-                    if label != MISSING_LABEL and value not in raw[c].setdefault(label, []):
-                        raw[c][label].append(value)
-                seen.add(labels)
-            keys.append(seen)
+        raw, keys = segment_index(cols, [
+            self._collect(table.frame.select(*[_q(c) for c in cols]).distinct(), table.label, MAX_CATEGORIES + 1)
+            for table in (reference, current)])
         out = []
         for key in sorted(keys[0] | keys[1]):
             parts = []
@@ -403,11 +390,6 @@ def _q(name: str) -> str:
     """A column name as Spark resolves it literally (dots and spaces are not paths)."""
     return "`" + name.replace("`", "``") + "`"
 
-
-def _segment_label(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return MISSING_LABEL
-    return category_label(value)
 
 
 def _first_line(exc: BaseException) -> str:
