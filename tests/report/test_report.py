@@ -72,7 +72,7 @@ def test_classification_says_why_rules_did_not_fire_and_what_the_tier_hangs_on(c
     assert "did not match annex-iii-4a-recruitment" in text  # each rule that did not fire, with its false condition
     assert '"employment_recruitment" in uses → false' in text
     assert "Answers the tier hangs on" in text
-    assert "use_case.affects_natural_persons = true" in text and "→ minimal: false" in text
+    assert "use_case.assesses_natural_persons = true" in text and "→ minimal: false" in text
 
 
 def test_a_recorded_decision_without_explanations_still_renders_its_rule_ids():
