@@ -478,6 +478,8 @@ def test_non_waivable_checks_are_refused(pack, use_case, thin_evidence, tmp_path
 # --- the audit store ---------------------------------------------------------------------------------
 
 def test_records_go_to_the_store_unless_no_store(sign, monkeypatch, pack):
+    import govern.record.config  # noqa: F401 -- where the store is configured stays importable under the fake
+
     stored = []
 
     class FakeStore:
@@ -501,6 +503,20 @@ def test_records_go_to_the_store_unless_no_store(sign, monkeypatch, pack):
     (record,) = stored
     assert record.kind == "signoff" and record.payload["signer"] == "victor"
     assert verify_record(load_policy(pack), record).verified
+
+
+def test_database_names_the_store_a_record_goes_to(sign, tmp_path, monkeypatch):
+    """--database, as on `check` and `request`: the record lands there, not in the environment's store."""
+    from govern.record.store import Store
+
+    named = f"sqlite:///{tmp_path / 'named' / 'govern.db'}"
+    (tmp_path / "named").mkdir()
+    Store.open(named).close()  # a store the team created
+    result = sign("victor", extra=("--database", named))
+    assert result.code == 0 and "stored in the audit store as record" in result.out, result.err
+    with Store.open(named) as store:
+        assert [e["kind"] for e in store.export_events()].count("signoff") == 1
+    assert not (tmp_path / "store").exists()  # the per-test default store was never touched
 
 
 def test_missing_store_is_a_clear_error_unless_no_store(sign, monkeypatch, evidence):

@@ -9,6 +9,7 @@ import click
 
 from govern.cli.common import policy_option
 from govern.cli.sign import at_option, key_option, no_store_option, out_option
+from govern.cli.status import database_option
 
 
 @click.command()
@@ -26,9 +27,11 @@ from govern.cli.sign import at_option, key_option, no_store_option, out_option
               help="Write the record into EVIDENCE/registrations/, for CI without database access.")
 @out_option
 @no_store_option
+@database_option
 @at_option
 def register(use_case_path: Path, policy_path: Path, key: str, signer: str, role: str | None, comment: str | None,
-             evidence: Path | None, into: bool, out: Path | None, no_store: bool, at: _dt.datetime | None) -> None:
+             evidence: Path | None, into: bool, out: Path | None, no_store: bool, database: str | None,
+             at: _dt.datetime | None) -> None:
     """Register a use case: sign its descriptor, its tier and who built the model.
 
     \b
@@ -58,7 +61,7 @@ def register(use_case_path: Path, policy_path: Path, key: str, signer: str, role
     if into and evidence is None:
         raise click.UsageError("--into-evidence needs --evidence DIR")
     moment = at or _dt.datetime.now(_dt.timezone.utc)
-    store_cls = None if no_store else issue.store_class()
+    open_store = None if no_store else issue.store_opener(database)  # fail early if the store is missing
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
     roles = policy.manifest.registration_roles
@@ -98,7 +101,7 @@ def register(use_case_path: Path, policy_path: Path, key: str, signer: str, role
         owner=use_case.owner, authors=authors, role=role, signer=signer, comment=comment,
         signed_at=utc_timestamp(moment), key_fingerprint=fp)
     issue.sign_and_deliver(policy, private_key, payload, out=out, into=evidence if into else None,
-                           store_cls=store_cls, folder="registrations", summary=[
+                           open_store=open_store, folder="registrations", summary=[
                                f"registered: {use_case.id} as tier {tier} by {signer} ({role}, {fp})",
                                f"  descriptor {use_case.digest}",
                                f"  policy {policy.name} {policy.version} {policy.digest}",

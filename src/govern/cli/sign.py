@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from govern.cli.common import policy_option
+from govern.cli.status import database_option
 
 
 def parse_at(ctx: click.Context, param: click.Parameter, value: str | None) -> _dt.datetime | None:
@@ -58,10 +59,11 @@ at_option = click.option("--at", "at", callback=parse_at, metavar="ISO_TIMESTAMP
 @out_option
 @into_option
 @no_store_option
+@database_option
 @at_option
 def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role: str, decision: str,
          comment: str | None, key: str, signer: str, out: Path | None, into: bool, no_store: bool,
-         at: _dt.datetime | None) -> None:
+         database: str | None, at: _dt.datetime | None) -> None:
     """Sign off a gate for the model and evidence as they are now.
 
     \b
@@ -97,7 +99,7 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
     from govern.sign.payload import signoff_payload, utc_timestamp
 
     moment = at or _dt.datetime.now(_dt.timezone.utc)
-    store_cls = None if no_store else issue.store_class()  # fail early if the store is missing
+    open_store = None if no_store else issue.store_opener(database)  # fail early if the store is missing
     subject = issue.Subject.load(policy_path, use_case_path, evidence, moment.astimezone(_dt.timezone.utc).date())
     spec = subject.gate_role(gate, role)
     role, held = spec.key, spec.role  # the record names the sign-off it answers; the signer must hold its role
@@ -108,10 +110,10 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
                            f"{signer}'s roles: {', '.join(person.roles) or 'none'}; holders of {held}: "
                            f"{', '.join(policy.holders(held)) or 'nobody'}")
     day = moment.astimezone(_dt.timezone.utc).date()
-    if store_cls is not None:
+    if open_store is not None:
         from govern.record.config import existing_store
 
-        store = store_cls.open() if existing_store(None) is not None else None
+        store = open_store() if existing_store(database) is not None else None
     else:
         store = None
     try:
@@ -135,7 +137,7 @@ def sign(use_case_path: Path, policy_path: Path, evidence: Path, gate: str, role
         model_digest=subject.model_digest, evidence_digest=subject.evidence_digest, policy_digest=policy.digest,
         signed_at=utc_timestamp(moment), key_fingerprint=fp)
     issue.sign_and_deliver(policy, private_key, payload, out=out, into=subject.bundle.root if into else None,
-                           store_cls=store_cls, folder="signoffs", summary=[
+                           open_store=open_store, folder="signoffs", summary=[
                                f"signed: {decision} {gate} as {role} for {subject.use_case.id} by {signer} ({fp})",
                                f"  model {subject.model_digest}", f"  evidence {subject.evidence_digest}",
                                f"  policy {policy.name} {policy.version} {policy.digest}",

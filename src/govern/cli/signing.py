@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from govern.errors import Diagnostic, did_you_mean
 from govern.sign.keys import SigningError
@@ -178,8 +178,16 @@ def store_class() -> Any:
     return Store
 
 
-def store(store_cls: Any, record: "SignedRecord") -> Any:
-    db = store_cls.open()
+def store_opener(database: str | None) -> Callable[[], Any]:
+    """Opens the audit store named by --database (else GOVERN_DATABASE_URL, the config, the default);
+    refused up front when the store cannot be loaded at all."""
+    import functools
+
+    return functools.partial(store_class().open, database)
+
+
+def store(open_store: Callable[[], Any], record: "SignedRecord") -> Any:
+    db = open_store()
     try:
         return db.add_signed(record)
     finally:
@@ -188,8 +196,8 @@ def store(store_cls: Any, record: "SignedRecord") -> Any:
             close()
 
 
-def deliver(record: "SignedRecord", *, out: Path | None, into: Path | None, store_cls: Any | None,
-            folder: str) -> list[str]:
+def deliver(record: "SignedRecord", *, out: Path | None, into: Path | None,
+            open_store: Callable[[], Any] | None, folder: str) -> list[str]:
     """Write the record file(s) and store it; returns what was done, one line each."""
     from govern.sign.payload import record_filename, record_text, write_atomic
 
@@ -201,14 +209,14 @@ def deliver(record: "SignedRecord", *, out: Path | None, into: Path | None, stor
     if into is not None:
         written = write_atomic(into / folder / record_filename(record), record_text(record), replace=False)
         done.append(f"written to {written} (travels with the evidence)")
-    if store_cls is not None:
-        ident = store(store_cls, record)
+    if open_store is not None:
+        ident = store(open_store, record)
         done.append(f"stored in the audit store as record {ident}")
     return done
 
 
 def sign_and_deliver(policy: "Policy", private_key: "Ed25519PrivateKey", payload: dict[str, Any], *,
-                     out: Path | None, into: Path | None, store_cls: Any | None, folder: str,
+                     out: Path | None, into: Path | None, open_store: Callable[[], Any] | None, folder: str,
                      summary: list[str]) -> None:
     """Sign ``payload``, check the record verifies against the pack as evaluation will, deliver it and
     say so: ``summary`` first, then where it went (or the record itself when it goes nowhere)."""
@@ -220,7 +228,7 @@ def sign_and_deliver(policy: "Policy", private_key: "Ed25519PrivateKey", payload
     record = sign(private_key, payload)
     verdict = verify_record(policy, record)
     assert verdict.verified, verdict.problem  # the record just made must verify against the pack
-    done = deliver(record, out=out, into=into, store_cls=store_cls, folder=folder)
+    done = deliver(record, out=out, into=into, open_store=open_store, folder=folder)
     if not done:
         click.echo(record_text(record), nl=False)
         return

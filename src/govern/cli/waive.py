@@ -9,6 +9,7 @@ import click
 
 from govern.cli.common import parse_date, policy_option
 from govern.cli.sign import at_option, evidence_option, into_option, key_option, no_store_option, out_option
+from govern.cli.status import database_option
 
 
 @click.command()
@@ -29,10 +30,11 @@ from govern.cli.sign import at_option, evidence_option, into_option, key_option,
 @out_option
 @into_option
 @no_store_option
+@database_option
 @at_option
 def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, reason: str, expires: _dt.date,
           key: str, approver: str, role: str | None, out: Path | None, into: bool, no_store: bool,
-          at: _dt.datetime | None) -> None:
+          database: str | None, at: _dt.datetime | None) -> None:
     """Grant a signed exception for a failing check, until an expiry date.
 
     \b
@@ -62,7 +64,7 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
     if expires < today:
         raise issue.refuse("waive-expired", f"--expires {expires} is in the past (today is {today})",
                            "a waiver needs a future expiry; choose the date the fix is due")
-    store_cls = None if no_store else issue.store_class()
+    open_store = None if no_store else issue.store_opener(database)  # fail early if the store is missing
     subject = issue.Subject.load(policy_path, use_case_path, evidence, today)
     policy = subject.policy
     subject.waivable_check(check)
@@ -96,6 +98,6 @@ def waive(use_case_path: Path, policy_path: Path, evidence: Path, check: str, re
                              signed_at=utc_timestamp(moment),
                              key_fingerprint=fp)
     issue.sign_and_deliver(policy, private_key, payload, out=out, into=subject.bundle.root if into else None,
-                           store_cls=store_cls, folder="waivers", summary=[
+                           open_store=open_store, folder="waivers", summary=[
                                f"waived: {check} for {subject.use_case.id} until {expires} by {approver} as {role} "
                                f"({fp})", f"  reason: {reason}"])
