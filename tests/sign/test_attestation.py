@@ -200,3 +200,26 @@ def test_a_pretty_printed_envelope_is_read_too(approved, attest, evidence, pack)
     pretty.write_text(json.dumps(_envelope(file), indent=2))
     result = verify(pack, pretty, evidence / MODEL, "-t", "production")
     assert result.code == 0 and result.json()["envelopes"][0]["line"] == 1
+
+
+def test_an_old_envelope_does_not_verify_once_its_approvals_have_lapsed(approved, attest, evidence, pack):
+    """Kept and presented later, an attestation must not open a stage the policy no longer allows."""
+    import datetime as dt
+
+    from govern.attest.verify import Request, read_envelopes, verify_envelope
+    from govern.load.pack import load_policy
+
+    _, file = attest()
+    (line, envelope), = read_envelopes(file.read_bytes(), str(file))
+    policy = load_policy(pack)
+    digest = hashlib.sha256((evidence / MODEL).read_bytes()).hexdigest()
+    approvals = [a for g in _envelope_decision(file)["gates"] for s in g["signoffs"] for a in s["approvals"]]
+    last_day = min(dt.date.fromisoformat(a["expires"]) for a in approvals if a["expires"])
+    on_the_day = verify_envelope(policy, envelope, line, Request(digest, "production", today=last_day))
+    assert on_the_day.ok, on_the_day.problems
+    later = verify_envelope(policy, envelope, line, Request(digest, "production", today=last_day + dt.timedelta(days=1)))
+    assert not later.ok and any("lapsed on" in p for p in later.problems), later.problems
+
+
+def _envelope_decision(file: Path) -> dict:
+    return json.loads(base64.b64decode(_envelope(file)["payload"]))["predicate"]

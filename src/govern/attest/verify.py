@@ -196,12 +196,48 @@ def _judge(policy: "Policy", predicate: Any, request: Request, verdict: Verdict)
     elif predicate.get("allowed") is not True:
         why = ", ".join(str(d) for d in predicate.get("determining") or []) or "see the decision"
         verdict.problems.append(f"the decision does not allow `{target}`: {why}")
+    today = request.today or _dt.datetime.now(_dt.timezone.utc).date()
+    verdict.problems += _lapsed(gates, target, today)
     if request.max_age_days is not None:
         try:
             as_of = _dt.date.fromisoformat(str(predicate.get("as_of")))
         except ValueError:
             verdict.problems.append("the decision has no evaluation date")
             return
-        today = request.today or _dt.datetime.now(_dt.timezone.utc).date()
         if (today - as_of).days > request.max_age_days:
             verdict.problems.append(f"evaluated {as_of}, more than {request.max_age_days} days ago")
+
+
+def _lapsed(gates: list[Any], target: str | None, today: _dt.date) -> list[str]:
+    """Approvals and waivers the decision counted for the gates up to ``target`` that have expired since.
+
+    An attestation is kept and may be presented long after it was made: the decision it carries
+    held on its day, but the policy stops allowing the stage once an approval's `valid_for` or a
+    waiver's expiry has passed, so an old envelope must not open the stage after that.
+    """
+    problems: list[str] = []
+    for gate in gates:
+        if not isinstance(gate, dict):
+            continue
+        for signoff in gate.get("signoffs") or []:
+            for approval in (signoff.get("approvals") or []) if isinstance(signoff, dict) else []:
+                until = _date(approval.get("expires")) if isinstance(approval, dict) else None
+                if until is not None and until < today:
+                    problems.append(f"{gate.get('id')} sign-off by {approval.get('signer')} ({signoff.get('role')}) "
+                                    f"lapsed on {until}: run `govern check` again")
+        for check in gate.get("checks") or []:
+            waiver = check.get("waiver") if isinstance(check, dict) else None
+            until = _date(waiver.get("expires")) if isinstance(waiver, dict) else None
+            if until is not None and until < today:
+                problems.append(f"waiver of {gate.get('id')}.{check.get('id')} by {waiver.get('approver')} "
+                                f"expired on {until}: run `govern check` again")
+        if gate.get("id") == target:
+            break
+    return problems
+
+
+def _date(value: Any) -> _dt.date | None:
+    try:
+        return _dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
