@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 
 from tests.sign.conftest import govern
 
@@ -103,4 +105,5 @@ def test_a_request_nobody_could_answer_is_refused_and_not_recorded(pack, use_cas
         assert result.code == 2, (args, result.out, result.err)
         assert message in result.err and hint in result.err, result.err
         assert "Traceback" not in result.err
+        assert not Path(os.environ["GOVERN_DATABASE_URL"].removeprefix("sqlite:///")).exists()  # not even a store
     assert govern("requests", "-f", "json").json()["requests"] == []

@@ -46,14 +46,14 @@ def request(use_case_path: Path, policy_path: Path, gate: str, role: str, person
     """
     from govern.cli.common import load
     from govern.cli.main import emit_json
-    from govern.notify.requests import request_signoff
+    from govern.notify.requests import record_request, request_payload
     from govern.record.store import Store
 
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
-    with Store.open(database) as store:
-        made = request_signoff(store, policy, use_case, gate=gate, role=role, person=person, due=due,
-                               message=message)
+    payload = request_payload(policy, use_case, gate=gate, role=role, person=person, due=due, message=message)
+    with Store.open(database) as store:  # opened (or created) only for a request that will be recorded
+        made = record_request(store, payload)
     if fmt == "json":
         emit_json(made.to_dict())
         return

@@ -84,10 +84,10 @@ def _refuse(code: str, message: str, hint: str | None = None) -> SigningError:
     return SigningError(Diagnostic(code, message, hint=hint))
 
 
-def request_signoff(store: "Store", policy: "Policy", use_case: "UseCase", *, gate: str, role: str,
-                    person: str | None = None, due: _dt.date | None = None, message: str | None = None,
-                    as_of: _dt.date | None = None, at: _dt.datetime | None = None) -> SignoffRequest:
-    """Check the request against the use case's compiled plan, then record it; exit-2 errors otherwise.
+def request_payload(policy: "Policy", use_case: "UseCase", *, gate: str, role: str, person: str | None = None,
+                    due: _dt.date | None = None, message: str | None = None, as_of: _dt.date | None = None,
+                    at: _dt.datetime | None = None) -> dict[str, Any]:
+    """The request's event payload, checked before any store is touched (a refusal leaves nothing behind).
 
     The gate must be in the plan of the use case's tier and require the sign-off; a named person
     must be in the pack and hold its role -- a request nobody could answer is never recorded.
@@ -112,17 +112,22 @@ def request_signoff(store: "Store", policy: "Policy", use_case: "UseCase", *, ga
         raise _refuse("request-nobody-holds-role", f"nobody holds role `{spec.role}` in policy {policy.name}",
                       "add the person to the pack's `people:` first")
     moment = (at or _dt.datetime.now(UTC)).astimezone(UTC)
-    payload = {"record": KIND, "use_case": use_case.id, "gate": gate, "role": spec.key, "holds": spec.role,
-               "person": person, "due": due.isoformat() if due else None, "message": message, "tier": plan.tier,
-               "policy": {"name": policy.name, "version": policy.version, "digest": policy.digest},
-               "requested_at": moment.isoformat()}
-    seq = store.record_event(KIND, use_case.id, payload, recorded_at=moment)
+    return {"record": KIND, "use_case": use_case.id, "gate": gate, "role": spec.key, "holds": spec.role,
+            "person": person, "due": due.isoformat() if due else None, "message": message, "tier": plan.tier,
+            "policy": {"name": policy.name, "version": policy.version, "digest": policy.digest},
+            "requested_at": moment.isoformat()}
+
+
+def record_request(store: "Store", payload: dict[str, Any]) -> SignoffRequest:
+    """Append a checked request (:func:`request_payload`) to the audit log."""
+    seq = store.record_event(KIND, payload["use_case"], payload,
+                             recorded_at=_dt.datetime.fromisoformat(payload["requested_at"]))
     assert seq is not None
     return _from_payload(seq, payload)
 
 
 def _from_payload(seq: int, p: Mapping[str, Any]) -> SignoffRequest:
-    """A request as its event recorded it; LogAltered if the payload is not what :func:`request_signoff` writes."""
+    """A request as its event recorded it; LogAltered if the payload is not what :func:`request_payload` makes."""
     try:
         return _parse(seq, p)
     except (TypeError, ValueError, AttributeError):
