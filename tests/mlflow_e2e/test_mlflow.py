@@ -289,6 +289,12 @@ def test_promote_moves_the_alias_only_when_allowed_and_verify_registry_finds_dri
                     later.isoformat(), "-f", "json")
     assert lapsed.code == 1 and lapsed.json()["aliases"][0]["status"] == "expired"
     assert "production sign-off by" in lapsed.json()["aliases"][0]["message"]
+    pinned = govern("verify-registry", "--registered-model", name, "--tracking-uri", registry.uri,
+                    "--expect-policy-digest", decision["policy"]["digest"], "-f", "json")
+    assert pinned.code == 0, pinned.out + pinned.err
+    other = govern("verify-registry", "--registered-model", name, "--tracking-uri", registry.uri,
+                   "--expect-policy-digest", "sha256:" + "0" * 64, "-f", "json")
+    assert other.code == 1 and other.json()["aliases"][0]["status"] == "other-policy", other.out
 
     exported = govern("audit", "export")  # both the refusal and the move are audit events
     assert exported.code == 0

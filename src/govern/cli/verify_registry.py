@@ -19,10 +19,13 @@ from govern.cli.status import database_option, log_altered
 @click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
               help="Judge expiry at another date (default: today, UTC): will the approvals behind today's aliases "
                    "still hold at the next audit?")
+@click.option("--expect-policy-digest", "policy_digests", multiple=True, envvar="GOVERN_POLICY_DIGEST",
+              metavar="sha256:…", help="Accept only aliases resting on decisions made under this pack (repeatable; "
+              "env GOVERN_POLICY_DIGEST): a promoting job given a weaker copy of the pack is reported.")
 @format_option("text", "json")
 @database_option
 def verify_registry(registered_model: str | None, tracking_uri: str | None, aliases: tuple[str, ...], as_of,
-                    fmt: str, database: str | None) -> None:
+                    policy_digests: tuple[str, ...], fmt: str, database: str | None) -> None:
     """Is every governed registry alias backed by a valid decision for that exact model?
 
     \b
@@ -33,7 +36,8 @@ def verify_registry(registered_model: str | None, tracking_uri: str | None, alia
       - the decision that event followed must allow the stage;
       - the version's model and evidence, pulled again now, must have the digests
         decided on (files replaced or metrics edited afterwards are found);
-      - no approval or waiver it relied on may have expired.
+      - no approval or waiver it relied on may have expired;
+      - with --expect-policy-digest, the decision was made under that pack.
     Everything is read from the hash-checked audit events, never from the version's tags.
 
     \b
@@ -56,7 +60,8 @@ def verify_registry(registered_model: str | None, tracking_uri: str | None, alia
                                     "with the registry", hint="pass --database / GOVERN_DATABASE_URL"))
     conn = connect(tracking_uri)
     with Store.open(database) as store, log_altered():
-        findings = run(store, conn, registered_model=registered_model, aliases=aliases, today=as_of)
+        findings = run(store, conn, registered_model=registered_model, aliases=aliases, today=as_of,
+                       policy_digests=policy_digests)
     bad = [f for f in findings if f.status in PROBLEMS]
     if fmt == "json":
         from govern.cli.main import emit_json

@@ -11,6 +11,10 @@ one named with ``--alias``), ``govern verify-registry`` asks, in order:
    version, or metrics edited after the fact, are found here;
 4. is the decision still valid: no approval or waiver it relied on has expired?
 
+With ``policy_digests`` (`--expect-policy-digest`), the decision must also have been made under
+one of those packs: whoever runs the promoting job chooses its `--policy`, so an alias resting on
+a decision under another (weaker) copy of the pack is reported, not accepted.
+
 Everything is read from the hash-checked events, never from tags on the version (anyone with
 registry access can write those).
 """
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
     from govern.record.store import Store
 
 #: statuses that make verify-registry exit 1
-PROBLEMS = ("moved-outside-govern", "not-allowed", "model-changed", "evidence-changed", "expired")
+PROBLEMS = ("moved-outside-govern", "not-allowed", "other-policy", "model-changed", "evidence-changed", "expired")
 
 
 @dataclass
@@ -53,7 +57,8 @@ def governed_aliases(store: "Store", events: list[dict[str, Any]], extra: tuple[
 
 
 def verify_registry(store: "Store", conn: "Connection", *, registered_model: str | None = None,
-                    aliases: tuple[str, ...] = (), today: _dt.date | None = None) -> list[AliasFinding]:
+                    aliases: tuple[str, ...] = (), today: _dt.date | None = None,
+                    policy_digests: tuple[str, ...] = ()) -> list[AliasFinding]:
     from govern.evidence.mlflow.connect import calling, public_uri
 
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
@@ -69,7 +74,8 @@ def verify_registry(store: "Store", conn: "Connection", *, registered_model: str
     for model in sorted(models, key=lambda m: m.name):
         for alias, version in sorted((model.aliases or {}).items()):
             if alias in governed:
-                findings.append(_finding(store, conn, events, model.name, alias, str(version), today))
+                findings.append(_finding(store, conn, events, model.name, alias, str(version), today,
+                                         policy_digests))
     return findings
 
 
@@ -84,7 +90,7 @@ def _all_models(conn: "Connection") -> Any:
 
 
 def _finding(store: "Store", conn: "Connection", events: list[dict[str, Any]], name: str, alias: str,
-             version: str, today: _dt.date) -> AliasFinding:
+             version: str, today: _dt.date, policy_digests: tuple[str, ...] = ()) -> AliasFinding:
     moves = [e for e in events if e.get("registered_model") == name and e.get("alias") == alias
              and e.get("action") == "promote"]
     found = AliasFinding(name, alias, version, "ok", "")
@@ -106,6 +112,13 @@ def _finding(store: "Store", conn: "Connection", events: list[dict[str, Any]], n
         found.message = (f"audit event #{last['seq']} names evaluation {last.get('evaluation')}, which does not "
                          f"record a decision allowing `{alias}`")
         return found
+    if policy_digests:  # from the recorded decision itself (checked against its event), not the event's copy
+        decided_under = store.decision(int(last["evaluation"]))["policy"]["digest"]
+        if decided_under not in policy_digests:
+            found.status = "other-policy"
+            found.message = (f"the decision behind `{alias}` (audit event #{last['seq']}) was made under policy "
+                             f"{decided_under}, not the expected {', '.join(policy_digests)}")
+            return found
     from govern.evidence.mlflow import digests_now
 
     model_digest, evidence_digest = digests_now(conn.uri, name, version)
