@@ -399,6 +399,145 @@ class DuckDBEngine(Engine[DuckTable]):
         cursor_rows = self._fetch(sql, table.params, what=table.label)
         return pd.DataFrame.from_records(cursor_rows, columns=list(columns))
 
+    # -- performance, data quality, latency ---------------------------------------------------
+    def _raw(self, table: DuckTable, column: str) -> str:
+        """A column as a group value: NaN in a float column is NULL (pandas has one missing value)."""
+        q = quote(column)
+        return f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END" if self._type(table, column) in _FLOAT else q
+
+    def _keep(self, table: DuckTable, present: Sequence[str]) -> list[str]:
+        return [f"NOT {self._missing(table, c)}" for c in dict.fromkeys(present)]
+
+    def _grouped(self, sql: str, params: dict[str, Any], what: str) -> list[tuple]:
+        rows = self._fetch(sql, params, what=what, limit=MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            raise EngineError(f"more than {MAX_CATEGORIES:,} groups in {what}")
+        return [tuple(r) for r in rows]
+
+    def value_cells(self, table: DuckTable, columns: Sequence[str], present: Sequence[str] = (),
+                    thresholds: dict[str, float] | None = None) -> list[tuple[Any, ...]]:
+        params: dict[str, Any] = {}
+        keep = self._keep(table, present)
+        if not columns:
+            return [(int(self._fetch(table.select("count(*)", keep), table.params, what=table.label)[0][0]),)]
+        exprs = []
+        for i, c in enumerate(columns):
+            if thresholds and c in thresholds:
+                exprs.append(f"CASE WHEN {self._missing(table, c)} THEN NULL ELSE {self._number(table, c)} >= "
+                             f"{self._param(float(thresholds[c]), params)} END AS c{i}")
+            else:
+                exprs.append(f"{self._raw(table, c)} AS c{i}")
+        inner = table.select(", ".join(exprs), keep)
+        return self._grouped(f"SELECT *, count(*) FROM ({inner}) GROUP BY ALL", {**table.params, **params},
+                             table.label)
+
+    def auc_counts(self, table: DuckTable, groups: Sequence[str], score: str, truth: str, pos_label: Any,
+                   present: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        """Per (group, score value) the positives and negatives, then a window per group gives the
+        negatives below each value; Σ positives · (2 · below + negatives at the value) is 2U (HUGEINT)."""
+        params: dict[str, Any] = {}
+        g = [f"g{i}" for i in range(len(groups))]
+        positive = self._equals(table, truth, pos_label, params)
+        inner = table.select(", ".join([f"{self._raw(table, c)} AS {n}" for c, n in zip(groups, g)]
+                                       + [f"{self._number(table, score)} AS x", f"{positive} AS pos"]),
+                             self._keep(table, [score, truth, *present]))
+        keys = ", ".join(g)
+        partition = f"PARTITION BY {keys} " if g else ""
+        sql = f"""
+            WITH r AS (SELECT {keys + ', ' if g else ''}x, count(*) FILTER (WHERE pos) AS a,
+                              count(*) FILTER (WHERE NOT pos) AS b FROM ({inner}) GROUP BY ALL),
+            c AS (SELECT *, coalesce(sum(b) OVER ({partition}ORDER BY x
+                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
+                  FROM r)
+            SELECT {keys + ', ' if g else ''}sum(a)::HUGEINT, sum(b)::HUGEINT,
+                   sum(a::HUGEINT * (2 * below::HUGEINT + b::HUGEINT)) FROM c {'GROUP BY ALL' if g else ''}"""
+        rows = self._grouped(sql, {**table.params, **params}, f"column `{score}`")
+        return [r for r in rows if r[len(g)] is not None]
+
+    def error_sums(self, table: DuckTable, groups: Sequence[str], truth: str, value: str, kind: str,
+                   pos_label: Any, present: Sequence[str] = ()) -> pd.DataFrame:
+        params: dict[str, Any] = {}
+        eps = float(np.finfo(np.float64).eps)
+        lo_p, hi_p = self._param(eps, params), self._param(1.0 - eps, params)
+        g = [f"g{i}" for i in range(len(groups))]
+        v = self._number(table, value)
+        if kind == "probability":
+            y = f"(CASE WHEN {self._equals(table, truth, pos_label, params)} THEN 1.0 ELSE 0.0 END)::DOUBLE"
+            names = ["brier", "log_loss"]
+            sums = [f"sum((y - v) * (y - v))",
+                    f"-sum(CASE WHEN y = 1.0 THEN ln(greatest(least(v, {hi_p}), {lo_p})) "
+                    f"ELSE ln(greatest(least(1.0 - v, {hi_p}), {lo_p})) END)"]
+        else:
+            y = self._number(table, truth)
+            names = ["sq", "abs", "ape", "y_sum", "ss_tot"]
+            sums = ["sum(abs(v - y) * abs(v - y))", "sum(abs(v - y))", f"sum(abs(v - y) / greatest(abs(y), {lo_p}))",
+                    "sum(y)", "var_pop(y) * count(*)"]
+        inner = table.select(", ".join([f"{self._raw(table, c)} AS {n}" for c, n in zip(groups, g)]
+                                       + [f"{y} AS y", f"{v} AS v"]), self._keep(table, [truth, value, *present]))
+        keys = ", ".join(g)
+        sql = (f"SELECT {keys + ', ' if g else ''}count(*), min(v), max(v), {', '.join(sums)} FROM ({inner})"
+               + (f" GROUP BY {keys}" if g else ""))
+        rows = [r for r in self._grouped(sql, {**table.params, **params}, f"column `{value}`")
+                if r[len(g)]]  # no rows: no group
+        frame = pd.DataFrame.from_records(rows, columns=[*g, "n", "lo", "hi", *names])
+        for i in range(len(g)):
+            frame[f"g{i}"] = frame[f"g{i}"].astype(object)
+        return frame
+
+    def missing_counts(self, table: DuckTable, columns: Sequence[str]) -> dict[str, int]:
+        if not columns:
+            return {}
+        counts = ", ".join(f"count(*) FILTER (WHERE {self._missing(table, c)})" for c in columns)
+        row = self._fetch(table.select(counts), table.params, what=table.label)[0]
+        return {c: int(v) for c, v in zip(columns, row)}
+
+    def simple_type(self, table: DuckTable, column: str) -> str:
+        """DuckDB's type as pandas types the same data: integers with a gap become floats, booleans
+        with a gap objects (text); decimals, dates and nested values are objects too."""
+        kind = self._type(table, column)
+        if kind in _INTEGER or kind == "BOOLEAN":
+            gaps = self.n_rows(table) - self._n_present(table, column)
+            if kind == "BOOLEAN":
+                return "string" if gaps else "bool"
+            return "number" if gaps else "integer"
+        if kind in _FLOAT:
+            return "number"
+        if kind.startswith("TIMESTAMP"):
+            return "datetime"
+        if kind == "ENUM":
+            return "category"
+        return "string"
+
+    def numeric_summary(self, table: DuckTable, column: str) -> tuple[int, float | None, float | None, float]:
+        inner = table.select(f"{self._number(table, column)} AS x", self._keep(table, [column]))
+        n, lo, hi, total = self._fetch(f"SELECT count(*), min(x), max(x), sum(x) FROM ({inner})", table.params,
+                                       what=f"column `{column}`")[0]
+        return int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0)
+
+    def count_outside(self, table: DuckTable, column: str, low: float | None, high: float | None) -> int:
+        if low is None and high is None:
+            return 0
+        params: dict[str, Any] = {}
+        x = self._number(table, column)
+        tests = ([f"{x} < {self._param(float(low), params)}"] if low is not None else []) + \
+                ([f"{x} > {self._param(float(high), params)}"] if high is not None else [])
+        sql = table.select("count(*)", [*self._keep(table, [column]), "(" + " OR ".join(tests) + ")"])
+        return int(self._fetch(sql, {**table.params, **params}, what=f"column `{column}`")[0][0])
+
+    def all_whole(self, table: DuckTable, column: str) -> bool:
+        if self._type(table, column) in _INTEGER:
+            return True
+        x = self._number(table, column)
+        sql = table.select("count(*)", [*self._keep(table, [column]), f"(isinf({x}) OR {x} <> floor({x}))"])
+        return int(self._fetch(sql, table.params, what=f"column `{column}`")[0][0]) == 0
+
+    def distinct_rows(self, table: DuckTable, columns: Sequence[str]) -> int:
+        if not columns:
+            return min(self.n_rows(table), 1)
+        raw = ", ".join(self._raw(table, c) for c in columns)
+        sql = f"SELECT count(*) FROM (SELECT DISTINCT {raw} FROM ({table.select('*')}))"
+        return int(self._fetch(sql, table.params, what=table.label)[0][0])
+
 
 def _cells_frame(rows: list[tuple], attributes: Sequence[str]) -> pd.DataFrame:
     """Rows of (attribute values…, selected, positive, count) → the frame the fairness code finishes."""
