@@ -104,7 +104,10 @@ _Value = tuple[int, float | None, str | None]
 
 
 def _label(value: Any) -> str:
-    return _MISSING if value is None else category_label(value)
+    """A group value's canonical label; None and NaN (a frame's missing value) are ``(missing)``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _MISSING
+    return category_label(value)
 
 
 def _by_label(rows: Sequence[Sequence[Any]], k: int) -> dict[tuple[str, ...], Sequence[Any]]:

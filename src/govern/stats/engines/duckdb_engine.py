@@ -115,9 +115,24 @@ class DuckDBEngine(Engine[DuckTable]):
         if fmt == "parquet":
             source = f"read_parquet([{listed}], union_by_name = true)"
         else:
-            # the types pandas infers from CSV text: booleans, integers, floats, everything else text
-            source = (f"read_csv([{listed}], header = true, union_by_name = true, "
-                      "auto_type_candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'VARCHAR'])")
+            return self._csv(listed, label)
+        return self._table(source, label)
+
+    def _csv(self, listed: str, label: str) -> DuckTable:
+        """The types pandas infers from CSV text: integers, floats, booleans spelt True/False (DuckDB's
+        sniffer would also take yes/no and T/F, which pandas leaves as text), everything else text."""
+        source = (f"read_csv([{listed}], header = true, union_by_name = true, "
+                  "auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])")
+        texts = [c for c, t in self._table(source, label).types.items() if t == "VARCHAR"]
+        if not texts:
+            return self._table(source, label)
+        spelt = "('True', 'TRUE', 'true', 'False', 'FALSE', 'false')"
+        tests = ", ".join(f"coalesce(bool_and({quote(c)} IN {spelt}), FALSE)" for c in texts)
+        row = self._fetch(f"SELECT {tests} FROM {source}", {}, what=label or "the CSV files")[0]
+        booleans = [c for c, is_bool in zip(texts, row) if is_bool]
+        if booleans:
+            cast = ", ".join(f"CAST({quote(c)} AS BOOLEAN) AS {quote(c)}" for c in booleans)
+            source = f"(SELECT * REPLACE ({cast}) FROM {source})"
         return self._table(source, label)
 
     def table(self, database: Path, name: str, label: str = "") -> DuckTable:
@@ -458,10 +473,11 @@ class DuckDBEngine(Engine[DuckTable]):
                    pos_label: Any, present: Sequence[str] = ()) -> pd.DataFrame:
         params: dict[str, Any] = {}
         eps = float(np.finfo(np.float64).eps)
-        lo_p, hi_p = self._param(eps, params), self._param(1.0 - eps, params)
+        lo_p = self._param(eps, params)
         g = [f"g{i}" for i in range(len(groups))]
         v = self._number(table, value)
         if kind == "probability":
+            hi_p = self._param(1.0 - eps, params)
             y = f"(CASE WHEN {self._equals(table, truth, pos_label, params)} THEN 1.0 ELSE 0.0 END)::DOUBLE"
             names = ["brier", "log_loss"]
             sums = [f"sum((y - v) * (y - v))",
