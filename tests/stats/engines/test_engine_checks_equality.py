@@ -189,7 +189,7 @@ def test_spark_checks_match_pandas(spark, tmp_path, german_credit, synthetic_pai
     from govern.stats.engines.pandas_engine import PandasEngine
     from govern.stats.engines.spark_engine import SparkEngine
 
-    engine = SparkEngine(spark, single_bucket=40)
+    engine = SparkEngine(spark, partitions=4, single_bucket=40)
     frame = _read_back(tmp_path, _predictions_edge_cases(), "parquet", "p")
     kwargs = dict(y_true="y", y_pred="pred", score="score", group_by=["code", "g"],
                   metrics=["accuracy", "auc", "log_loss", "r2"], min_group_size=5)
