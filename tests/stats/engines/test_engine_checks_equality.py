@@ -207,3 +207,15 @@ def test_spark_checks_match_pandas(spark, tmp_path, german_credit, synthetic_pai
     lat_t = engine.files([str(tmp_path / "l.parquet")], "parquet")
     same(engine_latency(PandasEngine(), latencies, "latency_ms", 150.0).to_dict(),
          engine_latency(engine, lat_t, "latency_ms", 150.0).to_dict())
+
+
+def test_duckdb_auc_in_value_ranges_gives_the_same_numbers(tmp_path, same):
+    """Cut into many score ranges (as on data too large for one window), AUC stays the exact same number."""
+    frame = _read_back(tmp_path, _predictions_edge_cases(), "parquet", "p")
+    kwargs = dict(y_true="y", score="score", group_by=["g"], metrics=["auc"], min_group_size=5)
+    engine = DuckDBEngine(root=tmp_path, range_values=30)
+    try:
+        table = engine.files([tmp_path / "p.parquet"], "parquet")
+        same(performance_by_group(frame, **kwargs).to_dict(), engine_performance(engine, table, **kwargs).to_dict())
+    finally:
+        engine.close()

@@ -215,3 +215,22 @@ def segment_index(columns: Sequence[str], distinct_rows: Sequence[Sequence[Seque
         keys.append(seen)
     return raw, keys
 
+
+
+def combine_auc_ranges(rows: Sequence[Sequence[Any]], k: int) -> list[tuple[Any, ...]]:
+    """Rows of (group values…, range number, positives, negatives, 2U within the range) → per group
+    (group values…, positives, negatives, 2U).
+
+    An engine that cuts the scores into value ranges (so no window has to order every distinct
+    score of a large group) counts 2U inside each range; every negative of a lower range scores
+    below every positive of a higher one, which adds 2 · positives · negatives-below per range.
+    """
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for row in sorted(rows, key=lambda r: r[k]):  # ranges in value order
+        key = tuple(row[:k])
+        pos, neg, twice_u = int(row[k + 1]), int(row[k + 2]), int(row[k + 3])
+        t = totals.setdefault(key, [0, 0, 0])
+        t[2] += twice_u + 2 * pos * t[1]
+        t[0] += pos
+        t[1] += neg
+    return [key + tuple(t) for key, t in totals.items()]

@@ -449,25 +449,44 @@ class DuckDBEngine(Engine[DuckTable]):
     def auc_counts(self, table: DuckTable, groups: Sequence[str], score: str, truth: str, pos_label: Any,
                    present: Sequence[str] = ()) -> list[tuple[Any, ...]]:
         """Per (group, score value) the positives and negatives, then a window per group gives the
-        negatives below each value; Σ positives · (2 · below + negatives at the value) is 2U (HUGEINT)."""
+        negatives below each value; Σ positives · (2 · below + negatives at the value) is 2U (HUGEINT).
+
+        Above ``range_values`` (group, score) values the scores are cut into value ranges at
+        approximate quantiles, as for the ECDF (the cuts only split the work): the window runs per
+        (group, range), and the ranges are combined exactly by :func:`combine_auc_ranges`.
+        """
         params: dict[str, Any] = {}
         g = [f"g{i}" for i in range(len(groups))]
         positive = self._equals(table, truth, pos_label, params)
         inner = table.select(", ".join([f"{self._raw(table, c)} AS {n}" for c, n in zip(groups, g)]
                                        + [f"{self._number(table, score)} AS x", f"{positive} AS pos"]),
                              self._keep(table, [score, truth, *present]))
-        keys = ", ".join(g)
-        partition = f"PARTITION BY {keys} " if g else ""
+        params = {**table.params, **params}
+        what = f"column `{score}`"
+        keys = ", ".join(g) + (", " if g else "")
+        counted = (f"SELECT {keys}x, count(*) FILTER (WHERE pos) AS a, count(*) FILTER (WHERE NOT pos) AS b "
+                   f"FROM ({inner}) GROUP BY ALL")
+        bucket = "0"
+        n_values = int(self._fetch(f"SELECT count(*) FROM ({counted})", params, what=what)[0][0])
+        if n_values > self.range_values:
+            k = min(256, n_values // self.range_values + 1)
+            fractions = ", ".join(repr(i / k) for i in range(1, k))
+            cuts = self._fetch(f"SELECT approx_quantile(x, [{fractions}]) FROM ({inner})", params, what=what)[0][0]
+            cuts = sorted({float(c) for c in cuts if c is not None and not math.isnan(c)})
+            if cuts:
+                bucket = ("CASE " + " ".join(f"WHEN x <= '{c!r}'::DOUBLE THEN {i}" for i, c in enumerate(cuts))
+                          + f" ELSE {len(cuts)} END")
         sql = f"""
-            WITH r AS (SELECT {keys + ', ' if g else ''}x, count(*) FILTER (WHERE pos) AS a,
-                              count(*) FILTER (WHERE NOT pos) AS b FROM ({inner}) GROUP BY ALL),
-            c AS (SELECT *, coalesce(sum(b) OVER ({partition}ORDER BY x
+            WITH r AS ({counted}),
+            c AS (SELECT *, {bucket} AS k FROM r),
+            w AS (SELECT *, coalesce(sum(b) OVER (PARTITION BY {keys}k ORDER BY x
                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
-                  FROM r)
-            SELECT {keys + ', ' if g else ''}sum(a)::HUGEINT, sum(b)::HUGEINT,
-                   sum(a::HUGEINT * (2 * below::HUGEINT + b::HUGEINT)) FROM c {'GROUP BY ALL' if g else ''}"""
-        rows = self._grouped(sql, {**table.params, **params}, f"column `{score}`")
-        return [r for r in rows if r[len(g)] is not None]
+                  FROM c)
+            SELECT {keys}k, sum(a)::HUGEINT, sum(b)::HUGEINT,
+                   sum(a::HUGEINT * (2 * below::HUGEINT + b::HUGEINT)) FROM w GROUP BY ALL"""
+        from govern.stats.engines.base import combine_auc_ranges
+
+        return combine_auc_ranges(self._grouped(sql, params, what), len(g))
 
     def error_sums(self, table: DuckTable, groups: Sequence[str], truth: str, value: str, kind: str,
                    pos_label: Any, present: Sequence[str] = ()) -> pd.DataFrame:

@@ -453,14 +453,9 @@ class SparkEngine(Engine[SparkTable]):
         inside = banded.withColumn("u", F.col("a").cast("decimal(38,0)") * (F.lit(2) * below + F.col("b")))
         rows = self._grouped(inside.groupBy(*g, "k").agg(F.sum("a").alias("a"), F.sum("b").alias("b"),
                                                          F.sum("u").alias("u")), f"column `{score}`")
-        totals: dict[tuple[Any, ...], list[int]] = {}
-        for row in sorted(rows, key=lambda r: r[len(g)]):  # ranges in value order, per group
-            key, a, b, u = row[:len(g)], int(row[len(g) + 1]), int(row[len(g) + 2]), int(row[len(g) + 3])
-            t = totals.setdefault(key, [0, 0, 0])
-            t[2] += u + 2 * a * t[1]  # every negative of a lower range scores below these positives
-            t[0] += a
-            t[1] += b
-        return [key + tuple(t) for key, t in totals.items()]
+        from govern.stats.engines.base import combine_auc_ranges
+
+        return combine_auc_ranges(rows, len(g))
 
     def error_sums(self, table: SparkTable, groups: Sequence[str], truth: str, value: str, kind: str,
                    pos_label: Any, present: Sequence[str] = ()) -> pd.DataFrame:
