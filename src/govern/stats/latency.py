@@ -58,7 +58,7 @@ def engine_latency(engine: "Engine[Any]", table: Any, column: str, over_ms: floa
     missing = engine.missing_counts(table, [column])[column]
     if kind not in ("integer", "number"):
         raise LatencyDataError(f"column `{column}` holds {kind} values, not numbers of milliseconds")
-    n, low, high, total = engine.numeric_summary(table, column)
+    n, low, high, total = engine.numeric_summaries(table, [column])[column]
     if missing:
         raise LatencyDataError(f"column `{column}` has {missing} missing value(s): every latency must be a finite, "
                                "non-negative number")
@@ -71,6 +71,6 @@ def engine_latency(engine: "Engine[Any]", table: Any, column: str, over_ms: floa
     ranks = sorted({r for q in PERCENTILES.values() for r in _position(n, q)[:2]})
     counted, values = engine.order_statistics(table, column, lambda _: ranks)
     assert counted == n
-    over = engine.count_outside(table, column, None, over_ms)
+    over = engine.counts_outside(table, {column: (None, over_ms)})[column]
     return LatencySummary(n, total / n, *(percentile_from(values, n, q) for q in PERCENTILES.values()),
                           high, over / n, over_ms)

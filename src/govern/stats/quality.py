@@ -182,8 +182,19 @@ def engine_quality(
         issues += [f"column `{c}` is missing" for c in schema_report.missing_columns]
         issues += [f"column `{c}` is not in the schema" for c in schema_report.extra_columns]
         issues += [f"column `{m.column}` is {m.actual}, expected {m.expected}" for m in schema_report.type_mismatches]
-    explicit = dict(ranges or {})
     missing_counts = engine.missing_counts(table, names)
+    # each numeric column's domain: its explicit range, else the reference's [min, max] (one pass per table)
+    domain: dict[str, tuple[float | None, float | None, str]] = {}
+    for name, bounds in (ranges or {}).items():
+        low, high = bounds
+        domain[name] = (low, high, "explicit")
+    learnt = [name for name in names if name not in domain and types[name] in _NUMERIC and name in ref_names
+              and engine.simple_type(reference, name) in _NUMERIC]
+    for name, (n_ref, low, high, _) in (engine.numeric_summaries(reference, learnt) if learnt else {}).items():
+        if n_ref:
+            domain[name] = (low, high, "reference")
+    outside = engine.counts_outside(table, {name: domain[name][:2] for name in names
+                                            if name in domain and types[name] in _NUMERIC})
     result = []
     for name in names:
         kind = types[name]
@@ -199,16 +210,10 @@ def engine_quality(
         n_out = share_out = None
         n_unseen = share_unseen = None
         unseen: tuple[str, ...] = ()
-        if name in explicit:
-            low, high = explicit[name]
-            source = "explicit"
-        elif name in ref_names and numeric and engine.simple_type(reference, name) in _NUMERIC:
-            n_ref, ref_low, ref_high, _ = engine.numeric_summary(reference, name)
-            if n_ref:
-                low, high = ref_low, ref_high
-                source = "reference"
+        if name in domain:
+            low, high, source = domain[name]
         if source is not None and numeric:
-            n_out = engine.count_outside(table, name, low, high)
+            n_out = outside[name]
             share_out = n_out / n_rows if n_rows else None
             if n_out:
                 issues.append(f"column `{name}` has {n_out} value(s) outside [{_fmt(low)}, {_fmt(high)}] "

@@ -79,12 +79,13 @@ class TableAggregates(ABC, Generic[T]):
         would type the column read from the same file: an integer column with a gap is a ``number``."""
 
     @abstractmethod
-    def numeric_summary(self, table: T, column: str) -> tuple[int, float | None, float | None, float]:
-        """(non-missing values, minimum, maximum, sum) of a numeric column as float64."""
+    def numeric_summaries(self, table: T, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
+        """Per numeric column (non-missing values, minimum, maximum, sum) as float64, in one pass."""
 
     @abstractmethod
-    def count_outside(self, table: T, column: str, low: float | None, high: float | None) -> int:
-        """Non-missing values below ``low`` or above ``high`` (an open end is None)."""
+    def counts_outside(self, table: T, ranges: "dict[str, tuple[float | None, float | None]]") -> dict[str, int]:
+        """Per column, the non-missing values below ``low`` or above ``high`` (an open end is None), in one pass."""
 
     @abstractmethod
     def all_whole(self, table: T, column: str) -> bool:

@@ -543,21 +543,35 @@ class DuckDBEngine(Engine[DuckTable]):
             return "category"
         return "string"
 
-    def numeric_summary(self, table: DuckTable, column: str) -> tuple[int, float | None, float | None, float]:
-        inner = table.select(f"{self._number(table, column)} AS x", self._keep(table, [column]))
-        n, lo, hi, total = self._fetch(f"SELECT count(*), min(x), max(x), sum(x) FROM ({inner})", table.params,
-                                       what=f"column `{column}`")[0]
-        return int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0)
+    def numeric_summaries(self, table: DuckTable, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
+        if not columns:
+            return {}
+        parts = []
+        for c in columns:
+            x, present = self._number(table, c), f"NOT {self._missing(table, c)}"
+            parts += [f"count(*) FILTER (WHERE {present})", f"min({x}) FILTER (WHERE {present})",
+                      f"max({x}) FILTER (WHERE {present})", f"sum({x}) FILTER (WHERE {present})"]
+        row = self._fetch(table.select(", ".join(parts)), table.params, what=table.label)[0]
+        out = {}
+        for i, c in enumerate(columns):
+            n, lo, hi, total = row[4 * i:4 * i + 4]
+            out[c] = (int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0))
+        return out
 
-    def count_outside(self, table: DuckTable, column: str, low: float | None, high: float | None) -> int:
-        if low is None and high is None:
-            return 0
+    def counts_outside(self, table: DuckTable, ranges: dict[str, tuple[float | None, float | None]]
+                       ) -> dict[str, int]:
         params: dict[str, Any] = {}
-        x = self._number(table, column)
-        tests = ([f"{x} < {self._param(float(low), params)}"] if low is not None else []) + \
-                ([f"{x} > {self._param(float(high), params)}"] if high is not None else [])
-        sql = table.select("count(*)", [*self._keep(table, [column]), "(" + " OR ".join(tests) + ")"])
-        return int(self._fetch(sql, {**table.params, **params}, what=f"column `{column}`")[0][0])
+        parts = []
+        for c, (low, high) in ranges.items():
+            x = self._number(table, c)
+            tests = ([f"{x} < {self._param(float(low), params)}"] if low is not None else []) + \
+                    ([f"{x} > {self._param(float(high), params)}"] if high is not None else [])
+            parts.append(f"count(*) FILTER (WHERE NOT {self._missing(table, c)} AND ({' OR '.join(tests) or 'FALSE'}))")
+        if not parts:
+            return {}
+        row = self._fetch(table.select(", ".join(parts)), {**table.params, **params}, what=table.label)[0]
+        return {c: int(v) for c, v in zip(ranges, row)}
 
     def all_whole(self, table: DuckTable, column: str) -> bool:
         if self._type(table, column) in _INTEGER:

@@ -177,22 +177,28 @@ class PandasEngine(Engine[pd.DataFrame]):
 
         return simple_type(table[column])
 
-    def numeric_summary(self, table: pd.DataFrame, column: str) -> tuple[int, float | None, float | None, float]:
-        x = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
-        x = x[~np.isnan(x)]
-        if not x.size:
-            return 0, None, None, 0.0
-        return int(x.size), float(x.min()), float(x.max()), float(x.sum())
+    def numeric_summaries(self, table: pd.DataFrame, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
+        out: dict[str, tuple[int, float | None, float | None, float]] = {}
+        for column in columns:
+            x = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            x = x[~np.isnan(x)]
+            out[column] = (int(x.size), float(x.min()), float(x.max()), float(x.sum())) if x.size else (0, None, None, 0.0)
+        return out
 
-    def count_outside(self, table: pd.DataFrame, column: str, low: float | None, high: float | None) -> int:
-        x = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
-        out = np.zeros(x.size, dtype=bool)
-        with np.errstate(invalid="ignore"):
-            if low is not None:
-                out |= x < low
-            if high is not None:
-                out |= x > high
-        return int(out.sum())
+    def counts_outside(self, table: pd.DataFrame, ranges: dict[str, tuple[float | None, float | None]]
+                       ) -> dict[str, int]:
+        out = {}
+        for column, (low, high) in ranges.items():
+            x = table[column].to_numpy(dtype=np.float64, na_value=np.nan)
+            outside = np.zeros(x.size, dtype=bool)
+            with np.errstate(invalid="ignore"):
+                if low is not None:
+                    outside |= x < low
+                if high is not None:
+                    outside |= x > high
+            out[column] = int(outside.sum())
+        return out
 
     def all_whole(self, table: pd.DataFrame, column: str) -> bool:
         x = table[column].dropna().to_numpy(dtype=np.float64)

@@ -507,27 +507,40 @@ class SparkEngine(Engine[SparkTable]):
             return "datetime"
         return "string"
 
-    def numeric_summary(self, table: SparkTable, column: str) -> tuple[int, float | None, float | None, float]:
+    def numeric_summaries(self, table: SparkTable, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
         from pyspark.sql import functions as F
 
-        x = F.col("x")
-        frame = self._kept(table, [column]).select(self._number(table, column).alias("x"))
-        n, lo, hi, total = self._collect(frame.agg(F.count(F.lit(1)), F.min(x), F.max(x), F.sum(x)),
-                                         f"column `{column}`")[0]
-        return int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0)
+        if not columns:
+            return {}
+        parts = []
+        for c in columns:
+            x = F.when(~self._missing(table, c), self._number(table, c))
+            parts += [F.count(x), F.min(x), F.max(x), F.sum(x)]
+        row = list(self._collect(table.frame.agg(*parts), table.label)[0])
+        out = {}
+        for i, c in enumerate(columns):
+            n, lo, hi, total = row[4 * i:4 * i + 4]
+            out[c] = (int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0))
+        return out
 
-    def count_outside(self, table: SparkTable, column: str, low: float | None, high: float | None) -> int:
+    def counts_outside(self, table: SparkTable, ranges: dict[str, tuple[float | None, float | None]]
+                       ) -> dict[str, int]:
         from pyspark.sql import functions as F
 
-        if low is None and high is None:
-            return 0
-        x = self._number(table, column)
-        outside = F.lit(False)
-        if low is not None:
-            outside = outside | (x < F.lit(float(low)))
-        if high is not None:
-            outside = outside | (x > F.lit(float(high)))
-        return self._count(self._kept(table, [column]).filter(outside), f"column `{column}`")
+        if not ranges:
+            return {}
+        parts = []
+        for c, (low, high) in ranges.items():
+            x = self._number(table, c)
+            outside = F.lit(False)
+            if low is not None:
+                outside = outside | (x < F.lit(float(low)))
+            if high is not None:
+                outside = outside | (x > F.lit(float(high)))
+            parts.append(F.count(F.when(~self._missing(table, c) & outside, 1)))
+        row = self._collect(table.frame.agg(*parts), table.label)[0]
+        return {c: int(v) for c, v in zip(ranges, row)}
 
     def all_whole(self, table: SparkTable, column: str) -> bool:
         from pyspark.sql import functions as F
