@@ -467,7 +467,7 @@ class DuckDBEngine(Engine[DuckTable]):
         counted = (f"SELECT {keys}x, count(*) FILTER (WHERE pos) AS a, count(*) FILTER (WHERE NOT pos) AS b "
                    f"FROM ({inner}) GROUP BY ALL")
         bucket = "0"
-        n_values = int(self._fetch(f"SELECT count(*) FROM ({counted})", params, what=what)[0][0])
+        n_values = self.n_rows(table)  # bounds the distinct (group, score) values; counted once per table
         if n_values > self.range_values:
             k = min(256, n_values // self.range_values + 1)
             fractions = ", ".join(repr(i / k) for i in range(1, k))

@@ -438,8 +438,8 @@ class SparkEngine(Engine[SparkTable]):
             self._equals(table, truth, pos_label).alias("pos"))
         counted = frame.groupBy(*g, "x").agg(F.count(F.when(F.col("pos"), 1)).cast("long").alias("a"),
                                              F.count(F.when(~F.col("pos"), 1)).cast("long").alias("b"))
-        n_values = self._count(counted, f"column `{score}`")
-        buckets = min(self.partitions, max(1, n_values // self.single_bucket + 1))
+        # the table's rows bound its distinct (group, score) values (and cost no job: the count is cached)
+        buckets = min(self.partitions, max(1, self.n_rows(table) // self.single_bucket + 1))
         cuts: list[float] = []
         if buckets > 1:
             found = self._collect(counted.agg(F.percentile_approx("x", [i / buckets for i in range(1, buckets)],
