@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from govern.stats.values import ToDict, category_label, finite
@@ -97,8 +96,6 @@ class GroupPerformance(ToDict):
         raise KeyError(name)
 
 
-#: scikit-learn's clipping of probabilities (log loss) and floor of |y| (MAPE)
-_EPS = float(np.finfo(np.float64).eps)
 #: one group's metric: (rows, value or None, why None)
 _Value = tuple[int, float | None, str | None]
 

@@ -499,7 +499,7 @@ class DuckDBEngine(Engine[DuckTable]):
             hi_p = self._param(1.0 - eps, params)
             y = f"(CASE WHEN {self._equals(table, truth, pos_label, params)} THEN 1.0 ELSE 0.0 END)::DOUBLE"
             names = ["brier", "log_loss"]
-            sums = [f"sum((y - v) * (y - v))",
+            sums = ["sum((y - v) * (y - v))",
                     f"-sum(CASE WHEN y = 1.0 THEN ln(greatest(least(v, {hi_p}), {lo_p})) "
                     f"ELSE ln(greatest(least(1.0 - v, {hi_p}), {lo_p})) END)"]
         else:

@@ -92,7 +92,7 @@ class PandasEngine(Engine[pd.DataFrame]):
         """Each row's group number and the groups' raw values (None for missing), in first-seen order."""
         if not groups:
             return np.zeros(len(frame), dtype=np.int64), ([()] if len(frame) else [])
-        grouped = frame.groupby(list(groups), dropna=False, sort=False)
+        grouped = frame.groupby(list(groups), dropna=False, sort=False, observed=True)
         keys = [k if isinstance(k, tuple) else (k,) for k in grouped.size().index]
         return grouped.ngroup().to_numpy(dtype=np.int64), [tuple(_plain(v) for v in k) for k in keys]
 
@@ -108,7 +108,7 @@ class PandasEngine(Engine[pd.DataFrame]):
                 data[f"c{i}"] = np.where(np.isnan(x), None, x >= thresholds[column]).astype(object)
             else:
                 data[f"c{i}"] = frame[column].to_numpy()
-        counted = pd.DataFrame(data).groupby(list(data), dropna=False, sort=False).size()
+        counted = pd.DataFrame(data).groupby(list(data), dropna=False, sort=False, observed=True).size()
         return [tuple(_plain(v) for v in (k if isinstance(k, tuple) else (k,))) + (int(n),)
                 for k, n in counted.items()]
 
