@@ -220,3 +220,24 @@ def test_duckdb_auc_in_value_ranges_gives_the_same_numbers(tmp_path, same):
         same(performance_by_group(frame, **kwargs).to_dict(), engine_performance(engine, table, **kwargs).to_dict())
     finally:
         engine.close()
+
+
+def test_duckdb_sees_nan_in_parquet_statistics_leave_out(duck, tmp_path, same):
+    """Parquet min/max statistics leave NaN out (pyarrow, Spark write NaN, not null): DuckDB must not
+    prune `isnan` with them, or a file would count no missing value and report NaN as its maximum."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(12)
+    x = rng.normal(0, 1, 5000)
+    x[::17] = np.nan
+    pq.write_table(pa.table({"x": x, "y": rng.normal(0.3, 1, 5000)}), tmp_path / "nan.parquet")
+    frame = pd.read_parquet(tmp_path / "nan.parquet")
+    table = duck.files([tmp_path / "nan.parquet"], "parquet")
+    expected = data_quality(frame, reference_df=frame, max_missing=0.01)
+    same(expected.to_dict(), engine_quality(duck, table, reference=table, max_missing=0.01).to_dict())
+    assert expected.column("x").n_missing == 295 and expected.column("x").range_high is not None
+    from govern.stats.drift import dataset_drift, engine_drift
+
+    same(dataset_drift(frame[["x"]], frame[["y"]].rename(columns={"y": "x"})).features[0].stats.to_dict()["n_missing_reference"],
+         engine_drift(duck, table, table, columns=["x"]).features[0].stats.to_dict()["n_missing_reference"])

@@ -81,6 +81,10 @@ class DuckDBEngine(Engine[DuckTable]):
         # insertion order is never needed (every query aggregates), and keeping it costs memory
         config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                                   "preserve_insertion_order": False}
+        # DuckDB 2.0 prunes `isnan(x)` with Parquet min/max statistics, which by the Parquet spec leave NaN
+        # out: a file holding NaN (not null) would count no missing values and report NaN as a maximum.
+        # Without these two optimizers every NaN is seen (the scans still read only the columns asked for).
+        config["disabled_optimizers"] = "filter_pushdown,statistics_propagation"
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
