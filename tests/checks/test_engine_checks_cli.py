@@ -80,3 +80,48 @@ def test_govern_check_runs_quality_and_performance_in_duckdb_as_in_pandas(setup,
     assert in_duckdb["quality"]["measured"]["duplicates"] == (12 if broken else 0)
     assert in_duckdb["segments"]["status"] == "passed" and len(in_duckdb["segments"]["measured"]["groups"]) == 6
     assert "data/scored.duckdb" in {e["path"] for e in in_duckdb["segments"]["evidence"]}
+
+
+LATENCY_GATE = {"stages": [
+    {"id": "development", "raci": {"data_scientist": "A/R"}},
+    {"id": "validation", "raci": {"validator": "A/R"}, "gate": {"checks": [
+        {"id": "latency", "kind": "latency", "params": {"file": "data/latency.csv", "over_ms": 150},
+         "condition": "result.p95 <= 400"}]}},
+]}
+
+
+def test_latency_check_is_exact_on_pandas_and_duckdb_and_names_a_bad_line(setup, tmp_path):  # noqa: F811
+    import numpy as np
+
+    from govern.evaluate.pipeline import check
+    from tests.checks.test_data_checks import AS_OF, results
+
+    _, _, evidence, *_ = setup
+    pack = tmp_path / "pack"
+    (pack / "templates" / "high.yaml").write_text(yaml.safe_dump(LATENCY_GATE, sort_keys=False))
+    import govern
+
+    policy = govern.load_policy(pack)
+    use_case = govern.load_use_case(pack / "use_cases" / "credit.yaml", policy)
+    values = np.random.default_rng(3).exponential(90, 999).round(1)
+    pd.DataFrame({"latency_ms": values}).to_csv(evidence / "data" / "latency.csv", index=False)
+    in_memory = results(check(policy, use_case, evidence, target="validation", as_of=AS_OF))["latency"]
+    assert in_memory.status == "passed" and in_memory.measured["n"] == 999
+    for key, q in (("p50", 50), ("p95", 95), ("p99", 99)):
+        assert in_memory.measured[key] == pytest.approx(np.percentile(values, q), rel=1e-12)
+    assert in_memory.measured["share_over"] == (values > 150).mean()
+
+    manifest = yaml.safe_load((evidence / "manifest.yaml").read_text())
+    manifest["data"] = {"engine": "duckdb"}
+    (evidence / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    in_duckdb = results(check(policy, use_case, evidence, target="validation", as_of=AS_OF))["latency"]
+    measured = dict(in_duckdb.measured)
+    assert measured.pop("engine") == "duckdb"
+    _close(in_memory.measured, measured)
+
+    manifest["data"] = {"engine": "pandas"}
+    (evidence / "manifest.yaml").write_text(yaml.safe_dump(manifest))
+    (evidence / "data" / "latency.csv").write_text("latency_ms\n12.5\n13.0\n-4\n")
+    broken = results(check(policy, use_case, evidence, target="validation", as_of=AS_OF))["latency"]
+    assert broken.status == "error" and "`-4` in column `latency_ms`" in broken.message
+    assert "(data/latency.csv:4:1)" in broken.message  # the CSV line of the value
