@@ -1,4 +1,9 @@
-"""Per-group metrics equal sklearn.metrics on each group; undefined values are None with a reason."""
+"""Per-group metrics equal sklearn.metrics on each group; undefined values are None with a reason.
+
+The values are finished from aggregates every engine counts (AUC from an exact integer
+Mann–Whitney statistic, the others from counts and sums), so they agree with sklearn's float
+arithmetic to 1e-12 relative, not always to the last bit.
+"""
 
 from __future__ import annotations
 
@@ -34,10 +39,10 @@ def test_classification_metrics_match_sklearn(predictions):
                                   metrics=list(SK))
     for metric, fn in SK.items():
         m = result.metric(metric)
-        assert m.overall == pytest.approx(fn(df.y, df.pred, df.score), rel=1e-15)
+        assert m.overall == pytest.approx(fn(df.y, df.pred, df.score), rel=1e-12)
         for g in m.groups:
             part = df[df.race == g.label]
-            assert g.value == fn(part.y, part.pred, part.score), (metric, g.label)
+            assert g.value == pytest.approx(fn(part.y, part.pred, part.score), rel=1e-12), (metric, g.label)
             assert g.n == len(part)
     json.dumps(result.to_dict(), allow_nan=False)
 
@@ -49,10 +54,10 @@ def test_regression_metrics_match_sklearn(rng):
     result = performance_by_group(df, y_true="y", y_pred="pred", group_by=["region"], metrics=list(REG))
     for metric, fn in REG.items():
         m = result.metric(metric)
-        assert m.overall == fn(df.y, df.pred)
+        assert m.overall == pytest.approx(fn(df.y, df.pred), rel=1e-12)
         for g in m.groups:
             part = df[df.region == g.label]
-            assert g.value == fn(part.y, part.pred)
+            assert g.value == pytest.approx(fn(part.y, part.pred), rel=1e-12)
 
 
 def test_worst_group_and_gap_respect_metric_direction(predictions):

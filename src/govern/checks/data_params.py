@@ -38,8 +38,9 @@ def table(ctx: "EvaluationContext", name: str, *, columns: list[str] | None = No
           ) -> "tuple[pd.DataFrame, EvidenceRef]":
     """A data file (or ``parquet:``/``csv:`` source) of the bundle in memory, read once per evaluation.
 
-    For checks that work on rows in pandas. A DuckDB or Spark source is refused here with a
-    diagnostic: those are counted where they live, by the checks that run on engines.
+    For checks that need rows in pandas (``stability`` feeds them to a model). A DuckDB or Spark
+    source is refused here with a diagnostic: those are counted where they live, by the checks
+    that run on engines (:func:`open_data`).
     """
     from govern.evidence.datasources import is_source, resolve
 
@@ -48,8 +49,9 @@ def table(ctx: "EvaluationContext", name: str, *, columns: list[str] | None = No
         if source.kind != "files":
             raise InputError(Diagnostic("evidence-engine-unsupported",
                                         f"`{name}` is a {source.engine} source; this check reads rows in memory",
-                                        Span(name), "drift and fairness run on DuckDB and Spark; give this check "
-                                        "a parquet: or csv: source"))
+                                        Span(name), "drift, fairness, performance_by_group, data_quality and "
+                                        "latency run on DuckDB and Spark; this check needs rows (a model runs on "
+                                        "them): give it a parquet: or csv: source"))
         frame = _frame(ctx, source.files)
         refs = [ctx.ref(f) for f in source.files]
         first = refs[0]

@@ -1,11 +1,12 @@
-"""`latency` check: mean and percentile latency from a sample file (or `metrics.latency.*`)."""
+"""`latency` check: mean and percentile latency from a sample table (or `metrics.latency.*`).
+
+The sample may be a CSV/Parquet file or any data source (a DuckDB table, a Spark table): the
+percentiles are exact order statistics on every engine (:mod:`govern.stats.latency`).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
-import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from govern.checks.base import Measurement
 from govern.errors import Diagnostic, InputError, Span
@@ -15,49 +16,43 @@ if TYPE_CHECKING:
     from govern.policy.model import CheckSpec
 
 
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default), without importing numpy."""
-    if len(sorted_values) == 1:
-        return sorted_values[0]
-    position = (len(sorted_values) - 1) * q
-    low = math.floor(position)
-    high = min(low + 1, len(sorted_values) - 1)
-    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (position - low)
-
-
 def run(spec: "CheckSpec", ctx: "EvaluationContext") -> Measurement:
     source_name = spec.params.get("file") or spec.params.get("role")
     if not source_name:
         return Measurement(ok=None, message="latency read from metrics")
-    from govern.evidence.reading import read_text
+    from govern.checks.data_params import open_data
+    from govern.stats.latency import LatencyDataError, engine_latency
 
-    source = ctx.file(str(source_name))
-    text, name = read_text(source, "data")
+    name = str(source_name)
+    data = open_data(ctx, [name])
+    engine, table = data.engine, data.tables[0]
     column = str(spec.params.get("column", "latency_ms"))
-    reader = csv.DictReader(io.StringIO(text))
-    if reader.fieldnames is None or column not in reader.fieldnames:
+    available = engine.columns(table)
+    if column not in available:
         raise InputError(Diagnostic("latency-column", f"{name} has no column `{column}`", Span(name, 1, 1),
-                                    f"columns: {', '.join(reader.fieldnames or [])}"))
-    values: list[float] = []
-    for line_no, row in enumerate(reader, start=2):
-        raw = row.get(column)
-        try:
-            value = float(raw) if raw not in (None, "") else math.nan
-        except ValueError:
-            raise InputError(Diagnostic("latency-value", f"`{raw}` is not a number", Span(name, line_no, 1))) from None
-        if not math.isfinite(value) or value < 0:
-            raise InputError(Diagnostic("latency-value", f"latency `{raw}` must be a finite, non-negative number",
-                                        Span(name, line_no, 1)))
-        values.append(value)
-    if not values:
-        raise InputError(Diagnostic("latency-empty", f"{name} has no latency values", Span(name)))
-    values.sort()
+                                    f"columns: {', '.join(available)}"))
     over = float(spec.params.get("over_ms", 200))
-    measured = {
-        "n": len(values), "mean": sum(values) / len(values), "p50": percentile(values, 0.5),
-        "p95": percentile(values, 0.95), "p99": percentile(values, 0.99), "max": values[-1],
-        "share_over": sum(v > over for v in values) / len(values), "over_ms": over,
-    }
-    message = (f"mean {measured['mean']:.1f} ms, p95 {measured['p95']:.1f} ms, "
-               f"{measured['share_over']:.1%} over {over:g} ms (n={len(values)})")
-    return Measurement(measured=measured, ok=None, message=message, evidence=[ctx.ref(source)])
+    try:
+        summary = engine_latency(engine, table, column, over)
+    except LatencyDataError as exc:
+        line = _first_bad_line(table, column, name) if data.in_memory else 0
+        raise InputError(Diagnostic("latency-value", str(exc), Span(name, line, 1 if line else 0))) from None
+    measured: dict[str, Any] = summary.to_dict()
+    if not data.in_memory:
+        measured["engine"] = engine.name
+    message = (f"mean {summary.mean:.1f} ms, p95 {summary.p95:.1f} ms, "
+               f"{summary.share_over:.1%} over {over:g} ms (n={summary.n})")
+    return Measurement(measured=measured, ok=None, message=message, evidence=data.refs)
+
+
+def _first_bad_line(frame: Any, column: str, name: str) -> int:
+    """The CSV line of the first value that is not a finite, non-negative number (0 for Parquet)."""
+    if not name.lower().endswith((".csv", ".csv.gz")):
+        return 0
+    import numpy as np
+    import pandas as pd
+
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    return int(bad[0]) + 2 if bad.size else 0  # the header is line 1

@@ -1,24 +1,31 @@
 """Labels + predictions + group columns → each metric overall, per subpopulation, worst group and gap.
 
-Values are computed by ``sklearn.metrics`` itself, group by group, so they are the numbers a
-data scientist gets in a notebook. What this module adds is the part sklearn leaves to the
-caller: deciding when a metric is undefined for a group (AUC with one class, R² on one row,
-precision with no predicted positives) and saying so as None plus a reason instead of a
-warning and a 0, and keeping groups below the minimum size out of the worst-group verdict.
+Every metric is finished here from aggregates an engine counts (pandas in memory, DuckDB,
+Spark), so it is the same number on every engine: confusion counts per group for accuracy,
+precision, recall and F1; per group the positives, negatives and twice the Mann–Whitney
+statistic (an exact integer over the sorted score values, ties counted half) for ROC AUC; sums
+per group for log loss, Brier score and the regression metrics. The values are
+``sklearn.metrics``' definitions (its log-loss clipping, its R² when the outcome is constant;
+tests/stats/test_performance.py compares them with sklearn to 1e-12). What this module adds is
+the part sklearn leaves to the caller: deciding when a metric is undefined for a group (AUC
+with one class, R² on one row, precision with no predicted positives) and saying so as None
+plus a reason instead of a warning and a 0, and keeping groups below the minimum size out of
+the worst-group verdict.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
-from sklearn import metrics as skm
 
-from govern.stats.values import ToDict, category_labels, finite
+from govern.stats.values import ToDict, category_label, finite
+
+if TYPE_CHECKING:
+    from govern.stats.engines.base import Engine
 
 _MISSING = "(missing)"
 
@@ -89,63 +96,181 @@ class GroupPerformance(ToDict):
         raise KeyError(name)
 
 
-def _undefined(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> str | None:
-    """Why sklearn's value would be meaningless here (it would warn, return nan, 0 or raise)."""
-    n = y.size
+#: one group's metric: (rows, value or None, why None)
+_Value = tuple[int, float | None, str | None]
+
+
+def _label(value: Any) -> str:
+    """A group value's canonical label; None and NaN (a frame's missing value) are ``(missing)``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return _MISSING
+    return category_label(value)
+
+
+def _by_label(rows: Sequence[Sequence[Any]], k: int) -> dict[tuple[str, ...], Sequence[Any]]:
+    """Rows whose first ``k`` values are raw group values → keyed by the groups' canonical labels."""
+    out: dict[tuple[str, ...], Sequence[Any]] = {}
+    for row in rows:
+        key = tuple(_label(v) for v in row[:k])
+        if key in out:
+            raise ValueError(f"group values {row[:k]!r} and another share the label {' & '.join(key)}: "
+                             "cast the group column to one type")
+        out[key] = row[k:]
+    return out
+
+
+def _finish(metric: str, n: int, value: float | None, reason: str | None) -> _Value:
     if n == 0:
-        return "no rows"
-    if metric in ("auc", "roc_auc") and np.unique(y).size < 2:
-        return "only one class present: ROC AUC undefined"
-    if metric == "precision" and not np.any(p == pos_label):
-        return "no predicted positives: precision undefined"
-    if metric == "recall" and not np.any(y == pos_label):
-        return "no actual positives: recall undefined"
-    if metric == "f1" and not np.any(y == pos_label) and not np.any(p == pos_label):
-        return "no actual or predicted positives: F1 undefined"
-    if metric == "r2" and n < 2:
-        return "fewer than two rows: R² undefined"
-    if metric in ("log_loss", "brier") and (np.nanmin(p) < 0 or np.nanmax(p) > 1):
-        return f"{metric} needs probabilities in [0, 1]"
-    return None
+        return 0, None, "no rows"
+    if reason is None and finite(value) is None:
+        return n, None, f"{metric} is not finite on this group"
+    return n, (None if reason else value), reason
 
 
-def _compute(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> float:
-    if metric == "accuracy":
-        return float(skm.accuracy_score(y, p))
-    if metric == "precision":
-        return float(skm.precision_score(y, p, pos_label=pos_label))
-    if metric == "recall":
-        return float(skm.recall_score(y, p, pos_label=pos_label))
-    if metric == "f1":
-        return float(skm.f1_score(y, p, pos_label=pos_label))
-    if metric in ("auc", "roc_auc"):
-        return float(skm.roc_auc_score(y == pos_label, p))
-    if metric == "log_loss":
-        return float(skm.log_loss(y == pos_label, p, labels=[False, True]))
-    if metric == "brier":
-        return float(skm.brier_score_loss(y == pos_label, p, pos_label=True))
-    fn: Callable[..., Any] = {"rmse": skm.root_mean_squared_error, "mae": skm.mean_absolute_error,
-          "mape": skm.mean_absolute_percentage_error, "r2": skm.r2_score}[metric]
-    return float(fn(y, p))
+def _ratio(num: int, den: int) -> float | None:
+    return num / den if den else None
 
 
-def _value(metric: str, y: np.ndarray, p: np.ndarray, pos_label: Any) -> tuple[float | None, str | None]:
-    reason = _undefined(metric, y, p, pos_label)
-    if reason is not None:
-        return None, reason
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = _compute(metric, y, p, pos_label)
-    if finite(value) is None:
-        return None, f"{metric} is not finite on this group"
-    return value, None
+def _label_metrics(engine: "Engine[Any]", table: Any, groups: list[str], metrics: list[str], *, y_true: str,
+                   y_pred: str | None, score: str | None, threshold: float, pos_label: Any, used: list[str]
+                   ) -> dict[tuple[str, ...], dict[str, _Value]]:
+    """Accuracy, precision, recall, F1 from counts per (group, outcome, prediction) cell.
+
+    A thresholded score predicts ``pos_label`` or the outcome's other label (the first, in
+    label order, that is not ``pos_label``; 0 if there is none).
+    """
+    predicted = y_pred if y_pred is not None else score
+    assert predicted is not None
+    thresholds = None if y_pred is not None else {predicted: threshold}
+    cells = engine.value_cells(table, [*groups, y_true, predicted], used, thresholds)
+    outcomes = {r[len(groups)] for r in cells}
+    other: Any = 0
+    if y_pred is None:
+        others = sorted((v for v in outcomes if v != pos_label), key=category_label)
+        other = others[0] if others else 0
+    k = len(groups)
+    counts: dict[tuple[str, ...], list[int]] = {}
+    labels: set[Any] = set(outcomes)
+    for row in cells:
+        key = tuple(_label(v) for v in row[:k])
+        y, p, n = row[k], row[k + 1], int(row[k + 2])
+        if y_pred is None:
+            p = pos_label if p else other
+        labels.add(p)
+        c = counts.setdefault(key, [0, 0, 0, 0, 0])  # rows, correct, true positives, predicted, actual positives
+        c[0] += n
+        c[1] += n * (y == p)
+        c[2] += n * (y == pos_label and p == pos_label)
+        c[3] += n * (p == pos_label)
+        c[4] += n * (y == pos_label)
+    binary = set(metrics) & {"precision", "recall", "f1"}
+    if binary and (len(labels) > 2 or (len(labels) == 2 and pos_label not in labels)):
+        shown = ", ".join(sorted(category_label(v) for v in labels)[:5])
+        raise ValueError(f"{', '.join(sorted(binary))} need(s) two classes, one of them pos_label {pos_label!r}; "
+                         f"the outcome and prediction hold {shown}{' …' if len(labels) > 5 else ''}")
+    out: dict[tuple[str, ...], dict[str, _Value]] = {}
+    for key, (n, correct, tp, pred_pos, actual_pos) in counts.items():
+        values: dict[str, _Value] = {}
+        for metric in metrics:
+            reason = None
+            if metric == "accuracy":
+                value = _ratio(correct, n)
+            elif metric == "precision":
+                value, reason = _ratio(tp, pred_pos), None if pred_pos else "no predicted positives: precision undefined"
+            elif metric == "recall":
+                value, reason = _ratio(tp, actual_pos), None if actual_pos else "no actual positives: recall undefined"
+            else:
+                value = _ratio(2 * tp, pred_pos + actual_pos)
+                reason = None if pred_pos + actual_pos else "no actual or predicted positives: F1 undefined"
+            values[metric] = _finish(metric, n, value, reason)
+        out[key] = values
+    return out
 
 
-def _group_index(df: pd.DataFrame, group_by: list[str]) -> list[tuple[tuple[str, ...], np.ndarray]]:
-    # canonical labels: segment code 3 is one group whether a file holds it as 3 or as 3.0
-    keys = pd.DataFrame({c: category_labels(df[c]).fillna(_MISSING) for c in group_by})
-    indices = keys.groupby(group_by, sort=True).indices
-    return [((k if isinstance(k, tuple) else (k,)), v) for k, v in indices.items()]
+def _auc(engine: "Engine[Any]", table: Any, groups: list[str], metrics: list[str], *, y_true: str, score: str,
+         pos_label: Any, used: list[str]) -> dict[tuple[str, ...], dict[str, _Value]]:
+    """ROC AUC = 2U / (2·P·N): exact integers from the engine, one correctly rounded division here."""
+    out: dict[tuple[str, ...], dict[str, _Value]] = {}
+    for key, (pos, neg, twice_u) in _by_label(engine.auc_counts(table, groups, score, y_true, pos_label, used),
+                                              len(groups)).items():
+        pos, neg, twice_u = int(pos), int(neg), int(twice_u)
+        if pos == 0 or neg == 0:
+            value, reason = None, "only one class present: ROC AUC undefined"
+        else:
+            value, reason = twice_u / (2 * pos * neg), None
+        out[key] = {m: _finish(m, pos + neg, value, reason) for m in metrics}
+    return out
+
+
+def _sum_metrics(engine: "Engine[Any]", table: Any, groups: list[str], metrics: list[str], kind: str, *,
+                 y_true: str, value_column: str, pos_label: Any, used: list[str]
+                 ) -> dict[tuple[str, ...], dict[str, _Value]]:
+    """Log loss and Brier score (``kind`` probability), RMSE, MAE, MAPE and R² (value) from sums per group."""
+    frame = engine.error_sums(table, groups, y_true, value_column, kind, pos_label, used)
+    names = list(frame.columns[len(groups):])
+    rows = [tuple(r) for r in frame.itertuples(index=False, name=None)]
+    out: dict[tuple[str, ...], dict[str, _Value]] = {}
+    for key, rest in _by_label(rows, len(groups)).items():
+        agg = dict(zip(names, rest))
+        n = int(agg["n"])
+        values: dict[str, _Value] = {}
+        for metric in metrics:
+            reason = None
+            value: float | None
+            if kind == "probability":
+                if n and (float(agg["lo"]) < 0 or float(agg["hi"]) > 1):
+                    reason = f"{metric} needs probabilities in [0, 1]"
+                value = float(agg["log_loss" if metric == "log_loss" else "brier"]) / n if n else None
+            elif metric == "rmse":
+                value = math.sqrt(float(agg["sq"]) / n) if n else None
+            elif metric == "mae":
+                value = float(agg["abs"]) / n if n else None
+            elif metric == "mape":
+                value = float(agg["ape"]) / n if n else None
+            else:
+                value = None
+                if n < 2:
+                    reason = "fewer than two rows: R² undefined"
+                elif float(agg["ss_tot"]) == 0.0:  # sklearn's force_finite: a constant outcome
+                    value = 1.0 if float(agg["sq"]) == 0.0 else 0.0
+                else:
+                    value = 1.0 - float(agg["sq"]) / float(agg["ss_tot"])
+            values[metric] = _finish(metric, n, value, reason)
+        out[key] = values
+    return out
+
+
+def _metric_values(engine: "Engine[Any]", table: Any, groups: list[str], metrics: list[str], *, y_true: str,
+                   y_pred: str | None, score: str | None, threshold: float, pos_label: Any, used: list[str]
+                   ) -> dict[tuple[str, ...], dict[str, _Value]]:
+    """Every metric for every group of ``groups`` (one group, ``()``, when there are none)."""
+    by_need: dict[str, list[str]] = {}
+    for metric in metrics:
+        by_need.setdefault(METRICS[metric][0], []).append(metric)
+    merged: dict[tuple[str, ...], dict[str, _Value]] = {}
+    common = dict(y_true=y_true, pos_label=pos_label, used=used)
+    parts = []
+    if "label" in by_need:
+        parts.append(_label_metrics(engine, table, groups, by_need["label"], y_pred=y_pred, score=score,
+                                    threshold=threshold, **common))
+    if "score" in by_need:
+        assert score is not None
+        aucs = [m for m in by_need["score"] if m in ("auc", "roc_auc")]
+        probabilities = [m for m in by_need["score"] if m not in aucs]
+        if aucs:
+            parts.append(_auc(engine, table, groups, aucs, score=score, **common))
+        if probabilities:
+            parts.append(_sum_metrics(engine, table, groups, probabilities, "probability", value_column=score,
+                                      **common))
+    if "value" in by_need:
+        value_column = y_pred if y_pred is not None else score
+        assert value_column is not None
+        parts.append(_sum_metrics(engine, table, groups, by_need["value"], "value", value_column=value_column,
+                                  **common))
+    for part in parts:
+        for key, values in part.items():
+            merged.setdefault(key, {}).update(values)
+    return merged
 
 
 def performance_by_group(
@@ -167,7 +292,33 @@ def performance_by_group(
     regression metrics (rmse, mae, mape, r2) use ``y_pred`` or ``score``. Rows with a missing
     label or prediction are dropped and counted.
     """
+    from govern.stats.engines.pandas_engine import PandasEngine
+
+    return engine_performance(PandasEngine(), df, y_true=y_true, y_pred=y_pred, score=score, group_by=group_by,
+                              metrics=metrics, min_group_size=min_group_size, threshold=threshold,
+                              pos_label=pos_label)
+
+
+def engine_performance(
+    engine: "Engine[Any]",
+    table: Any,
+    *,
+    y_true: str,
+    y_pred: str | None = None,
+    score: str | None = None,
+    group_by: Sequence[str],
+    metrics: Sequence[str],
+    min_group_size: int = 30,
+    threshold: float = 0.5,
+    pos_label: Any = 1,
+) -> GroupPerformance:
+    """:func:`performance_by_group` on any engine's table: the engine counts, this module finishes.
+
+    Each metric is computed twice from aggregates — over all kept rows, and per group — because
+    an AUC or an R² of the whole is not a combination of the groups'.
+    """
     group_by = list(group_by)
+    metrics = list(metrics)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metric(s) {unknown}; known: {sorted(METRICS)}")
@@ -177,31 +328,21 @@ def performance_by_group(
     if needed & {"label", "value"} and y_pred is None and score is None:
         raise ValueError("label and regression metrics need y_pred or score")
     used = [y_true] + [c for c in (y_pred, score) if c is not None]
-    keep = df[used].notna().all(axis=1).to_numpy()
-    n_dropped = int((~keep).sum())
-    frame = df.loc[keep] if n_dropped else df
-    y = frame[y_true].to_numpy()
-    columns: dict[str, np.ndarray] = {}
-    if score is not None:
-        s = frame[score].to_numpy(dtype=np.float64)
-        columns["score"] = s
-    if y_pred is not None:
-        columns["label"] = frame[y_pred].to_numpy()
-        columns["value"] = columns["label"]
-    else:
-        columns["label"] = np.where(columns["score"] >= threshold, pos_label, _other_label(y, pos_label))
-        columns["value"] = columns["score"]
-    groups = _group_index(frame, group_by)
+    n_kept = int(engine.value_cells(table, [], used)[0][0])
+    n_dropped = engine.n_rows(table) - n_kept
+    options = dict(y_true=y_true, y_pred=y_pred, score=score, threshold=threshold, pos_label=pos_label, used=used)
+    overall_values = _metric_values(engine, table, [], metrics, **options).get((), {})
+    by_group = _metric_values(engine, table, group_by, metrics, **options)
+    keys = sorted(by_group)
     results = []
     for metric in metrics:
-        need, higher = METRICS[metric]
-        p_all = columns[need]
-        overall, overall_reason = _value(metric, y, p_all, pos_label)
+        _, higher = METRICS[metric]
+        _, overall, overall_reason = overall_values.get(metric, (0, None, "no rows"))
         values = []
-        for key, idx in groups:
-            value, reason = _value(metric, y[idx], p_all[idx], pos_label)
-            values.append(GroupValue(" & ".join(key), dict(zip(group_by, key)), int(idx.size), finite(value),
-                                     idx.size < min_group_size, reason))
+        for key in keys:
+            n, value, reason = by_group[key][metric]
+            values.append(GroupValue(" & ".join(key), dict(zip(group_by, key)), n, finite(value),
+                                     n < min_group_size, reason))
         assessable = [v for v in values if not v.too_small and v.value is not None]
         worst = (min if higher else max)(assessable, key=lambda v: v.value) if assessable else None
         gap = None
@@ -219,10 +360,4 @@ def performance_by_group(
             undefined_groups=tuple(v.label for v in values if v.value is None),
             too_small_groups=tuple(v.label for v in values if v.too_small),
         ))
-    return GroupPerformance(tuple(group_by), int(len(frame)), n_dropped, min_group_size, tuple(results))
-
-
-def _other_label(y: np.ndarray, pos_label: Any) -> Any:
-    """The negative class for thresholded scores: 0 for numeric labels, else the non-positive label."""
-    others = [v for v in pd.unique(y) if v != pos_label]
-    return others[0] if others else 0
+    return GroupPerformance(tuple(group_by), n_kept, n_dropped, min_group_size, tuple(results))

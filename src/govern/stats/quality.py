@@ -3,18 +3,24 @@
 Ranges not given explicitly are taken from the reference (training) data: its min/max per
 numeric column and its set of categories are the model's domain of applicability, and
 production rows outside it are predictions the model was never validated for.
+
+Every finding is finished here from what an engine counts — missing values per column, the
+extremes of a column, values outside a range, counts per category, distinct rows — so a table
+in memory, in DuckDB or in Spark gives the same report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from govern.stats.values import ToDict, category_labels, finite
+from govern.stats.values import ToDict, finite
+
+if TYPE_CHECKING:
+    from govern.stats.engines.base import Engine
 
 TYPE_NAMES = ("number", "integer", "string", "category", "bool", "datetime")
 
@@ -90,31 +96,31 @@ def simple_type(series: pd.Series) -> str:
     return "other"
 
 
-def _type_matches(expected: str, series: pd.Series, actual: str) -> bool:
+def _type_matches(expected: str, actual: str, whole: Callable[[], bool]) -> bool:
     if expected == actual:
         return True
     if expected == "number":
         return actual == "integer"
     if expected == "integer" and actual == "number":
         # CSV readers turn integer columns with gaps into floats; accept whole numbers.
-        values = series.dropna().to_numpy(dtype=np.float64)
-        return bool(np.all(np.isfinite(values) & (values == np.round(values))))
+        return whole()
     if expected == "category":
         return actual in ("string", "bool", "integer")
     return False
 
 
-def _check_schema(df: pd.DataFrame, schema: Mapping[str, str]) -> SchemaReport:
+def _check_schema(engine: "Engine[Any]", table: Any, columns: Sequence[str], types: Mapping[str, str],
+                  schema: Mapping[str, str]) -> SchemaReport:
     bad = [t for t in schema.values() if t not in TYPE_NAMES]
     if bad:
         raise ValueError(f"unknown type name(s) {sorted(set(bad))}; use one of {list(TYPE_NAMES)}")
-    missing = tuple(c for c in schema if c not in df.columns)
-    extra = tuple(str(c) for c in df.columns if c not in schema)
+    missing = tuple(c for c in schema if c not in columns)
+    extra = tuple(str(c) for c in columns if c not in schema)
     mismatches = []
     for name, expected in schema.items():
-        if name in df.columns:
-            actual = simple_type(df[name])
-            if not _type_matches(expected, df[name], actual):
+        if name in columns:
+            actual = types[name]
+            if not _type_matches(expected, actual, lambda name=name: engine.all_whole(table, name)):
                 mismatches.append(TypeMismatch(name, expected, actual))
     return SchemaReport(missing, extra, tuple(mismatches))
 
@@ -128,11 +134,7 @@ def _limit(max_missing: Mapping[str, float] | float | None, column: str) -> floa
     return float(max_missing)
 
 
-def _numeric_view(series: pd.Series) -> np.ndarray | None:
-    kind = simple_type(series)
-    if kind in ("integer", "number"):
-        return series.to_numpy(dtype=np.float64, na_value=np.nan)
-    return None
+_NUMERIC = ("integer", "number")
 
 
 def data_quality(
@@ -150,18 +152,54 @@ def data_quality(
     explicit range get the reference data's [min, max], and categorical columns get the
     reference's categories; values outside count as out of the domain of applicability.
     """
-    n_rows = len(df)
-    schema_report = _check_schema(df, schema) if schema is not None else None
+    from govern.stats.engines.pandas_engine import PandasEngine
+
+    return engine_quality(PandasEngine(), df, schema=schema, max_missing=max_missing, ranges=ranges,
+                          reference=reference_df, check_duplicates=check_duplicates)
+
+
+def engine_quality(
+    engine: "Engine[Any]",
+    table: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    schema: Mapping[str, str] | None = None,
+    max_missing: Mapping[str, float] | float | None = None,
+    ranges: Mapping[str, tuple[float | None, float | None]] | None = None,
+    reference: Any = None,
+    check_duplicates: bool = True,
+) -> DataQualityReport:
+    """:func:`data_quality` on any engine's table (and reference), over ``columns`` (default: all)."""
+    wanted = set(columns) if columns is not None else None
+    names = [c for c in engine.columns(table) if wanted is None or c in wanted]
+    ref_names = ([c for c in engine.columns(reference) if wanted is None or c in wanted]
+                 if reference is not None else [])
+    n_rows = engine.n_rows(table)
+    types = {name: engine.simple_type(table, name) for name in names}
+    schema_report = _check_schema(engine, table, names, types, schema) if schema is not None else None
     issues: list[str] = []
     if schema_report is not None:
         issues += [f"column `{c}` is missing" for c in schema_report.missing_columns]
         issues += [f"column `{c}` is not in the schema" for c in schema_report.extra_columns]
         issues += [f"column `{m.column}` is {m.actual}, expected {m.expected}" for m in schema_report.type_mismatches]
-    explicit = dict(ranges or {})
-    columns = []
-    for name in df.columns:
-        series = df[name]
-        n_missing = int(series.isna().sum())
+    missing_counts = engine.missing_counts(table, names)
+    # each numeric column's domain: its explicit range, else the reference's [min, max] (one pass per table)
+    domain: dict[str, tuple[float | None, float | None, str]] = {}
+    for name, bounds in (ranges or {}).items():
+        low, high = bounds
+        domain[name] = (low, high, "explicit")
+    learnt = [name for name in names if name not in domain and types[name] in _NUMERIC and name in ref_names
+              and engine.simple_type(reference, name) in _NUMERIC]
+    for name, (n_ref, low, high, _) in (engine.numeric_summaries(reference, learnt) if learnt else {}).items():
+        if n_ref:
+            domain[name] = (low, high, "reference")
+    outside = engine.counts_outside(table, {name: domain[name][:2] for name in names
+                                            if name in domain and types[name] in _NUMERIC})
+    result = []
+    for name in names:
+        kind = types[name]
+        numeric = kind in _NUMERIC
+        n_missing = missing_counts[name]
         rate = n_missing / n_rows if n_rows else None
         limit = _limit(max_missing, str(name))
         exceeded = bool(limit is not None and rate is not None and rate > limit)
@@ -172,52 +210,37 @@ def data_quality(
         n_out = share_out = None
         n_unseen = share_unseen = None
         unseen: tuple[str, ...] = ()
-        values = _numeric_view(series)
-        if name in explicit:
-            low, high = explicit[name]
-            source = "explicit"
-        elif reference_df is not None and name in reference_df.columns and values is not None:
-            ref_values = _numeric_view(reference_df[name])
-            if ref_values is not None and np.any(~np.isnan(ref_values)):
-                low, high = float(np.nanmin(ref_values)), float(np.nanmax(ref_values))
-                source = "reference"
-        if source is not None and values is not None:
-            with np.errstate(invalid="ignore"):
-                out = np.zeros(values.size, dtype=bool)
-                if low is not None:
-                    out |= values < low
-                if high is not None:
-                    out |= values > high
-            n_out = int(out.sum())
+        if name in domain:
+            low, high, source = domain[name]
+        if source is not None and numeric:
+            n_out = outside[name]
             share_out = n_out / n_rows if n_rows else None
             if n_out:
                 issues.append(f"column `{name}` has {n_out} value(s) outside [{_fmt(low)}, {_fmt(high)}] "
                               f"({source} range)")
-        elif source == "explicit" and values is None:
+        elif source == "explicit" and not numeric:
             issues.append(f"column `{name}` has a range but is not numeric")
-        if (reference_df is not None and name in reference_df.columns and values is None
-                and simple_type(series) in ("string", "category", "bool")):
+        if name in ref_names and not numeric and kind in ("string", "category", "bool"):
             # canonical labels: a reference code 1.0 (float column with a gap) is the category "1"
-            known = set(category_labels(reference_df[name]).dropna())
-            current = category_labels(series).dropna()
-            is_unseen = ~current.isin(known)
-            n_unseen = int(is_unseen.sum())
+            known, _ = engine.category_counts(reference, name)
+            current, _ = engine.category_counts(table, name)
+            unseen = tuple(sorted(label for label in current if label not in known))
+            n_unseen = sum(current[label] for label in unseen)
             share_unseen = n_unseen / n_rows if n_rows else None
-            unseen = tuple(sorted(current[is_unseen].unique()))
             if n_unseen:
                 issues.append(f"column `{name}` has {n_unseen} value(s) in categories absent from the reference "
                               f"data: {', '.join(unseen[:5])}{' …' if len(unseen) > 5 else ''}")
-        columns.append(ColumnQuality(str(name), simple_type(series), n_missing, finite(rate), limit, exceeded,
-                                     finite(low) if low is not None else None,
-                                     finite(high) if high is not None else None, source, n_out, finite(share_out),
-                                     n_unseen, finite(share_unseen), unseen))
+        result.append(ColumnQuality(str(name), kind, n_missing, finite(rate), limit, exceeded,
+                                    finite(low) if low is not None else None,
+                                    finite(high) if high is not None else None, source, n_out, finite(share_out),
+                                    n_unseen, finite(share_unseen), unseen))
     n_dup = share_dup = None
     if check_duplicates:
-        n_dup = int(df.duplicated().sum()) if n_rows else 0
+        n_dup = n_rows - engine.distinct_rows(table, names) if n_rows else 0
         share_dup = n_dup / n_rows if n_rows else None
         if n_dup:
             issues.append(f"{n_dup} duplicate row(s)")
-    return DataQualityReport(n_rows, len(df.columns), schema_report, tuple(columns), n_dup, finite(share_dup),
+    return DataQualityReport(n_rows, len(names), schema_report, tuple(result), n_dup, finite(share_dup),
                              tuple(issues))
 
 

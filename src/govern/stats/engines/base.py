@@ -30,7 +30,73 @@ class EngineError(ValueError):
     """A table the engine cannot assess as asked (too many categories, an unsupported type)."""
 
 
-class Engine(ABC, Generic[T]):
+class TableAggregates(ABC, Generic[T]):
+    """The aggregates `performance_by_group`, `data_quality` and `latency` are finished from.
+
+    Every method returns counts, sums or extremes per group (or per column) — never rows — and
+    the statistics are finished once, in :mod:`govern.stats.performance`,
+    :mod:`govern.stats.quality` and :mod:`govern.stats.latency`, for every engine (pandas
+    included). A missing value is None, or NaN in a float column (pandas reads both as missing);
+    numbers are compared as float64, as pandas compares them. Group values come back raw (the
+    finishing code gives them their canonical labels), NaN in a float column as None.
+    """
+
+    @abstractmethod
+    def value_cells(self, table: T, columns: Sequence[str], present: Sequence[str] = (),
+                    thresholds: "dict[str, float] | None" = None) -> list[tuple[Any, ...]]:
+        """(values of ``columns``…, count) per distinct combination, among the rows where every
+        ``present`` column is non-missing; a column named in ``thresholds`` stands for the boolean
+        ``value >= threshold`` (None where missing). With no columns: one row, the count."""
+
+    @abstractmethod
+    def auc_counts(self, table: T, groups: Sequence[str], score: str, truth: str, pos_label: Any,
+                   present: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        """(group values…, positives, negatives, 2U) per group, among rows with score, truth and
+        every ``present`` column non-missing: ``positive`` is ``truth == pos_label`` and 2U is twice the
+        Mann–Whitney statistic, Σ over (positive, negative) pairs of 2 if the positive scores higher
+        and 1 on a tie — an exact integer, so AUC = 2U / (2·P·N) is the same number on every engine."""
+
+    @abstractmethod
+    def error_sums(self, table: T, groups: Sequence[str], truth: str, value: str, kind: str, pos_label: Any,
+                   present: Sequence[str] = ()) -> "pd.DataFrame":
+        """Per group, among rows with every ``present`` column non-missing: ``n``, ``lo``/``hi`` (the
+        extremes of ``value``) and the sums its metrics are means of.
+
+        ``kind`` ``"probability"`` (``value`` a probability of ``truth == pos_label``): ``brier``
+        Σ(y − p)², ``log_loss`` Σ −log of the probability given to the true class, clipped to
+        [eps, 1 − eps] as scikit-learn clips it. ``kind`` ``"value"`` (regression): ``sq`` Σ(y − v)²,
+        ``abs`` Σ|y − v|, ``ape`` Σ|y − v| / max(|y|, eps), ``y_sum`` Σy, ``ss_tot`` Σ(y − ȳ)².
+        Columns: ``g0``, ``g1``… (group values), then those.
+        """
+
+    @abstractmethod
+    def missing_counts(self, table: T, columns: Sequence[str]) -> dict[str, int]:
+        """Missing values per column, in one pass."""
+
+    @abstractmethod
+    def simple_type(self, table: T, column: str) -> str:
+        """The type name policies use (:data:`govern.stats.quality.TYPE_NAMES` or ``other``), as pandas
+        would type the column read from the same file: an integer column with a gap is a ``number``."""
+
+    @abstractmethod
+    def numeric_summaries(self, table: T, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
+        """Per numeric column (non-missing values, minimum, maximum, sum) as float64, in one pass."""
+
+    @abstractmethod
+    def counts_outside(self, table: T, ranges: "dict[str, tuple[float | None, float | None]]") -> dict[str, int]:
+        """Per column, the non-missing values below ``low`` or above ``high`` (an open end is None), in one pass."""
+
+    @abstractmethod
+    def all_whole(self, table: T, column: str) -> bool:
+        """Whether every non-missing value is a finite whole number."""
+
+    @abstractmethod
+    def distinct_rows(self, table: T, columns: Sequence[str]) -> int:
+        """Distinct rows over ``columns``, missing values equal to each other (pandas' ``duplicated``)."""
+
+
+class Engine(TableAggregates[T]):
     """One way of computing the aggregates; ``T`` is the engine's table handle."""
 
     name: ClassVar[str]
@@ -149,3 +215,23 @@ def segment_index(columns: Sequence[str], distinct_rows: Sequence[Sequence[Seque
             seen.add(labels)
         keys.append(seen)
     return raw, keys
+
+
+
+def combine_auc_ranges(rows: Sequence[Sequence[Any]], k: int) -> list[tuple[Any, ...]]:
+    """Rows of (group values…, range number, positives, negatives, 2U within the range) → per group
+    (group values…, positives, negatives, 2U).
+
+    An engine that cuts the scores into value ranges (so no window has to order every distinct
+    score of a large group) counts 2U inside each range; every negative of a lower range scores
+    below every positive of a higher one, which adds 2 · positives · negatives-below per range.
+    """
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for row in sorted(rows, key=lambda r: r[k]):  # ranges in value order
+        key = tuple(row[:k])
+        pos, neg, twice_u = int(row[k + 1]), int(row[k + 2]), int(row[k + 3])
+        t = totals.setdefault(key, [0, 0, 0])
+        t[2] += twice_u + 2 * pos * t[1]
+        t[0] += pos
+        t[1] += neg
+    return [key + tuple(t) for key, t in totals.items()]

@@ -81,6 +81,10 @@ class DuckDBEngine(Engine[DuckTable]):
         # insertion order is never needed (every query aggregates), and keeping it costs memory
         config: dict[str, Any] = {"autoinstall_known_extensions": False, "autoload_known_extensions": False,
                                   "preserve_insertion_order": False}
+        # DuckDB 2.0 prunes `isnan(x)` with Parquet min/max statistics, which by the Parquet spec leave NaN
+        # out: a file holding NaN (not null) would count no missing values and report NaN as a maximum.
+        # Without these two optimizers every NaN is seen (the scans still read only the columns asked for).
+        config["disabled_optimizers"] = "filter_pushdown,statistics_propagation"
         if memory_limit:
             config["memory_limit"] = memory_limit
         if threads:
@@ -115,9 +119,24 @@ class DuckDBEngine(Engine[DuckTable]):
         if fmt == "parquet":
             source = f"read_parquet([{listed}], union_by_name = true)"
         else:
-            # the types pandas infers from CSV text: booleans, integers, floats, everything else text
-            source = (f"read_csv([{listed}], header = true, union_by_name = true, "
-                      "auto_type_candidates = ['BOOLEAN', 'BIGINT', 'DOUBLE', 'VARCHAR'])")
+            return self._csv(listed, label)
+        return self._table(source, label)
+
+    def _csv(self, listed: str, label: str) -> DuckTable:
+        """The types pandas infers from CSV text: integers, floats, booleans spelt True/False (DuckDB's
+        sniffer would also take yes/no and T/F, which pandas leaves as text), everything else text."""
+        source = (f"read_csv([{listed}], header = true, union_by_name = true, "
+                  "auto_type_candidates = ['BIGINT', 'DOUBLE', 'VARCHAR'])")
+        texts = [c for c, t in self._table(source, label).types.items() if t == "VARCHAR"]
+        if not texts:
+            return self._table(source, label)
+        spelt = "('True', 'TRUE', 'true', 'False', 'FALSE', 'false')"
+        tests = ", ".join(f"coalesce(bool_and({quote(c)} IN {spelt}), FALSE)" for c in texts)
+        row = self._fetch(f"SELECT {tests} FROM {source}", {}, what=label or "the CSV files")[0]
+        booleans = [c for c, is_bool in zip(texts, row) if is_bool]
+        if booleans:
+            cast = ", ".join(f"CAST({quote(c)} AS BOOLEAN) AS {quote(c)}" for c in booleans)
+            source = f"(SELECT * REPLACE ({cast}) FROM {source})"
         return self._table(source, label)
 
     def table(self, database: Path, name: str, label: str = "") -> DuckTable:
@@ -398,6 +417,179 @@ class DuckDBEngine(Engine[DuckTable]):
         sql = f"SELECT {cols} FROM ({table.select(cols)}) ORDER BY hash({packed}, {int(seed)}), {packed} LIMIT {int(n)}"
         cursor_rows = self._fetch(sql, table.params, what=table.label)
         return pd.DataFrame.from_records(cursor_rows, columns=list(columns))
+
+    # -- performance, data quality, latency ---------------------------------------------------
+    def _raw(self, table: DuckTable, column: str) -> str:
+        """A column as a group value: NaN in a float column is NULL (pandas has one missing value)."""
+        q = quote(column)
+        return f"CASE WHEN isnan({q}) THEN NULL ELSE {q} END" if self._type(table, column) in _FLOAT else q
+
+    def _keep(self, table: DuckTable, present: Sequence[str]) -> list[str]:
+        return [f"NOT {self._missing(table, c)}" for c in dict.fromkeys(present)]
+
+    def _grouped(self, sql: str, params: dict[str, Any], what: str) -> list[tuple]:
+        rows = self._fetch(sql, params, what=what, limit=MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            raise EngineError(f"more than {MAX_CATEGORIES:,} groups in {what}")
+        return [tuple(r) for r in rows]
+
+    def value_cells(self, table: DuckTable, columns: Sequence[str], present: Sequence[str] = (),
+                    thresholds: dict[str, float] | None = None) -> list[tuple[Any, ...]]:
+        params: dict[str, Any] = {}
+        keep = self._keep(table, present)
+        if not columns:
+            return [(int(self._fetch(table.select("count(*)", keep), table.params, what=table.label)[0][0]),)]
+        exprs = []
+        for i, c in enumerate(columns):
+            if thresholds and c in thresholds:
+                exprs.append(f"CASE WHEN {self._missing(table, c)} THEN NULL ELSE {self._number(table, c)} >= "
+                             f"{self._param(float(thresholds[c]), params)} END AS c{i}")
+            else:
+                exprs.append(f"{self._raw(table, c)} AS c{i}")
+        inner = table.select(", ".join(exprs), keep)
+        return self._grouped(f"SELECT *, count(*) FROM ({inner}) GROUP BY ALL", {**table.params, **params},
+                             table.label)
+
+    def auc_counts(self, table: DuckTable, groups: Sequence[str], score: str, truth: str, pos_label: Any,
+                   present: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        """Per (group, score value) the positives and negatives, then a window per group gives the
+        negatives below each value; Σ positives · (2 · below + negatives at the value) is 2U (HUGEINT).
+
+        Above ``range_values`` (group, score) values the scores are cut into value ranges at
+        approximate quantiles, as for the ECDF (the cuts only split the work): the window runs per
+        (group, range), and the ranges are combined exactly by :func:`combine_auc_ranges`.
+        """
+        params: dict[str, Any] = {}
+        g = [f"g{i}" for i in range(len(groups))]
+        positive = self._equals(table, truth, pos_label, params)
+        inner = table.select(", ".join([f"{self._raw(table, c)} AS {n}" for c, n in zip(groups, g)]
+                                       + [f"{self._number(table, score)} AS x", f"{positive} AS pos"]),
+                             self._keep(table, [score, truth, *present]))
+        params = {**table.params, **params}
+        what = f"column `{score}`"
+        keys = ", ".join(g) + (", " if g else "")
+        counted = (f"SELECT {keys}x, count(*) FILTER (WHERE pos) AS a, count(*) FILTER (WHERE NOT pos) AS b "
+                   f"FROM ({inner}) GROUP BY ALL")
+        bucket = "0"
+        n_values = self.n_rows(table)  # bounds the distinct (group, score) values; counted once per table
+        if n_values > self.range_values:
+            k = min(256, n_values // self.range_values + 1)
+            fractions = ", ".join(repr(i / k) for i in range(1, k))
+            cuts = self._fetch(f"SELECT approx_quantile(x, [{fractions}]) FROM ({inner})", params, what=what)[0][0]
+            cuts = sorted({float(c) for c in cuts if c is not None and not math.isnan(c)})
+            if cuts:
+                bucket = ("CASE " + " ".join(f"WHEN x <= '{c!r}'::DOUBLE THEN {i}" for i, c in enumerate(cuts))
+                          + f" ELSE {len(cuts)} END")
+        sql = f"""
+            WITH r AS ({counted}),
+            c AS (SELECT *, {bucket} AS k FROM r),
+            w AS (SELECT *, coalesce(sum(b) OVER (PARTITION BY {keys}k ORDER BY x
+                                                  ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS below
+                  FROM c)
+            SELECT {keys}k, sum(a)::HUGEINT, sum(b)::HUGEINT,
+                   sum(a::HUGEINT * (2 * below::HUGEINT + b::HUGEINT)) FROM w GROUP BY ALL"""
+        from govern.stats.engines.base import combine_auc_ranges
+
+        return combine_auc_ranges(self._grouped(sql, params, what), len(g))
+
+    def error_sums(self, table: DuckTable, groups: Sequence[str], truth: str, value: str, kind: str,
+                   pos_label: Any, present: Sequence[str] = ()) -> pd.DataFrame:
+        params: dict[str, Any] = {}
+        eps = float(np.finfo(np.float64).eps)
+        lo_p = self._param(eps, params)
+        g = [f"g{i}" for i in range(len(groups))]
+        v = self._number(table, value)
+        if kind == "probability":
+            hi_p = self._param(1.0 - eps, params)
+            y = f"(CASE WHEN {self._equals(table, truth, pos_label, params)} THEN 1.0 ELSE 0.0 END)::DOUBLE"
+            names = ["brier", "log_loss"]
+            sums = ["sum((y - v) * (y - v))",
+                    f"-sum(CASE WHEN y = 1.0 THEN ln(greatest(least(v, {hi_p}), {lo_p})) "
+                    f"ELSE ln(greatest(least(1.0 - v, {hi_p}), {lo_p})) END)"]
+        else:
+            y = self._number(table, truth)
+            names = ["sq", "abs", "ape", "y_sum", "ss_tot"]
+            sums = ["sum(abs(v - y) * abs(v - y))", "sum(abs(v - y))", f"sum(abs(v - y) / greatest(abs(y), {lo_p}))",
+                    "sum(y)", "var_pop(y) * count(*)"]
+        inner = table.select(", ".join([f"{self._raw(table, c)} AS {n}" for c, n in zip(groups, g)]
+                                       + [f"{y} AS y", f"{v} AS v"]), self._keep(table, [truth, value, *present]))
+        keys = ", ".join(g)
+        sql = (f"SELECT {keys + ', ' if g else ''}count(*), min(v), max(v), {', '.join(sums)} FROM ({inner})"
+               + (f" GROUP BY {keys}" if g else ""))
+        rows = [r for r in self._grouped(sql, {**table.params, **params}, f"column `{value}`")
+                if r[len(g)]]  # no rows: no group
+        frame = pd.DataFrame.from_records(rows, columns=[*g, "n", "lo", "hi", *names])
+        for i in range(len(g)):
+            frame[f"g{i}"] = frame[f"g{i}"].astype(object)
+        return frame
+
+    def missing_counts(self, table: DuckTable, columns: Sequence[str]) -> dict[str, int]:
+        if not columns:
+            return {}
+        counts = ", ".join(f"count(*) FILTER (WHERE {self._missing(table, c)})" for c in columns)
+        row = self._fetch(table.select(counts), table.params, what=table.label)[0]
+        return {c: int(v) for c, v in zip(columns, row)}
+
+    def simple_type(self, table: DuckTable, column: str) -> str:
+        """DuckDB's type as pandas types the same data: integers with a gap become floats, booleans
+        with a gap objects (text); decimals, dates and nested values are objects too."""
+        kind = self._type(table, column)
+        if kind in _INTEGER or kind == "BOOLEAN":
+            gaps = self.n_rows(table) - self._n_present(table, column)
+            if kind == "BOOLEAN":
+                return "string" if gaps else "bool"
+            return "number" if gaps else "integer"
+        if kind in _FLOAT:
+            return "number"
+        if kind.startswith("TIMESTAMP"):
+            return "datetime"
+        if kind == "ENUM":
+            return "category"
+        return "string"
+
+    def numeric_summaries(self, table: DuckTable, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
+        if not columns:
+            return {}
+        parts = []
+        for c in columns:
+            x, present = self._number(table, c), f"NOT {self._missing(table, c)}"
+            parts += [f"count(*) FILTER (WHERE {present})", f"min({x}) FILTER (WHERE {present})",
+                      f"max({x}) FILTER (WHERE {present})", f"sum({x}) FILTER (WHERE {present})"]
+        row = self._fetch(table.select(", ".join(parts)), table.params, what=table.label)[0]
+        out = {}
+        for i, c in enumerate(columns):
+            n, lo, hi, total = row[4 * i:4 * i + 4]
+            out[c] = (int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0))
+        return out
+
+    def counts_outside(self, table: DuckTable, ranges: dict[str, tuple[float | None, float | None]]
+                       ) -> dict[str, int]:
+        params: dict[str, Any] = {}
+        parts = []
+        for c, (low, high) in ranges.items():
+            x = self._number(table, c)
+            tests = ([f"{x} < {self._param(float(low), params)}"] if low is not None else []) + \
+                    ([f"{x} > {self._param(float(high), params)}"] if high is not None else [])
+            parts.append(f"count(*) FILTER (WHERE NOT {self._missing(table, c)} AND ({' OR '.join(tests) or 'FALSE'}))")
+        if not parts:
+            return {}
+        row = self._fetch(table.select(", ".join(parts)), {**table.params, **params}, what=table.label)[0]
+        return {c: int(v) for c, v in zip(ranges, row)}
+
+    def all_whole(self, table: DuckTable, column: str) -> bool:
+        if self._type(table, column) in _INTEGER:
+            return True
+        x = self._number(table, column)
+        sql = table.select("count(*)", [*self._keep(table, [column]), f"(isinf({x}) OR {x} <> floor({x}))"])
+        return int(self._fetch(sql, table.params, what=f"column `{column}`")[0][0]) == 0
+
+    def distinct_rows(self, table: DuckTable, columns: Sequence[str]) -> int:
+        if not columns:
+            return min(self.n_rows(table), 1)
+        raw = ", ".join(self._raw(table, c) for c in columns)
+        sql = f"SELECT count(*) FROM (SELECT DISTINCT {raw} FROM ({table.select('*')}))"
+        return int(self._fetch(sql, table.params, what=table.label)[0][0])
 
 
 def _cells_frame(rows: list[tuple], attributes: Sequence[str]) -> pd.DataFrame:

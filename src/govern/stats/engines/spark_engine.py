@@ -385,6 +385,178 @@ class SparkEngine(Engine[SparkTable]):
         rows = self._collect(ranked.orderBy("_h", packed).drop("_h"), table.label, int(n))
         return pd.DataFrame.from_records([tuple(r) for r in rows], columns=list(columns))
 
+    # -- performance, data quality, latency ---------------------------------------------------
+    def _raw(self, table: SparkTable, column: str) -> "Column":
+        """A column as a group value: NaN in a float column is null (pandas has one missing value)."""
+        from pyspark.sql import functions as F
+
+        col = F.col(_q(column))
+        return F.when(F.isnan(col), F.lit(None)).otherwise(col) if self._kind(table, column) == "float" else col
+
+    def _kept(self, table: SparkTable, present: Sequence[str]) -> "DataFrame":
+        from pyspark.sql import functions as F
+
+        keep = F.lit(True)
+        for c in dict.fromkeys(present):
+            keep = keep & ~self._missing(table, c)
+        return table.frame.filter(keep)
+
+    def _grouped(self, frame: "DataFrame", what: str) -> list[tuple]:
+        rows = self._collect(frame, what, MAX_CATEGORIES + 1)
+        if len(rows) > MAX_CATEGORIES:
+            raise EngineError(f"more than {MAX_CATEGORIES:,} groups in {what}")
+        return [tuple(r) for r in rows]
+
+    def value_cells(self, table: SparkTable, columns: Sequence[str], present: Sequence[str] = (),
+                    thresholds: dict[str, float] | None = None) -> list[tuple[Any, ...]]:
+        from pyspark.sql import functions as F
+
+        frame = self._kept(table, present)
+        if not columns:
+            return [(self._count(frame, table.label),)]
+        exprs = []
+        for i, c in enumerate(columns):
+            if thresholds and c in thresholds:
+                exprs.append(F.when(self._missing(table, c), F.lit(None))
+                             .otherwise(self._number(table, c) >= F.lit(float(thresholds[c]))).alias(f"c{i}"))
+            else:
+                exprs.append(self._raw(table, c).alias(f"c{i}"))
+        selected = frame.select(*exprs)
+        return self._grouped(selected.groupBy(*selected.columns).count(), table.label)
+
+    def auc_counts(self, table: SparkTable, groups: Sequence[str], score: str, truth: str, pos_label: Any,
+                   present: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        """As DuckDB's, with the scores cut into value ranges (approximate quantiles decide only where
+        to cut): 2U within each (group, range) by a window inside it, plus 2 · positives · negatives of
+        every lower range of the group, added here from the per-range totals."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        g = [f"g{i}" for i in range(len(groups))]
+        frame = self._kept(table, [score, truth, *present]).select(
+            *[self._raw(table, c).alias(n) for c, n in zip(groups, g)], self._number(table, score).alias("x"),
+            self._equals(table, truth, pos_label).alias("pos"))
+        counted = frame.groupBy(*g, "x").agg(F.count(F.when(F.col("pos"), 1)).cast("long").alias("a"),
+                                             F.count(F.when(~F.col("pos"), 1)).cast("long").alias("b"))
+        # the table's rows bound its distinct (group, score) values (and cost no job: the count is cached)
+        buckets = min(self.partitions, max(1, self.n_rows(table) // self.single_bucket + 1))
+        cuts: list[float] = []
+        if buckets > 1:
+            found = self._collect(counted.agg(F.percentile_approx("x", [i / buckets for i in range(1, buckets)],
+                                                                  1000)), f"column `{score}`")[0][0]
+            cuts = sorted({float(c) for c in found if c is not None and not math.isnan(c)})
+        bucket = sum(((F.col("x") > F.lit(c)).cast("int") for c in cuts), F.lit(0))
+        banded = counted.withColumn("k", bucket)
+        window = (Window.partitionBy(*g, "k").orderBy("x")
+                  .rowsBetween(Window.unboundedPreceding, -1))
+        below = F.coalesce(F.sum("b").over(window), F.lit(0)).cast("decimal(38,0)")
+        inside = banded.withColumn("u", F.col("a").cast("decimal(38,0)") * (F.lit(2) * below + F.col("b")))
+        rows = self._grouped(inside.groupBy(*g, "k").agg(F.sum("a").alias("a"), F.sum("b").alias("b"),
+                                                         F.sum("u").alias("u")), f"column `{score}`")
+        from govern.stats.engines.base import combine_auc_ranges
+
+        return combine_auc_ranges(rows, len(g))
+
+    def error_sums(self, table: SparkTable, groups: Sequence[str], truth: str, value: str, kind: str,
+                   pos_label: Any, present: Sequence[str] = ()) -> pd.DataFrame:
+        from pyspark.sql import functions as F
+
+        eps = float(np.finfo(np.float64).eps)
+        g = [f"g{i}" for i in range(len(groups))]
+        v = self._number(table, value)
+        if kind == "probability":
+            y = F.when(self._equals(table, truth, pos_label), F.lit(1.0)).otherwise(F.lit(0.0))
+        else:
+            y = self._number(table, truth)
+        frame = self._kept(table, [truth, value, *present]).select(
+            *[self._raw(table, c).alias(n) for c, n in zip(groups, g)], y.alias("y"), v.alias("v"))
+        yc, vc = F.col("y"), F.col("v")
+        err = F.abs(vc - yc)
+        if kind == "probability":
+            clip = lambda c: F.greatest(F.least(c, F.lit(1.0 - eps)), F.lit(eps))  # noqa: E731
+            names = ["brier", "log_loss"]
+            sums = [F.sum((yc - vc) * (yc - vc)),
+                    -F.sum(F.when(yc == 1.0, F.log(clip(vc))).otherwise(F.log(clip(F.lit(1.0) - vc))))]
+        else:
+            names = ["sq", "abs", "ape", "y_sum", "ss_tot"]
+            sums = [F.sum(err * err), F.sum(err), F.sum(err / F.greatest(F.abs(yc), F.lit(eps))), F.sum(yc),
+                    F.var_pop(yc) * F.count(F.lit(1))]
+        aggs = [F.count(F.lit(1)), F.min(vc), F.max(vc), *sums]
+        grouped = frame.groupBy(*g).agg(*aggs) if g else frame.agg(*aggs)
+        rows = [r for r in self._grouped(grouped, f"column `{value}`") if r[len(g)]]
+        out = pd.DataFrame.from_records(rows, columns=[*g, "n", "lo", "hi", *names])
+        for name in g:
+            out[name] = out[name].astype(object)
+        return out
+
+    def missing_counts(self, table: SparkTable, columns: Sequence[str]) -> dict[str, int]:
+        n = self.n_rows(table)
+        return {c: n - self._n_present(table, c) for c in columns}
+
+    def simple_type(self, table: SparkTable, column: str) -> str:
+        """Spark's type as pandas types the same data (see the DuckDB engine's)."""
+        kind = self._kind(table, column)
+        if kind in ("integer", "boolean"):
+            gaps = self.n_rows(table) - self._n_present(table, column)
+            if kind == "boolean":
+                return "string" if gaps else "bool"
+            return "number" if gaps else "integer"
+        if kind == "float":
+            return "number"
+        if kind in ("timestamp", "timestamp_ntz"):
+            return "datetime"
+        return "string"
+
+    def numeric_summaries(self, table: SparkTable, columns: Sequence[str]
+                          ) -> dict[str, tuple[int, float | None, float | None, float]]:
+        from pyspark.sql import functions as F
+
+        if not columns:
+            return {}
+        parts = []
+        for c in columns:
+            x = F.when(~self._missing(table, c), self._number(table, c))
+            parts += [F.count(x), F.min(x), F.max(x), F.sum(x)]
+        row = list(self._collect(table.frame.agg(*parts), table.label)[0])
+        out = {}
+        for i, c in enumerate(columns):
+            n, lo, hi, total = row[4 * i:4 * i + 4]
+            out[c] = (int(n), None if lo is None else float(lo), None if hi is None else float(hi), float(total or 0.0))
+        return out
+
+    def counts_outside(self, table: SparkTable, ranges: dict[str, tuple[float | None, float | None]]
+                       ) -> dict[str, int]:
+        from pyspark.sql import functions as F
+
+        if not ranges:
+            return {}
+        parts = []
+        for c, (low, high) in ranges.items():
+            x = self._number(table, c)
+            outside = F.lit(False)
+            if low is not None:
+                outside = outside | (x < F.lit(float(low)))
+            if high is not None:
+                outside = outside | (x > F.lit(float(high)))
+            parts.append(F.count(F.when(~self._missing(table, c) & outside, 1)))
+        row = self._collect(table.frame.agg(*parts), table.label)[0]
+        return {c: int(v) for c, v in zip(ranges, row)}
+
+    def all_whole(self, table: SparkTable, column: str) -> bool:
+        from pyspark.sql import functions as F
+
+        if self._kind(table, column) == "integer":
+            return True
+        x = self._number(table, column)
+        # beyond 2**52 every double is whole (and floor's long would overflow)
+        bad = (F.abs(x) == F.lit(float("inf"))) | ((F.abs(x) < F.lit(2.0**52)) & (x != F.floor(x).cast("double")))
+        return self._count(self._kept(table, [column]).filter(bad), f"column `{column}`") == 0
+
+    def distinct_rows(self, table: SparkTable, columns: Sequence[str]) -> int:
+        if not columns:
+            return min(self.n_rows(table), 1)
+        return self._count(table.frame.select(*[self._raw(table, c) for c in columns]).distinct(), table.label)
+
 
 def _q(name: str) -> str:
     """A column name as Spark resolves it literally (dots and spaces are not paths)."""
