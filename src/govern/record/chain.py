@@ -63,7 +63,8 @@ def entry(seq: int, kind: str, subject: str, record_id: int | None, recorded_at:
                           "rows_digest": str(rows_digest), "prev_hash": str(prev_hash)}).encode("utf-8")
 
 
-_ENTRY = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_ENTRY = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                         check_circular=False)  # a flat dict of scalars
 
 
 def v1_leaf(seq: int, hash_: str, record_id: int | None, rows_digest: str) -> bytes:

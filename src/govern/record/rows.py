@@ -67,7 +67,14 @@ def _date(value: Any) -> str:
 
 
 def _text_digest(value: Any) -> str:
-    return "sha256:" + hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+    return text_digest(str(value))
+
+
+@lru_cache(maxsize=8)
+def text_digest(text: str) -> str:
+    """``sha256:`` of a long text column's exact UTF-8 bytes. Remembered for a few texts: an evaluation's
+    event names its decision JSON's digest, and its recorded row digests the same ~10-30 KB again."""
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=None)
@@ -143,7 +150,8 @@ class Written:
         return _CANONICAL.encode(self.to_data())
 
 
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+                              check_circular=False)  # scalars in fresh lists: no cycle to guard against
 
 
 EMPTY = "{}"
