@@ -1,5 +1,4 @@
-"""Lineage YAML, OpenLineage events and DVC locks → one graph (:class:`govern.evidence.digraph.DiGraph`,
-networkx's interface without its import; ``.to_networkx()`` converts), queried by :mod:`lineage_graph`.
+"""Lineage YAML, OpenLineage events and DVC locks → one ``networkx.DiGraph`` (see :mod:`lineage_graph`).
 
 DVC's ``dvc.lock``/``dvc.yaml`` are read by :mod:`govern.evidence.readers.dvc` and come first, so
 the YAML below can tag a DVC path by declaring a dataset whose id is that path.
@@ -45,7 +44,7 @@ from govern.evidence.validation import validate
 from govern.load.safe_yaml import Loc, YamlDocument, load_yaml_text
 
 if TYPE_CHECKING:
-    from govern.evidence.digraph import DiGraph
+    import networkx as nx
 
 __all__ = [
     "LineageSpec", "load_lineage_yaml", "build_lineage", "lineage_from_bundle", "JOB_KINDS",
@@ -218,15 +217,16 @@ def _merge_tags(into: dict[str, Any], new: dict[str, Any]) -> None:
 
 
 def build_lineage(yaml_sources: Iterable[Source] = (), openlineage_sources: Iterable[Source] = (),
-                  dvc_sources: Iterable[tuple[Source, Source | None]] = ()) -> "DiGraph":
+                  dvc_sources: Iterable[tuple[Source, Source | None]] = ()) -> nx.DiGraph:
     """One graph from all sources; all problems of all files are raised together.
 
     DVC pipelines come first so that lineage.yaml can tag their paths and OpenLineage events add to them.
     """
-    from govern.evidence.digraph import DiGraph
+    import networkx as nx
+
     from govern.evidence.readers.dvc import load_dvc
 
-    builder = _Builder(DiGraph())
+    builder = _Builder(nx.DiGraph())
     files: list[str] = []
     for lock, declared in dvc_sources:
         try:
@@ -262,7 +262,7 @@ def build_lineage(yaml_sources: Iterable[Source] = (), openlineage_sources: Iter
     return builder.graph
 
 
-def lineage_from_bundle(bundle: Any) -> "DiGraph":
+def lineage_from_bundle(bundle: Any) -> nx.DiGraph:
     """The graph of a bundle's ``lineage`` and ``openlineage`` files (an error if it has neither)."""
     yaml_files, dvc = dvc_files(bundle.files_with_role("lineage"))
     events = bundle.files_with_role("openlineage")

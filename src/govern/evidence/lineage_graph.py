@@ -1,4 +1,4 @@
-"""A lineage graph (:class:`govern.evidence.digraph.DiGraph`) → the offending paths the ``lineage`` check reports.
+"""A lineage ``networkx.DiGraph`` → the offending paths the ``lineage`` check reports.
 
 Graph conventions (shared by the YAML and OpenLineage readers):
 
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from govern.errors import Diagnostic, InputError, Span
 
-if TYPE_CHECKING:
-    from govern.evidence.digraph import DiGraph
+if TYPE_CHECKING:  # networkx is only needed by callers that already built a graph
+    import networkx as nx
 
 JOB_KINDS = ("ingestion", "transformation", "anonymisation", "training", "evaluation", "export", "other")
 _KIND_ALIASES = {"anonymization": "anonymisation", "anonymise": "anonymisation", "anonymize": "anonymisation",
@@ -39,7 +39,7 @@ def normalise_kind(kind: str) -> str | None:
     return key if key in JOB_KINDS else None
 
 
-def model_node(g: DiGraph, model_id: str) -> str:
+def model_node(g: nx.DiGraph, model_id: str) -> str:
     """The node for ``model_id``: as given, or as ``model:<id>``, or as ``dataset:<id>``."""
     for candidate in (model_id, f"model:{model_id}", f"dataset:{model_id}"):
         if candidate in g:
@@ -49,12 +49,12 @@ def model_node(g: DiGraph, model_id: str) -> str:
                                 "declare it under `models:` in lineage.yaml, or name an OpenLineage dataset"))
 
 
-def _is_registered(g: DiGraph, node: str) -> bool:
+def _is_registered(g: nx.DiGraph, node: str) -> bool:
     data = g.nodes[node]
     return data.get("type") == "dataset" and bool(data.get("registered_source"))
 
 
-def unregistered_training_inputs(g: DiGraph, model_id: str) -> list[list[str]]:
+def unregistered_training_inputs(g: nx.DiGraph, model_id: str) -> list[list[str]]:
     """Paths from an unregistered origin to the model.
 
     Walking upstream from the model, a registered dataset ends the walk (its provenance
@@ -62,43 +62,45 @@ def unregistered_training_inputs(g: DiGraph, model_id: str) -> list[list[str]]:
     with nothing upstream that is not registered is an *unregistered origin*. A model with
     no inputs at all is reported as ``[[model]]``: lineage that proves nothing fails closed.
     """
-    from govern.evidence.digraph import ancestors, shortest_path, source_components
+    import networkx as nx
 
     model = model_node(g, model_id)
     if g.in_degree(model) == 0:
         return [[model]]
     open_graph = g.subgraph(n for n in g if not _is_registered(g, n) or n == model)
-    upstream = ancestors(open_graph, model) | {model}
+    upstream = nx.ancestors(open_graph, model) | {model}
     sub = open_graph.subgraph(upstream)
+    cond = nx.condensation(sub)
     paths: list[list[str]] = []
-    for members in source_components(sub):
-        if model in members:
+    for component in cond:
+        if cond.in_degree(component) or model in cond.nodes[component]["members"]:
             continue
+        members = cond.nodes[component]["members"]
         grounded = any(p not in members for m in members for p in g.predecessors(m))
         if not grounded:
             origin = min(members)
-            paths.append(shortest_path(sub, origin, model))
+            paths.append(nx.shortest_path(sub, origin, model))
     return sorted(paths)
 
 
-def pii_without_anonymisation(g: DiGraph, model_id: str) -> list[list[str]]:
+def pii_without_anonymisation(g: nx.DiGraph, model_id: str) -> list[list[str]]:
     """Paths from a PII dataset (tagged ``pii`` and not ``anonymised``) to the model avoiding every anonymisation job."""
-    from govern.evidence.digraph import ancestors, has_path, shortest_path
+    import networkx as nx
 
     model = model_node(g, model_id)
     safe = g.subgraph(n for n in g if not (g.nodes[n].get("type") == "job"
                                             and g.nodes[n].get("kind") == "anonymisation"))
     paths: list[list[str]] = []
-    for node in sorted(ancestors(g, model)):
+    for node in sorted(nx.ancestors(g, model)):
         tags = g.nodes[node].get("tags") or {}
         if g.nodes[node].get("type") != "dataset" or not tags.get("pii") or tags.get("anonymised"):
             continue
-        if node in safe and has_path(safe, node, model):
-            paths.append(shortest_path(safe, node, model))
+        if node in safe and nx.has_path(safe, node, model):
+            paths.append(nx.shortest_path(safe, node, model))
     return sorted(paths)
 
 
-def sources_without_licence(g: DiGraph) -> list[list[str]]:
+def sources_without_licence(g: nx.DiGraph) -> list[list[str]]:
     """Sources (datasets with nothing upstream, or registered sources) lacking a ``licence`` tag."""
     out: list[list[str]] = []
     for node in sorted(g):

@@ -1,9 +1,8 @@
 """OpenLineage RunEvent JSON (one event, an array, or JSON Lines) → validated :class:`RunEventRecord` s.
 
-Events are validated against a *minimal* embedded schema of the fields lineage needs (nothing
-is fetched from the network: evidence checking must work offline and must not let a file
-choose which schema it is judged by): by :func:`conforms`, and an event that fails it by
-:mod:`jsonschema`, which words its problems. Dataset tags are
+Events are validated with :mod:`jsonschema` against a *minimal* embedded schema of the
+fields lineage needs (nothing is fetched from the network: evidence checking must work
+offline and must not let a file choose which schema it is judged by). Dataset tags are
 read from a custom ``govern`` facet, the standard ``tags`` facet, and ``dataSource``.
 """
 
@@ -108,11 +107,13 @@ def load_openlineage(source: Source) -> list[RunEventRecord]:
             docs.extend((doc, (i,), item) for i, item in enumerate(doc.data))
         else:
             docs.append((doc, (), doc.data))
+    from jsonschema import Draft202012Validator  # imported here: only lineage checks pay for it
+
+    validator = Draft202012Validator(RUN_EVENT_SCHEMA)
     problems: list[Diagnostic] = []
     events: list[RunEventRecord] = []
     for doc, base, event in docs:
-        errors = [] if conforms(event) else sorted(_validator().iter_errors(event),
-                                                   key=lambda e: list(map(str, e.absolute_path)))
+        errors = sorted(validator.iter_errors(event), key=lambda e: list(map(str, e.absolute_path)))
         for err in errors:
             loc = base + tuple(err.absolute_path)
             where = ".".join(str(p) for p in err.absolute_path) or "event"
@@ -124,55 +125,6 @@ def load_openlineage(source: Source) -> list[RunEventRecord]:
     if problems:
         raise InputError(problems)
     return events
-
-
-def conforms(event: Any) -> bool:
-    """Whether ``event`` satisfies :data:`RUN_EVENT_SCHEMA` -- exactly when jsonschema finds no error in it.
-
-    The common case, checked without jsonschema (its import is ~80 ms of a cold `govern
-    check`); an event that fails here goes to jsonschema, which words every problem. A test
-    holds the two to the same verdict on generated events.
-    """
-    if not (isinstance(event, dict) and "eventTime" in event and "run" in event and "job" in event):
-        return False
-    get = event.get
-    if "eventType" in event and not (isinstance(get("eventType"), str) and get("eventType") in _EVENT_TYPES):
-        return False
-    if not (_text(get("eventTime"), 1) and _text(get("producer", ""), 0) and _text(get("schemaURL", ""), 0)):
-        return False
-    run, job = get("run"), get("job")
-    if not (isinstance(run, dict) and "runId" in run and _text(run["runId"], 1) and _facets(run, "facets")):
-        return False
-    if not (isinstance(job, dict) and _named(job) and _facets(job, "facets")):
-        return False
-    for key in ("inputs", "outputs"):
-        datasets = get(key, [])
-        if not (isinstance(datasets, list) and all(
-                isinstance(d, dict) and _named(d) and _facets(d, "facets", "inputFacets", "outputFacets")
-                for d in datasets)):
-            return False
-    return True
-
-
-_EVENT_TYPES = tuple(RUN_EVENT_SCHEMA["properties"]["eventType"]["enum"])
-
-
-def _text(value: Any, min_length: int) -> bool:
-    return isinstance(value, str) and len(value) >= min_length
-
-
-def _named(data: dict[str, Any]) -> bool:
-    return ("namespace" in data and "name" in data and _text(data["namespace"], 1) and _text(data["name"], 1))
-
-
-def _facets(data: dict[str, Any], *keys: str) -> bool:
-    return all(isinstance(data[k], dict) for k in keys if k in data)
-
-
-def _validator() -> Any:
-    from jsonschema import Draft202012Validator  # only for events that fail `conforms`: it words the problems
-
-    return Draft202012Validator(RUN_EVENT_SCHEMA)
 
 
 def _record(doc: YamlDocument, base: Loc, event: dict[str, Any], problems: list[Diagnostic]) -> RunEventRecord:
