@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,8 +59,13 @@ class Imported:
     asked: dict[tuple[str, str], tuple[tuple, str, Any]] = field(default_factory=dict)
 
 
-def load_imports(manifest: "Manifest", doc: "YamlDocument", root: Path, sink: DiagnosticSink) -> Imported:
-    """Resolve every entry of ``manifest.imports``; problems go to ``sink`` at the entry's position."""
+def load_imports(manifest: "Manifest", doc: "YamlDocument", root: Path, sink: DiagnosticSink,
+                 load_policy: "Callable[[Path], Policy]") -> Imported:
+    """Resolve every entry of ``manifest.imports``; problems go to ``sink`` at the entry's position.
+
+    ``load_policy`` is the pack loader itself (an imported pack is loaded like any other): it is
+    passed in by :mod:`govern.load.pack` so that this module does not import its own caller.
+    """
     found = Imported()
     stack = _LOADING.get()
     if len(stack) > MAX_DEPTH:
@@ -75,7 +81,7 @@ def load_imports(manifest: "Manifest", doc: "YamlDocument", root: Path, sink: Di
             chain = " → ".join(p.name for p in (*stack, folder))
             sink.add(doc.diagnostic("import-cycle", f"import cycle: {chain}", where + (_key(spec),)))
             continue
-        other = _load(folder, doc, where, sink, stack + (root,))
+        other = _load(load_policy, folder, doc, where, sink, stack + (root,))
         if other is not None:
             _take(other, spec, source, where, doc, sink, found)
     return found
@@ -117,10 +123,8 @@ def _folder(spec: "ImportSpec", root: Path, doc: "YamlDocument", where: tuple, s
     return folder
 
 
-def _load(folder: Path, doc: "YamlDocument", where: tuple, sink: DiagnosticSink,
-          stack: tuple[Path, ...]) -> "Policy | None":
-    from govern.load.pack import load_policy
-
+def _load(load_policy: "Callable[[Path], Policy]", folder: Path, doc: "YamlDocument", where: tuple,
+          sink: DiagnosticSink, stack: tuple[Path, ...]) -> "Policy | None":
     token = _LOADING.set(stack)
     try:
         return load_policy(folder)

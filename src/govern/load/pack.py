@@ -102,7 +102,7 @@ def load_policy(path: str | Path) -> Policy:
     if manifest.imports:
         from govern.load.imports import load_imports
 
-        imported = load_imports(manifest, doc, reader.root, reader.sink)
+        imported = load_imports(manifest, doc, reader.root, reader.sink, load_policy)
         reader.sources.update(imported.sources)
     facts = _load_facts(reader, manifest)
     rule_files = _load_rules(reader, manifest, optional=bool(imported and imported.rules))
