@@ -1,6 +1,6 @@
 """`govern report`: the audit-ready PDF of an evaluation (or of the whole inventory).
 
-WeasyPrint, Jinja2 and matplotlib are imported only here and in :mod:`govern.report`, after
+WeasyPrint and Jinja2 are imported only here and in :mod:`govern.report`, after
 the arguments are checked: `govern check` never pays for them.
 """
 
@@ -22,7 +22,6 @@ def _need_report_extra() -> None:
     """Fail with a usable message when the `report` extra or WeasyPrint's system libraries are missing."""
     try:
         import jinja2  # noqa: F401
-        import matplotlib  # noqa: F401
 
         from govern.report.render import load_weasyprint
 
