@@ -18,11 +18,9 @@ if TYPE_CHECKING:
     from govern.evidence.bundle import EvidenceBundle
 
 
-#: stable features listed on paper (by PSI, largest first) beside every drifted or unassessed one;
-#: the rest are in the report's drift-features.csv attachment
-TOP_STABLE = 6
-#: data-quality columns listed on paper when none has a problem (otherwise: the problem columns)
-TOP_COLUMNS = 0
+#: drift rows on paper: every drifted or unassessed feature, then stable ones by PSI (largest first)
+#: up to this many rows; every feature is in the report's drift-features.csv attachment
+DRIFT_ROWS = 6
 
 
 def build_drift(decision: dict[str, Any], bundle: "EvidenceBundle | None") -> list[dict[str, Any]]:
@@ -47,7 +45,7 @@ def build_drift(decision: dict[str, Any], bundle: "EvidenceBundle | None") -> li
             })
         rows.sort(key=lambda r: (0 if r["drifted"] else 1 if r["drifted"] is None else 2, -r["psi_value"], r["name"]))
         shown = [r for r in rows if r["drifted"] is not False]
-        shown += [r for r in rows if r["drifted"] is False][:max(0, TOP_STABLE - len(shown))]
+        shown += [r for r in rows if r["drifted"] is False][:max(0, DRIFT_ROWS - len(shown))]
         rest = rows[len(shown):]
         thresholds = m.get("thresholds") or {}
         paths = [e["path"] for e in c.get("evidence", [])]
@@ -91,7 +89,7 @@ def build_quality(decision: dict[str, Any]) -> list[dict[str, Any]]:
                          "out_of_range": col.get("n_out_of_range") if col.get("n_out_of_range") is not None else "—",
                          "unseen": col.get("n_unseen_categories") if col.get("n_unseen_categories") is not None else "—",
                          "flag": "PROBLEM" if problem else "ok"})
-        problems = [col for col in cols if col["flag"] == "PROBLEM"] or cols[:TOP_COLUMNS]
+        problems = [col for col in cols if col["flag"] == "PROBLEM"]  # on paper; every column in the CSV
         out.append({"qid": f"{g['id']}.{c['id']}", "title": c.get("title") or c["id"], "status": c["status"],
                     "message": c.get("message") or "", "issues": list(m.get("issues") or []), "columns": cols,
                     "shown": problems, "rest": len(cols) - len(problems),
