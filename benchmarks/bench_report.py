@@ -38,12 +38,15 @@ AS_OF = "2026-06-01"
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "govern", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    # output goes to files, not pipes: `check -f json` prints more than a pipe holds, and the
+    # child would block writing while we wait for it
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "govern", *args], cwd=cwd, env=env, stdout=out, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"govern {' '.join(args)} failed ({proc.returncode}):\n{err.decode()}")

@@ -10,7 +10,6 @@ drawn with the same glyphs.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 SANS = "govern DejaVu Sans"
