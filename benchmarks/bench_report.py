@@ -7,6 +7,9 @@ Three modes:
 * ``evaluate+render``: ``govern report USE_CASE -p POLICY -e EVIDENCE`` — evaluates, then renders;
 * ``render from store``: ``govern report --evaluation ID -p POLICY -e EVIDENCE`` — the decision is
   read from the audit store, so this is the cost of the report alone;
+* ``check alone``: ``govern check USE_CASE -p POLICY -e EVIDENCE -f json --no-record`` — the
+  evaluation ``evaluate+render`` also pays, so ``evaluate+render / (check alone + render from
+  store)`` says whether evaluating and rendering in one process costs more than the two apart;
 * a one-process phase breakdown (evaluation, view-model + charts + diagrams, Jinja2, WeasyPrint).
 
 CPU time is reported next to wall time because the benchmark machine may be shared: wall time
@@ -35,12 +38,15 @@ AS_OF = "2026-06-01"
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "govern", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()  # type: ignore[union-attr]
+    # output goes to files, not pipes: `check -f json` prints more than a pipe holds, and the
+    # child would block writing while we wait for it
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "govern", *args], cwd=cwd, env=env, stdout=out, stderr=errors)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        errors.seek(0)
+        err = errors.read()
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"govern {' '.join(args)} failed ({proc.returncode}):\n{err.decode()}")
@@ -106,6 +112,8 @@ def main() -> None:
                                 "--as-of", AS_OF, "--target", "production", "-o", str(work / "a.pdf")],
             "render from store": ["report", "--evaluation", "1", "-p", str(POLICY), "-e", str(opts.evidence),
                                   "-o", str(work / "b.pdf")],
+            "check alone": ["check", str(USE_CASE), "-p", str(POLICY), "-e", str(opts.evidence), "--as-of", AS_OF,
+                            "--target", "production", "-f", "json", "--no-record"],
         }
         for name, args in modes.items():
             samples = [run(args, env, work) for _ in range(opts.runs)]
@@ -117,14 +125,20 @@ def main() -> None:
                 "runs": samples,
             }
         results["pages"] = pages(work / "a.pdf")
+        results["pages_from_store"] = pages(work / "b.pdf")
         results["pdf_kb"] = round((work / "a.pdf").stat().st_size / 1024)
     results["phases_s"] = phases(opts.evidence)
     results["load_average_after"] = os.getloadavg()
-    for name in ("evaluate+render", "render from store"):
+    for name in ("evaluate+render", "render from store", "check alone"):
         r = results[name]
         print(f"{name:18s} wall median {r['wall_s_median']:.2f} s (min {r['wall_s_min']:.2f}), "  # type: ignore[index]
               f"cpu {r['cpu_s_median']:.2f} s, peak RSS {r['peak_rss_mb_max']:.0f} MB")  # type: ignore[index]
-    print(f"pages {results['pages']}, {results['pdf_kb']} KB")
+    ratio = {k: results["evaluate+render"][f"{k}_median"] / (results["check alone"][f"{k}_median"]  # type: ignore[index]
+                                                            + results["render from store"][f"{k}_median"])  # type: ignore[index]
+             for k in ("wall_s", "cpu_s")}
+    results["evaluate+render / (check + render from store)"] = ratio
+    print(f"evaluate+render / (check alone + render from store): wall {ratio['wall_s']:.2f}, cpu {ratio['cpu_s']:.2f}")
+    print(f"pages {results['pages']} (from store {results['pages_from_store']}), {results['pdf_kb']} KB")
     print("phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in results["phases_s"].items()))  # type: ignore[union-attr]
     print(f"load average before {results['load_average_before']}, after {results['load_average_after']}, "
           f"{results['cpus']} CPUs")

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 pytest.importorskip("weasyprint", reason="the report extra (weasyprint) is not installed")
-pytest.importorskip("matplotlib", reason="the report extra (matplotlib) is not installed")
 pytest.importorskip("pypdf", reason="pypdf reads the reports back")
 
 ROOT = Path(__file__).resolve().parents[2]

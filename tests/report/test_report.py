@@ -66,11 +66,21 @@ def test_classification_lists_fired_rules_with_citation_facts_and_text(credit):
 
 
 def test_classification_says_why_rules_did_not_fire_and_what_the_tier_hangs_on(credit):
+    """On paper: one line per rule that did not fire, with what decided it; the condition-by-condition
+    explanation of every rule is the classification-explanation.txt attachment."""
     text = squash(credit.text)
     not_fired = credit.data["classification"]["not_fired"]
     assert not_fired and all(r["why"]["summary"] for r in not_fired)
-    assert "did not match annex-iii-4a-recruitment" in text  # each rule that did not fire, with its false condition
-    assert '"employment_recruitment" in uses → false' in text
+    for rule in not_fired:
+        assert rule["id"] in text and squash(rule["why"]["summary"]) in text, rule["id"]
+    assert 'annex-iii-4a-recruitment (EU AI Act Art. 6(2); Annex III 4(a)) — did not match: ' \
+           '`"employment_recruitment" in uses` is false' in text
+    explanation = credit.reader.attachments["classification-explanation.txt"][0].decode("utf-8")
+    assert "did not match annex-iii-4a-recruitment" in explanation
+    assert '"employment_recruitment" in uses → false   (use_case.annex_iii_uses = ["creditworthiness"])' in explanation
+    for rule in credit.data["classification"]["rules"] + not_fired:
+        assert f" {rule['id']} (tier {rule['tier']})" in explanation
+    assert "classification-explanation.txt" in text
     assert "Answers the tier hangs on" in text
     assert "use_case.assesses_natural_persons = true" in text and "→ minimal: false" in text
 
@@ -101,6 +111,7 @@ def test_every_check_and_its_status_is_reported(credit):
 
 def test_measured_numbers_appear_formatted(credit):
     from govern.report.context import fmt
+    from govern.report.sections.drift import DRIFT_ROWS
 
     text = squash(credit.text)
     for check in credit.decision.checks:
@@ -110,7 +121,9 @@ def test_measured_numbers_appear_formatted(credit):
                 if isinstance(value, float) and key.startswith("metrics."):
                     assert fmt(value, 4) in text, (check.id, key)
         if check.kind == "drift" and m.get("features"):
-            for feature in m["features"]:
+            drifted = [f for f in m["features"] if f["drifted"] is not False]
+            stable = sorted((f for f in m["features"] if f["drifted"] is False), key=lambda f: -f["stats"]["psi"])
+            for feature in drifted + stable[:max(0, DRIFT_ROWS - len(drifted))]:  # the rest: drift-features.csv
                 assert feature["name"][:20] in text
             assert fmt(m["max_psi"]) in text
         if check.kind == "fairness" and m.get("groupings"):
@@ -134,11 +147,47 @@ def test_raci_people_and_lineage_tags(credit):
     assert "raw_applicants" in text and "credit-risk-scorer" in text
 
 
-def test_appendix_holds_the_template_and_rule_text(credit):
+def test_appendix_holds_the_parameters_and_the_template_travels_as_an_attachment(credit):
     text = squash(credit.text)
     assert "templates/high.yaml" in text
     assert "params.min_auc" in text
-    assert "Governance template" in text
+    template = credit.reader.attachments["policy-template.yaml"][0]
+    assert template.decode("utf-8") == (POLICY / "templates" / "high.yaml").read_text("utf-8").replace("\r\n", "\n").rstrip() + "\n"
+    assert f"policy-template.yaml (sha256 {hashlib.sha256(template).hexdigest()[:16]})" in text
+
+
+def test_every_attachment_is_listed_with_its_digest(credit):
+    """Section 11 names every embedded file with the sha256 of its bytes, so a reader knows where each
+    listing that is not printed went, and can check it."""
+    text = "".join(credit.text.split())  # digests may wrap inside their table cell
+    attachments = credit.reader.attachments
+    assert set(attachments) == {"decision.json", "evidence-manifest.json", "classification-explanation.txt",
+                                "policy-template.yaml", "drift-features.csv", "data-quality-columns.csv"}
+    for name, (data, *_) in attachments.items():
+        assert name in text and hashlib.sha256(data).hexdigest() in text, name
+
+
+def test_drift_and_quality_listings_hold_every_row(credit):
+    import csv
+    import io
+
+    drift = list(csv.DictReader(io.StringIO(credit.reader.attachments["drift-features.csv"][0].decode("utf-8"))))
+    quality = list(csv.DictReader(io.StringIO(
+        credit.reader.attachments["data-quality-columns.csv"][0].decode("utf-8"))))
+    checks = [(f"{g['id']}.{c['id']}", c) for g in credit.data["gates"] for c in g["checks"]]
+    for qid, check in checks:
+        if check["kind"] == "drift":
+            rows = {r["feature"]: r for r in drift if r["check"] == qid}
+            assert set(rows) == {f["name"] for f in check["measured"]["features"]}
+            for f in check["measured"]["features"]:
+                assert float(rows[f["name"]]["psi"]) == f["stats"]["psi"]  # as recorded in decision.json
+                assert rows[f["name"]]["drifted"] == ("true" if f["drifted"] else "false")
+        if check["kind"] == "data_quality":
+            rows = {r["column"]: r for r in quality if r["check"] == qid}
+            assert set(rows) == {c["name"] for c in check["measured"]["columns"]}
+    text = "".join(credit.text.split())  # a file name may wrap at its hyphens
+    assert "everyfeature'sstatisticsareindrift-features.csv" in text
+    assert "everycolumn'sfiguresareindata-quality-columns.csv" in text
 
 
 def test_no_store_says_not_recorded(credit):

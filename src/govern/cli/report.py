@@ -1,6 +1,6 @@
 """`govern report`: the audit-ready PDF of an evaluation (or of the whole inventory).
 
-WeasyPrint, Jinja2 and matplotlib are imported only here and in :mod:`govern.report`, after
+WeasyPrint and Jinja2 are imported only here and in :mod:`govern.report`, after
 the arguments are checked: `govern check` never pays for them.
 """
 
@@ -22,7 +22,6 @@ def _need_report_extra() -> None:
     """Fail with a usable message when the `report` extra or WeasyPrint's system libraries are missing."""
     try:
         import jinja2  # noqa: F401
-        import matplotlib  # noqa: F401
 
         from govern.report.render import load_weasyprint
 
@@ -70,8 +69,10 @@ def report(use_case_path: Path | None, policy_path: Path | None, evidence: Path 
     reproducibility, audit trail, appendix (the policy text that applied).
 
     \b
-    The PDF is PDF/A-3b with the decision JSON and the evidence manifest embedded as
-    attachments, and deterministic: the same evaluation renders the same bytes (dates
+    The PDF is PDF/A-3b with the decision JSON, the evidence manifest and the long
+    listings (every drift feature and data-quality column as CSV, each classification
+    rule's full explanation, the governance template) embedded as attachments, each
+    named with its sha256 in the reproducibility section; and deterministic: the same evaluation renders the same bytes (dates
     come from --as-of, not the clock). The report's sha256 is printed so it can be
     recorded. Exit 0 when the report is written, whatever the verdict; 2 on bad input.
 

@@ -8,7 +8,7 @@ Modules, one job each:
   :mod:`~govern.report.sections` (one module per section of the PDF), with the value
   formatters in :mod:`~govern.report.formatting`.
 * :mod:`~govern.report.figures` — which figures a report gets, and the data they are drawn from.
-* :mod:`~govern.report.charts` — matplotlib figures as deterministic SVG (headless ``Agg``).
+* :mod:`~govern.report.charts` — bar charts and histograms written as deterministic SVG by hand.
 * :mod:`~govern.report.fonts` — the DejaVu fonts shipped in ``reports/fonts/``: the PDF, the
   charts and the diagrams never take a font from the machine.
 * :mod:`~govern.report.diagrams` — the gate graph and the lineage graph as SVG (graphviz
@@ -16,7 +16,7 @@ Modules, one job each:
 * :mod:`~govern.report.render` — Jinja2 templates from ``reports/`` → HTML → WeasyPrint PDF,
   with the decision JSON and the evidence manifest embedded, written atomically.
 
-Heavy dependencies (WeasyPrint, matplotlib, Jinja2) are imported only inside this package,
+Heavy dependencies (WeasyPrint, Jinja2) are imported only inside this package,
 never on ``govern check``'s path. They come with the ``report`` extra.
 """
 

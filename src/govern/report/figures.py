@@ -1,8 +1,7 @@
 """The report's figures: the gate graph, the lineage graph, and the fairness, drift and performance charts.
 
 Drawn after every section's data is assembled, and only when asked (``charts=True``), because
-drawing imports matplotlib and reads the drift data files again — tests of the view-model
-and reports without figures skip both.
+drawing reads the drift data files again — tests of the view-model skip that.
 """
 
 from __future__ import annotations

@@ -4,22 +4,18 @@ A PDF that takes its fonts from fontconfig changes with the machine (another Dej
 Liberation instead, nothing at all on a bare CI runner), so its bytes — and the report
 digest recorded in the audit trail — would too. ``report.css`` declares the shipped files
 with ``@font-face`` under family names no installed font has (:data:`SANS`, :data:`MONO`);
-this module gives the same names to the SVG the diagrams write and to matplotlib, which
-measures chart labels with the shipped files, so the text is laid out and drawn with the
-same glyphs.
+this module gives the same names to the SVG the charts and diagrams write, so their text is
+drawn with the same glyphs.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 SANS = "govern DejaVu Sans"
 MONO = "govern DejaVu Sans Mono"
 #: family list for SVG ``font-family`` (the generic fallback only for glyphs DejaVu lacks)
 SANS_STACK = f"'{SANS}', sans-serif"
-#: the shipped faces of :data:`SANS` matplotlib needs (regular, bold, oblique), relative to a template folder
-SANS_FILES = ("fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf", "fonts/DejaVuSans-Oblique.ttf")
 
 
 def builtin_template_dirs() -> list[Path]:
@@ -49,29 +45,3 @@ def find(relative: str, dirs: list[Path]) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-_registered = False
-
-
-def register_with_matplotlib() -> None:
-    """Make :data:`SANS` a matplotlib family backed by the shipped files (once per process).
-
-    matplotlib's own DejaVu Sans is not used: chart labels are measured with exactly the
-    files the PDF embeds. The entries are added under our family name, so ``font.family``
-    names no font matplotlib would have to look for (and warn about) elsewhere.
-    """
-    global _registered
-    if _registered:
-        return
-    import dataclasses
-
-    from matplotlib import font_manager
-
-    for relative in SANS_FILES:
-        path = find(relative, builtin_template_dirs())
-        if path is None:
-            raise FileNotFoundError(f"govern's report font {relative} is missing; reinstall govern")
-        entry = font_manager.ttfFontProperty(font_manager.get_font(os.fspath(path)))
-        font_manager.fontManager.ttflist.append(dataclasses.replace(entry, name=SANS))
-    _registered = True

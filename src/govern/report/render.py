@@ -30,8 +30,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 PDF_VARIANT = "pdf/a-3b"
-DECISION_ATTACHMENT = "decision.json"
-MANIFEST_ATTACHMENT = "evidence-manifest.json"
 
 
 # --------------------------------------------------------------------------- templates
@@ -126,11 +124,6 @@ def _moment(as_of: Any) -> _dt.datetime:
     except ValueError:
         day = _dt.date(1970, 1, 1)
     return _dt.datetime(day.year, day.month, day.day)
-
-
-def decision_json(decision: dict[str, Any]) -> str:
-    """The decision as `govern check -f json` prints it."""
-    return json.dumps(decision, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def load_weasyprint() -> Any:
@@ -236,7 +229,8 @@ def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = N
     decision's inclusion proof and checkpoint, from :mod:`govern.record.report_proof`), for a
     decision rendered from the store; ``govern verify-report`` checks them.
     """
-    from govern.report.context import build_context, evidence_manifest
+    from govern.report import attachments
+    from govern.report.context import build_context
 
     dirs = template_dirs(templates)
     theme = load_theme(dirs)
@@ -244,16 +238,11 @@ def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = N
                         theme=theme, source="store" if audit and audit.get("from_store") else "evaluated")
     moment = _moment(decision.get("as_of"))
     ctx["created"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    ctx["attachments"] = [DECISION_ATTACHMENT, MANIFEST_ATTACHMENT, *(name for name, *_ in proof)]
+    files = attachments.build(decision, ctx, bundle=bundle, proof=proof)
+    ctx["attachments"] = [f.listed() for f in files]
     html = _environment(dirs).get_template("report.html.j2").render(**ctx)
-    manifest = evidence_manifest(decision, bundle)
-    return html_to_pdf(html, moment=moment, tagged=tagged, templates=templates, attachments=[
-        (DECISION_ATTACHMENT, decision_json(decision),
-         "The machine-readable decision this report renders (govern check -f json)", "Data"),
-        (MANIFEST_ATTACHMENT, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-         "Every evidence file with its role, size and sha256", "Supplement"),
-        *proof,
-    ])
+    return html_to_pdf(html, moment=moment, tagged=tagged, templates=templates,
+                       attachments=[f.as_tuple() for f in files])
 
 
 def render_inventory(items: list[dict[str, Any]], *, as_of: _dt.date, chain: dict[str, Any] | None = None,

@@ -20,7 +20,6 @@ def available() -> str | None:
     """None if reports can be rendered here, else why not."""
     try:
         import jinja2  # noqa: F401
-        import matplotlib  # noqa: F401
 
         from govern.report.render import load_weasyprint
 

@@ -30,4 +30,5 @@ def build_appendix(decision: dict[str, Any], policy: "Policy | None") -> dict[st
             template_text = None
     params = [{"name": k, "value": shown(v)} for k, v in sorted(policy.manifest.parameters.items())]
     return {"available": True, "rules": rules, "template_file": template_file, "template_text": template_text,
+            "template_lines": template_text.count("\n") + 1 if template_text else 0,
             "parameters": params, "files": [{"path": p, "sha256": s} for p, s in sorted(policy.files.items())]}

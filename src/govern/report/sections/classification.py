@@ -48,7 +48,8 @@ def build_classification(decision: dict[str, Any], policy: "Policy | None",
             continue
         not_fired.append({"id": r["id"], "tier": r.get("tier"), "citation": r.get("citation"),
                           "location": r.get("location"), "label": OUTCOME_LABELS.get(r.get("outcome"), "did not fire"),
-                          "exempted": r.get("outcome") == "exempted", "why": "\n".join(why_lines(r, indent=""))})
+                          "exempted": r.get("outcome") == "exempted", "why": "\n".join(why_lines(r, indent="")),
+                          "summary": (r.get("why") or {}).get("summary") if isinstance(r.get("why"), dict) else None})
     return {"tier": cls.get("tier", decision.get("tier")), "default_tier_used": cls.get("default_tier_used"),
             "rules": rules, "not_fired": not_fired, "as_of": cls.get("as_of"),
             "policy_digest": cls.get("policy_digest"), "sensitivity": _sensitivity(cls, policy, use_case)}

@@ -1,7 +1,9 @@
 """Section 7, Drift and data quality: per-feature drift statistics, segments, and column checks.
 
 Drift rows are sorted drifted first, then by PSI, so the features the distribution plots
-show (the first few) are the ones that matter. The plots themselves need the evidence
+show (the first few) are the ones that matter. On paper: every drifted or unassessed
+feature and the next few by PSI, and the data-quality columns with a problem; every row of
+both is embedded as CSV (:mod:`govern.report.attachments`). The plots need the evidence
 files and are drawn in :mod:`govern.report.figures`.
 """
 
@@ -14,6 +16,11 @@ from govern.report.sections.common import checks_of, default_condition, evidence
 
 if TYPE_CHECKING:
     from govern.evidence.bundle import EvidenceBundle
+
+
+#: drift rows on paper: every drifted or unassessed feature, then stable ones by PSI (largest first)
+#: up to this many rows; every feature is in the report's drift-features.csv attachment
+DRIFT_ROWS = 6
 
 
 def build_drift(decision: dict[str, Any], bundle: "EvidenceBundle | None") -> list[dict[str, Any]]:
@@ -37,13 +44,17 @@ def build_drift(decision: dict[str, Any], bundle: "EvidenceBundle | None") -> li
                 "because": "; ".join(f.get("because") or []) or (s.get("reason") or ""),
             })
         rows.sort(key=lambda r: (0 if r["drifted"] else 1 if r["drifted"] is None else 2, -r["psi_value"], r["name"]))
+        shown = [r for r in rows if r["drifted"] is not False]
+        shown += [r for r in rows if r["drifted"] is False][:max(0, DRIFT_ROWS - len(shown))]
+        rest = rows[len(shown):]
         thresholds = m.get("thresholds") or {}
         paths = [e["path"] for e in c.get("evidence", [])]
         out.append({
             "qid": f"{g['id']}.{c['id']}", "title": c.get("title") or c["id"], "status": c["status"],
             "message": c.get("message") or "", "condition": c.get("expected") or default_condition("drift"),
             "citation": c.get("citation"), "evidence": evidence_refs(c.get("evidence", [])), "waiver": c.get("waiver"),
-            "available": bool(rows), "features": rows, "thresholds": thresholds,
+            "available": bool(rows), "features": rows, "thresholds": thresholds, "shown": shown,
+            "rest": len(rest), "rest_max_psi": fmt(max((r["psi_value"] for r in rest), default=None)) if rest else None,
             "thresholds_text": ", ".join(f"{k.replace('_', ' ')} {fmt(v)}" for k, v in thresholds.items()),
             "drifted_count": m.get("drifted_count"), "n_features": m.get("n_features"),
             "share": pct(m.get("share_drifted")), "max_psi": fmt(m.get("max_psi")),
@@ -78,8 +89,10 @@ def build_quality(decision: dict[str, Any]) -> list[dict[str, Any]]:
                          "out_of_range": col.get("n_out_of_range") if col.get("n_out_of_range") is not None else "—",
                          "unseen": col.get("n_unseen_categories") if col.get("n_unseen_categories") is not None else "—",
                          "flag": "PROBLEM" if problem else "ok"})
+        problems = [col for col in cols if col["flag"] == "PROBLEM"]  # on paper; every column in the CSV
         out.append({"qid": f"{g['id']}.{c['id']}", "title": c.get("title") or c["id"], "status": c["status"],
                     "message": c.get("message") or "", "issues": list(m.get("issues") or []), "columns": cols,
+                    "shown": problems, "rest": len(cols) - len(problems),
                     "n_rows": m.get("n_rows"), "duplicates": m.get("duplicates"),
                     "evidence": evidence_refs(c.get("evidence", []))})
     return out

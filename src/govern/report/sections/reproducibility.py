@@ -67,10 +67,13 @@ def build_reproducibility(decision: dict[str, Any], bundle: "EvidenceBundle | No
                 info["seeds"] = [{"name": k, "value": v} for k, v in load_seeds(seed_files[0]).items()]
             except Exception:  # noqa: BLE001 -- shown as absent; the reproducibility check reports why
                 pass
+    roles: dict[str, int] = {}
     for f in bundle.files():
         if f.role in ("signoff", "waiver"):
             continue
         info["manifest"].append({"path": f.path, "role": f.role, "size": human_size(f.size), "sha256": f.sha256})
+        roles[f.role] = roles.get(f.role, 0) + 1
+    info["manifest_roles"] = ", ".join(f"{n} {role.replace('_', ' ')}" for role, n in sorted(roles.items()))
     return info
 
 
