@@ -24,11 +24,9 @@ approximated: the result equals the full window's (and the pandas engine's) to r
 
 from __future__ import annotations
 
-import bisect
-import math
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,11 +47,16 @@ class ExactPart:
     values: dict[int, float] = field(default_factory=dict)  # reference rank → value
 
 
+#: Columns of a bucket table: one entry per (bucket, side) row, as numpy arrays.
+BUCKET_COLUMNS = ("key", "side", "count", "min", "max", "offset_sum", "anchor")
+
+
 class BucketSource(Protocol):
     """The two primitives an engine implements over the union of both samples' non-missing values."""
 
-    def bucket_counts(self, levels: list[Level]) -> list[tuple[int, int, int, float, float, float, float]]:
-        """Rows (key, side, count, min x, max x, Σ(x − anchor), anchor) of the last level's buckets."""
+    def bucket_counts(self, levels: list[Level]) -> dict[str, np.ndarray]:
+        """Per (bucket of the last level, side): :data:`BUCKET_COLUMNS` — count, min, max,
+        Σ(x − anchor) and the anchor (lower bound) the engine computed for the bucket."""
 
     def exact(self, levels: list[Level], offsets: dict[int, tuple[int, int]], ranks: list[int],
               sizes: dict[int, int]) -> ExactPart:
@@ -64,28 +67,61 @@ class BucketSource(Protocol):
         """Counts per PSI bin (−inf, e1], …, (ek, +inf) on each side."""
 
 
-@dataclass
-class _Node:
-    key: int
-    level: int
-    ca: int
-    cb: int
-    lo: float  # smallest value in the bucket
-    hi: float  # largest value in the bucket
-    sa: float  # Σ (x − anchor) over the reference values
-    sb: float
-    anchor: float
-    state: str = "open"  # open → summary | single | exact | split
+_OPEN, _SUMMARY, _SINGLE, _EXACT, _SPLIT = range(5)
 
 
 @dataclass(frozen=True)
 class Tuning:
-    """How finely to bucket: the first level, later levels, when a bucket is small enough for the window."""
+    """How finely to bucket: the first level, later levels, when a bucket is small enough for the window.
 
-    buckets: int = 1 << 15
-    sub_buckets: int = 1 << 10
-    exact_rows: int = 1 << 14
+    More first-level buckets make fewer of them ambiguous (H's bound inside a bucket grows with
+    its rows, H's own excursions with √n), at the cost of a larger hash aggregate; candidates
+    above ``exact_rows`` rows are split again into ``sub_buckets`` on their own [min, max].
+    """
+
+    buckets: int = 1 << 16
+    sub_buckets: int = 1 << 6
+    exact_rows: int = 1 << 8
     max_depth: int = 3
+
+
+class _Nodes:
+    """The current partition of the value line into buckets (of any level), in value order."""
+
+    def __init__(self, table: dict[str, np.ndarray], level: int) -> None:
+        key = np.asarray(table["key"], dtype=np.int64)
+        side = np.asarray(table["side"], dtype=np.int64)
+        keys, where = np.unique(key, return_inverse=True)
+        m = keys.size
+        self.key, self.level = keys, np.full(m, level, dtype=np.int64)
+        self.ca, self.cb = np.zeros(m, dtype=np.int64), np.zeros(m, dtype=np.int64)
+        self.sa, self.sb = np.zeros(m), np.zeros(m)
+        self.lo, self.hi = np.full(m, np.inf), np.full(m, -np.inf)
+        self.anchor = np.zeros(m)
+        count = np.asarray(table["count"], dtype=np.int64)
+        offset_sum = np.asarray(table["offset_sum"], dtype=np.float64)
+        ref = side == 0
+        self.ca[where[ref]], self.sa[where[ref]] = count[ref], offset_sum[ref]
+        self.cb[where[~ref]], self.sb[where[~ref]] = count[~ref], offset_sum[~ref]
+        np.minimum.at(self.lo, where, np.asarray(table["min"], dtype=np.float64))
+        np.maximum.at(self.hi, where, np.asarray(table["max"], dtype=np.float64))
+        self.anchor[where] = np.asarray(table["anchor"], dtype=np.float64)
+        self.state = np.zeros(m, dtype=np.int64)
+        # keys grow with x inside a level, but the partition mixes levels: order by value
+        self._sort(np.argsort(self.lo, kind="stable"))
+
+    _FIELDS = ("key", "level", "ca", "cb", "sa", "sb", "lo", "hi", "anchor", "state")
+
+    def _sort(self, order: np.ndarray) -> None:
+        for name in self._FIELDS:
+            setattr(self, name, getattr(self, name)[order])
+
+    def replace(self, parents: np.ndarray, children: "_Nodes") -> None:
+        """Put ``children`` in place of the nodes masked by ``parents``."""
+        keep = ~parents
+        for name in self._FIELDS:
+            setattr(self, name, np.concatenate((getattr(self, name)[keep], getattr(children, name))))
+        self._sort(np.argsort(self.lo, kind="stable"))
 
 
 def bucketed_summary(source: BucketSource, n1: int, n2: int, miss1: int, miss2: int, lo: float, hi: float,
@@ -94,73 +130,67 @@ def bucketed_summary(source: BucketSource, n1: int, n2: int, miss1: int, miss2: 
 
     ``lo``/``hi`` are the union's finite min and max (the caller handles infinities and a
     range too wide for a double, by the plain window). ``trace`` counts what ran (levels,
-    buckets refined, rows in the exact pass), so tests can prove which path they exercised.
+    buckets split and refined, rows in the exact pass), so tests can prove which path ran.
     """
     trace = trace if trace is not None else Counter()
-    ranks = [int(r) for r in quantile_positions(n1, bins)]
+    # H fits int64 (with room for the bounds' sums) unless n1·n2 is huge; then Python ints
+    itype: Any = np.int64 if n1 * n2 < 2**61 else object
+    ranks = np.asarray(quantile_positions(n1, bins), dtype=np.int64)
     levels: list[Level] = [(tuning.buckets, {0: (lo, (hi - lo) / tuning.buckets)})]
     if hi == lo:  # one distinct value: every rank is it, H is 0 there, no area
-        order = [_Node(0, 1, n1, n2, lo, hi, 0.0, 0.0, lo, "single")]
-        levels_used: list[list[Level]] = []
+        single = {"key": np.zeros(2, np.int64), "side": np.arange(2), "count": np.array([n1, n2]),
+                  "min": np.full(2, lo), "max": np.full(2, lo), "offset_sum": np.zeros(2), "anchor": np.full(2, lo)}
+        nodes = _Nodes(single, 1)
+        levels_used: list[list[Level]] = [list(levels)]
     else:
-        order = _nodes(source.bucket_counts(levels), 1)
+        nodes = _Nodes(source.bucket_counts(levels), 1)
         levels_used = [list(levels)]
         trace["levels"] += 1
     depth = 1
     while True:
-        starts = _starts(order, n1, n2)
-        ends = [s + n.ca * n2 - n.cb * n1 for s, n in zip(starts, order)]
-        best_hi, best_lo = max([0, *ends]), min([0, *ends])
-        cum_a = [s_a for s_a, _ in _cumulative(order)]
-        wanted = {bisect.bisect_right(cum_a, r) - 1 for r in ranks}
-        split: dict[int, tuple[float, float]] = {}
-        for i, node in enumerate(order):
-            if node.state != "open":
-                continue
-            if node.lo == node.hi:
-                node.state = "single"
-                continue
-            start, end = starts[i], ends[i]
-            upper = min(start + n2 * node.ca, end + n1 * node.cb)  # H inside the bucket lies in [lower, upper]
-            lower = max(start - n1 * node.cb, end - n2 * node.ca)
-            need = (i in wanted or (lower < 0 < upper)
-                    or (node.cb > 0 and (upper > best_hi or upper == best_hi > 0))
-                    or (node.ca > 0 and (lower < best_lo or lower == best_lo < 0)))
-            if not need:
-                node.state = "summary"
-                continue
-            width = (node.hi - node.lo) / tuning.sub_buckets
-            if (node.ca + node.cb > tuning.exact_rows and depth < tuning.max_depth
-                    and math.isfinite(node.hi - node.lo) and width > 0):
-                node.state = "split"
-                split[node.key] = (node.lo, width)
-            else:
-                node.state = "exact"
-        if not split:
+        start, end, start_a, _ = _heights(nodes, n1, n2, itype)
+        best_hi, best_lo = max(0, end.max()), min(0, end.min())
+        wanted = np.zeros(nodes.key.size, dtype=bool)
+        wanted[np.searchsorted(start_a, ranks, side="right") - 1] = True
+        open_ = nodes.state == _OPEN
+        nodes.state[open_ & (nodes.lo == nodes.hi)] = _SINGLE
+        open_ &= nodes.lo != nodes.hi
+        ca, cb = nodes.ca.astype(itype), nodes.cb.astype(itype)
+        upper = np.minimum(start + n2 * ca, end + n1 * cb)  # H inside the bucket lies in [lower, upper]
+        lower = np.maximum(start - n1 * cb, end - n2 * ca)
+        need = (wanted | ((lower < 0) & (upper > 0))
+                | ((nodes.cb > 0) & ((upper > best_hi) | ((upper == best_hi) & (best_hi > 0))))
+                | ((nodes.ca > 0) & ((lower < best_lo) | ((lower == best_lo) & (best_lo < 0)))))
+        nodes.state[open_ & ~need] = _SUMMARY
+        width = (nodes.hi - nodes.lo) / tuning.sub_buckets
+        with np.errstate(invalid="ignore", over="ignore"):
+            splittable = np.isfinite(nodes.hi - nodes.lo) & (width > 0)
+        split = open_ & need & splittable & (nodes.ca + nodes.cb > tuning.exact_rows) & (depth < tuning.max_depth)
+        nodes.state[open_ & need & ~split] = _EXACT
+        if not split.any():
             break
-        levels = [*levels, (tuning.sub_buckets, split)]
+        nodes.state[split] = _SPLIT
+        parents = {int(k): (float(a), float(w)) for k, a, w in zip(nodes.key[split], nodes.lo[split], width[split])}
+        levels = [*levels, (tuning.sub_buckets, parents)]
         depth += 1
         trace["levels"] += 1
-        trace["split"] += len(split)
-        children = _nodes(source.bucket_counts(levels), depth)
+        trace["split"] += len(parents)
+        nodes.replace(split, _Nodes(source.bucket_counts(levels), depth))
         levels_used.append(list(levels))
-        by_parent: dict[int, list[_Node]] = {}
-        for child in children:
-            by_parent.setdefault(child.key // tuning.sub_buckets, []).append(child)
-        order = [c for n in order for c in (by_parent.get(n.key, []) if n.state == "split" else [n])]
 
-    starts_a = _cumulative(order)
+    start, end, start_a, start_b = _heights(nodes, n1, n2, itype)
     values: dict[int, float] = {}
     h_max: tuple[int, float] = (0, 0.0)
     h_min: tuple[int, float] = (0, 0.0)
     area = 0.0
     for d in range(1, depth + 1):
-        here = [i for i, n in enumerate(order) if n.state == "exact" and n.level == d]
-        if not here:
+        here = np.flatnonzero((nodes.state == _EXACT) & (nodes.level == d))
+        if here.size == 0:
             continue
-        chosen = {order[i].key: starts_a[i] for i in here}
-        sizes = {order[i].key: order[i].ca + order[i].cb for i in here}
-        inside = [r for r in ranks if any(starts_a[i][0] <= r < starts_a[i][0] + order[i].ca for i in here)]
+        chosen = {int(nodes.key[i]): (int(start_a[i]), int(start_b[i])) for i in here}
+        sizes = {int(nodes.key[i]): int(nodes.ca[i] + nodes.cb[i]) for i in here}
+        at = np.searchsorted(start_a, ranks, side="right") - 1
+        inside = [int(r) for r, i in zip(ranks, at) if nodes.state[i] == _EXACT and nodes.level[i] == d]
         part = source.exact(levels_used[d - 1], chosen, inside, sizes)
         trace["exact_buckets"] += len(chosen)
         trace["exact_rows"] += sum(sizes.values())
@@ -170,63 +200,47 @@ def bucketed_summary(source: BucketSource, n1: int, n2: int, miss1: int, miss2: 
             h_min = min(h_min, part.h_min)
         area += part.area
         values.update(part.values)
-    starts = _starts(order, n1, n2)
-    for i, node in enumerate(order):
-        ca_end, cb_end = starts_a[i][0] + node.ca, starts_a[i][1] + node.cb
-        end = ca_end * n2 - cb_end * n1
-        at_end = (end, ca_end / n1 - cb_end / n2)  # scipy's float, as the window computes it
-        h_max, h_min = max(h_max, at_end), min(h_min, at_end)
-        if node.state == "summary":
-            area += abs(_signed_area(starts[i], node, n1, n2))
-        elif node.state == "single":
-            for r in ranks:
-                if starts_a[i][0] <= r < ca_end:
-                    values[r] = node.lo
-        if i + 1 < len(order):  # H is constant from this bucket's last value to the next one's first
-            with np.errstate(invalid="ignore", over="ignore"):
-                area += float(np.float64(abs(end)) * (np.float64(order[i + 1].lo) - np.float64(node.hi)))
-    trace["buckets"] += len(order)
+    # H at every bucket's last value, with scipy's float there
+    f_end = (start_a + nodes.ca) / n1 - (start_b + nodes.cb) / n2
+    top, bottom = end.max(), end.min()
+    h_max = max(h_max, (int(top), float(f_end[end == top].max())))
+    h_min = min(h_min, (int(bottom), float(f_end[end == bottom].min())))
+    summary = nodes.state == _SUMMARY
+    trace["summarised"] += int(summary.sum())
+    if summary.any():
+        area += float(np.abs(_signed_area(start[summary], nodes, summary, n1, n2)).sum())
+    at = np.searchsorted(start_a, ranks, side="right") - 1
+    for r, i in zip(ranks.tolist(), at.tolist()):
+        if nodes.state[i] == _SINGLE:
+            values[r] = float(nodes.lo[i])
+    # H is constant from each bucket's last value to the next bucket's first
+    with np.errstate(invalid="ignore", over="ignore"):
+        gaps = np.abs(end[:-1]).astype(np.float64) * (nodes.lo[1:] - nodes.hi[:-1])
+    area += float(gaps.sum())
+    trace["buckets"] += int(nodes.key.size)
     edges = quantile_edges(lambda idx: np.array([values[int(i)] for i in idx], dtype=np.float64), n1, bins)
     ref_bins, cur_bins = source.bins(edges)
-    return EcdfSummary(n1, n2, miss1, miss2, h_max[0], h_max[1], h_min[0], h_min[1], area,
-                       tuple(edges.tolist()), ref_bins, cur_bins)
+    return EcdfSummary(n1, n2, miss1, miss2, int(h_max[0]), float(h_max[1]), int(h_min[0]), float(h_min[1]),
+                       area, tuple(edges.tolist()), ref_bins, cur_bins)
 
 
-def _nodes(rows: list[tuple[int, int, int, float, float, float, float]], level: int) -> list[_Node]:
-    """Per-side bucket rows → one node per non-empty bucket, in value order (keys grow with x)."""
-    nodes: dict[int, _Node] = {}
-    for key, side, count, lo, hi, offset_sum, anchor in rows:
-        node = nodes.setdefault(int(key), _Node(int(key), level, 0, 0, math.inf, -math.inf, 0.0, 0.0, float(anchor)))
-        if side == 0:
-            node.ca, node.sa = int(count), float(offset_sum)
-        else:
-            node.cb, node.sb = int(count), float(offset_sum)
-        node.lo, node.hi = min(node.lo, float(lo)), max(node.hi, float(hi))
-    return [nodes[k] for k in sorted(nodes)]
+def _heights(nodes: _Nodes, n1: int, n2: int, itype: Any) -> tuple[np.ndarray, ...]:
+    """H just before and at the end of each node (exact), and each side's rows before it."""
+    start_a = np.cumsum(nodes.ca) - nodes.ca
+    start_b = np.cumsum(nodes.cb) - nodes.cb
+    start = start_a.astype(itype) * n2 - start_b.astype(itype) * n1
+    end = start + nodes.ca.astype(itype) * n2 - nodes.cb.astype(itype) * n1
+    return start, end, start_a, start_b
 
 
-def _cumulative(order: list[_Node]) -> list[tuple[int, int]]:
-    """Rows of each side before each node."""
-    out, a, b = [], 0, 0
-    for node in order:
-        out.append((a, b))
-        a, b = a + node.ca, b + node.cb
-    return out
-
-
-def _starts(order: list[_Node], n1: int, n2: int) -> list[int]:
-    """H just before each node (exact integers)."""
-    return [a * n2 - b * n1 for a, b in _cumulative(order)]
-
-
-def _signed_area(start: int, node: _Node, n1: int, n2: int) -> float:
-    """∫ H dx from the bucket's min to its max, where H keeps one sign inside the bucket.
+def _signed_area(start: np.ndarray, nodes: _Nodes, mask: np.ndarray, n1: int, n2: int) -> np.ndarray:
+    """∫ H dx from each bucket's min to its max, for buckets where H keeps one sign inside.
 
     H(x) = start + n2·#ref(≤ x) − n1·#cur(≤ x) inside the bucket, and ∫ #ref(≤ x) dx over
     [min, max] is Σ (max − a) = count·(max − anchor) − Σ (a − anchor): offsets from a nearby
     anchor, so nothing cancels catastrophically when the values are large and close together.
     """
-    span = node.hi - node.lo
-    ref = node.ca * (node.hi - node.anchor) - node.sa
-    cur = node.cb * (node.hi - node.anchor) - node.sb
-    return float(start) * span + float(n2) * ref - float(n1) * cur
+    hi, anchor = nodes.hi[mask], nodes.anchor[mask]
+    ref = nodes.ca[mask] * (hi - anchor) - nodes.sa[mask]
+    cur = nodes.cb[mask] * (hi - anchor) - nodes.sb[mask]
+    return start.astype(np.float64) * (hi - nodes.lo[mask]) + float(n2) * ref - float(n1) * cur

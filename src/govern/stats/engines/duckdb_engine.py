@@ -148,13 +148,17 @@ class DuckDBEngine(Engine[DuckTable]):
         return DuckTable(source, {str(r[0]): str(r[1]).upper() for r in rows}, label=label)
 
     # -- running queries ---------------------------------------------------------------------
-    def _fetch(self, sql: str, params: dict[str, Any], *, what: str = "", limit: int | None = None) -> list[tuple]:
+    def _fetch(self, sql: str, params: dict[str, Any], *, what: str = "", limit: int | None = None,
+               numpy: bool = False) -> Any:
+        """The rows (or with ``numpy``, a dict of column arrays), interrupted after ``timeout_s``."""
         import duckdb
 
         timer = threading.Timer(self.timeout_s, self.con.interrupt)
         timer.start()
         try:
             cursor = self.con.execute(sql, params or None)
+            if numpy:
+                return cursor.fetchnumpy()
             return cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
         except duckdb.InterruptException:
             raise EngineError(f"DuckDB query on {what or 'the evidence'} exceeded {self.timeout_s:g} s") from None
@@ -465,10 +469,10 @@ class _DuckBuckets:
                    f"FROM (SELECT x, side, p_key, p_lo, p_w, {local} AS l FROM ({inner}))")
         return sql
 
-    def bucket_counts(self, levels: list[Level]) -> list[tuple[int, int, int, float, float, float, float]]:
-        sql = (f"SELECT key, side, count(*), min(x), max(x), fsum(x - anchor), min(anchor) "
-               f"FROM ({self.keyed(levels)}) GROUP BY key, side")
-        return self.engine._fetch(sql, self.union.params, what=self.what)
+    def bucket_counts(self, levels: list[Level]) -> dict[str, np.ndarray]:
+        sql = (f"SELECT key, side, count(*) AS count, min(x) AS min, max(x) AS max, fsum(x - anchor) AS offset_sum, "
+               f"min(anchor) AS anchor FROM ({self.keyed(levels)}) GROUP BY key, side")
+        return self.engine._fetch(sql, self.union.params, what=self.what, numpy=True)
 
     def exact(self, levels: list[Level], offsets: dict[int, tuple[int, int]], ranks: list[int],
               sizes: dict[int, int]) -> ExactPart:
