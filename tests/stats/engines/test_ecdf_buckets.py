@@ -20,8 +20,9 @@ N = 200_000
 SMALL = Tuning(buckets=16, sub_buckets=8, exact_rows=300, max_depth=3)
 
 
-def _hard_pair() -> tuple[pd.DataFrame, pd.DataFrame]:
+def _hard_pair(n: int = N) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(16)
+    N = n  # noqa: N806 (the size of this pair)
 
     def table(shift: float) -> pd.DataFrame:
         skew = rng.lognormal(10 + shift, 1.0, N)
@@ -103,3 +104,22 @@ def test_infinities_take_the_plain_window(tmp_path, same):
     result, trace = _run(tmp_path, SMALL)
     same(dataset_drift(reference, current).to_dict(), result.to_dict())
     assert trace["window"] == 1 and trace.get("levels", 0) == 0
+
+
+@pytest.mark.slow
+def test_spark_runs_the_same_refinement(spark, tmp_path, same):
+    """Spark's primitives (a groupBy per level, a window partitioned by bucket) under the same finishing code."""
+    from govern.stats.engines.spark_engine import SparkEngine
+
+    reference, current = _hard_pair(20_000)
+    columns = ["skew", "identical"]
+    engine = SparkEngine(spark, single_bucket=3_000, tuning=Tuning(buckets=16, sub_buckets=8, exact_rows=300,
+                                                                    max_depth=2))
+    reference.to_parquet(tmp_path / "r.parquet", index=False)
+    current.to_parquet(tmp_path / "c.parquet", index=False)
+    result = engine_drift(engine, engine.files([str(tmp_path / "r.parquet")], "parquet"),
+                          engine.files([str(tmp_path / "c.parquet")], "parquet"), columns=columns)
+    same(dataset_drift(reference, current, columns=columns).to_dict(), result.to_dict())
+    trace = engine.ecdf_trace
+    assert trace["split"] > 0 and trace["exact_rows"] > 0 and trace["summarised"] > 0
+    assert trace["ranged_window"] > 0 and trace["window"] == 0
