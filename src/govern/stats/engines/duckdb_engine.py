@@ -3,8 +3,8 @@
 DuckDB streams Parquet and spills sorts and hash tables to disk past its ``memory_limit``, so
 a window of hundreds of millions of rows is assessed on one machine with bounded memory. Only
 aggregates come back: counts per category, per group cell and per PSI bin, a few order
-statistics, and for KS/Wasserstein the extremes and area of F_ref − F_cur computed with
-window functions over the sorted union of the two samples' distinct values.
+statistics, and for KS/Wasserstein the extremes and area of F_ref − F_cur, from bucket
+histograms and windows over the few buckets that need them (:mod:`govern.stats.ecdf_buckets`).
 
 Evidence is untrusted, so the connection is locked down before any evidence SQL runs:
 database files are attached read-only, file access is limited to the bundle folder

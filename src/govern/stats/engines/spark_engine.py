@@ -5,13 +5,16 @@ over Spark Connect: every method ends in an aggregation whose result is a handfu
 (counts per category or group cell, per-partition totals, a few order statistics), and
 that is all that travels back to govern. Raw rows never reach the driver.
 
-Cumulative counts over the sorted union of two samples — what KS and Wasserstein need — are
-computed without a global window on large data (Spark would run it on a single partition): the
-distinct values are cut into value ranges at approximate quantiles (the cuts only split the
-work; every count stays exact), each range's totals are collected (one row per range) and
-turned into offsets, and a window *within* each range adds its offset. The step after a
-range's last value is closed with the next range's first value, also collected. Up to
-``single_bucket`` distinct values, one window orders them all (fewer Spark jobs).
+KS and Wasserstein come from bucket histograms (a ``groupBy`` on the bucket expression) and a
+window partitioned by bucket over the few buckets that need it, finished by
+:mod:`govern.stats.ecdf_buckets` exactly as for DuckDB. Where cumulative counts over many
+distinct values are still needed (order statistics, a huge bucket, a column with ±inf) they
+are computed without a global window (Spark would run it on a single partition): the distinct
+values are cut into value ranges at approximate quantiles (the cuts only split the work; every
+count stays exact), each range's totals are collected (one row per range) and turned into
+offsets, and a window *within* each range adds its offset. The step after a range's last value
+is closed with the next range's first value, also collected. Up to ``single_bucket`` distinct
+values, one window orders them all (fewer Spark jobs).
 """
 
 from __future__ import annotations
