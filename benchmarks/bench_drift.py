@@ -94,7 +94,6 @@ def generate(rows: int, directory: Path, seed: int = 42) -> dict[str, object]:
 
 def _generate_chunked(rows: int, directory: Path, seed: int) -> dict[str, object]:
     """The same distributions, written CHUNK_ROWS at a time; chunk i is seeded (seed, i)."""
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     writers: dict[str, pq.ParquetWriter] = {}

@@ -85,6 +85,18 @@ class Tuning:
     max_depth: int = 3
 
 
+def bucketable(lo: float, hi: float, tuning: Tuning) -> bool:
+    """Whether [lo, hi] can be cut into equal buckets in doubles: finite, and a width that is not 0.
+
+    (±inf, a span beyond the double range, or subnormal widths take the plain window instead.)
+    """
+    import math
+
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return False
+    return lo == hi or (math.isfinite(hi - lo) and (hi - lo) / tuning.buckets > 0)
+
+
 class _Nodes:
     """The current partition of the value line into buckets (of any level), in value order."""
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
-from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketed_summary
+from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketable, bucketed_summary
 from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -224,7 +224,7 @@ class DuckDBEngine(Engine[DuckTable]):
             return EcdfSummary(n1, n2, miss1, miss2)
         lo = min(float(profile[0][1]), float(profile[1][1]))
         hi = max(float(profile[0][2]), float(profile[1][2]))
-        if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):
+        if not bucketable(lo, hi, self.tuning):
             self.ecdf_trace["window"] += 1
             return self._ecdf_windows(union, n1, n2, miss1, miss2, bins, column)
         source = _DuckBuckets(self, union, n1, n2, column)

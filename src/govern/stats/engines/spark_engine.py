@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
-from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketed_summary
+from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketable, bucketed_summary
 from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
 if TYPE_CHECKING:
@@ -255,7 +255,7 @@ class SparkEngine(Engine[SparkTable]):
         union = self._union(reference, current, column)
         what = f"column `{column}`"
         lo, hi = (float(v) for v in self._collect(union.agg(F.min("x"), F.max("x")), what)[0])
-        if not (math.isfinite(lo) and math.isfinite(hi) and math.isfinite(hi - lo)):
+        if not bucketable(lo, hi, self.tuning):
             self.ecdf_trace["window"] += 1
             return self._ecdf_window(union, n1, n2, miss1, miss2, bins, column)
         source = _SparkBuckets(self, union, n1, n2, column)
