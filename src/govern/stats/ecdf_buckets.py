@@ -77,22 +77,24 @@ class Tuning:
     More first-level buckets make fewer of them ambiguous (H's bound inside a bucket grows with
     its rows, H's own excursions with √n), at the cost of a larger hash aggregate; candidates
     above ``exact_rows`` rows are split again into ``sub_buckets`` on their own [min, max].
+    Up to ``window_rows`` values in both samples, one window over all of them is cheaper than
+    several passes (and on Spark, several jobs), so small columns take it.
     """
 
     buckets: int = 1 << 16
     sub_buckets: int = 1 << 6
     exact_rows: int = 1 << 8
     max_depth: int = 3
+    window_rows: int = 100_000
 
 
-def bucketable(lo: float, hi: float, tuning: Tuning) -> bool:
-    """Whether [lo, hi] can be cut into equal buckets in doubles: finite, and a width that is not 0.
-
-    (±inf, a span beyond the double range, or subnormal widths take the plain window instead.)
-    """
+def bucketable(n: int, lo: float, hi: float, tuning: Tuning) -> bool:
+    """Whether ``n`` values in [lo, hi] should be bucketed: more than ``window_rows``, finite, and
+    a bucket width that is not 0 in doubles (±inf, a span beyond the double range or subnormal
+    widths take the plain window instead)."""
     import math
 
-    if not (math.isfinite(lo) and math.isfinite(hi)):
+    if n <= tuning.window_rows or not (math.isfinite(lo) and math.isfinite(hi)):
         return False
     return lo == hi or (math.isfinite(hi - lo) and (hi - lo) / tuning.buckets > 0)
 

@@ -95,13 +95,24 @@ def test_default_buckets_match_pandas(hard_files, same):
     assert identical.ks_statistic == 0.0 and identical.wasserstein == 0.0
 
 
+def test_small_columns_take_the_plain_window(tmp_path, same):
+    """A few thousand values: one window query beats several bucket passes; the result is the same."""
+    rng = np.random.default_rng(8)
+    reference, current = pd.DataFrame({"x": rng.normal(0, 1, 2000)}), pd.DataFrame({"x": rng.normal(0.1, 1, 1500)})
+    reference.to_parquet(tmp_path / "reference.parquet", index=False)
+    current.to_parquet(tmp_path / "current.parquet", index=False)
+    result, trace = _run(tmp_path, Tuning())
+    same(dataset_drift(reference, current).to_dict(), result.to_dict())
+    assert trace["window"] == 1 and trace.get("levels", 0) == 0
+
+
 def test_infinities_take_the_plain_window(tmp_path, same):
     rng = np.random.default_rng(4)
     reference = pd.DataFrame({"x": np.concatenate((rng.normal(0, 1, 500), [np.inf, -np.inf]))})
     current = pd.DataFrame({"x": np.concatenate((rng.normal(0.2, 1, 400), [np.inf]))})
     reference.to_parquet(tmp_path / "reference.parquet", index=False)
     current.to_parquet(tmp_path / "current.parquet", index=False)
-    result, trace = _run(tmp_path, SMALL)
+    result, trace = _run(tmp_path, Tuning(buckets=16, window_rows=0))
     same(dataset_drift(reference, current).to_dict(), result.to_dict())
     assert trace["window"] == 1 and trace.get("levels", 0) == 0
 
@@ -114,7 +125,7 @@ def test_spark_runs_the_same_refinement(spark, tmp_path, same):
     reference, current = _hard_pair(20_000)
     columns = ["skew", "identical"]
     engine = SparkEngine(spark, single_bucket=3_000, tuning=Tuning(buckets=16, sub_buckets=8, exact_rows=300,
-                                                                    max_depth=2))
+                                                                    max_depth=2, window_rows=0))
     reference.to_parquet(tmp_path / "r.parquet", index=False)
     current.to_parquet(tmp_path / "c.parquet", index=False)
     result = engine_drift(engine, engine.files([str(tmp_path / "r.parquet")], "parquet"),
@@ -144,7 +155,7 @@ def test_random_shapes_and_tunings_are_bit_exact(tmp_path, seed):
     pd.DataFrame({"x": a}).to_parquet(tmp_path / "a.parquet")
     pd.DataFrame({"x": b}).to_parquet(tmp_path / "b.parquet")
     tuning = Tuning(buckets=int(rng.choice([2, 4, 16, 64])), sub_buckets=int(rng.choice([2, 3, 8])),
-                    exact_rows=int(rng.choice([1, 10, 100])), max_depth=int(rng.choice([1, 2, 4])))
+                    exact_rows=int(rng.choice([1, 10, 100])), max_depth=int(rng.choice([1, 2, 4])), window_rows=0)
     engine = DuckDBEngine(root=tmp_path, range_values=int(rng.choice([1000, 10**6])), tuning=tuning)
     try:
         got = engine.ecdf(engine.files([tmp_path / "a.parquet"], "parquet"),

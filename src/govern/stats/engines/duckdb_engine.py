@@ -210,8 +210,8 @@ class DuckDBEngine(Engine[DuckTable]):
     def ecdf(self, reference: DuckTable, current: DuckTable, column: str, bins: int) -> EcdfSummary:
         """Exact ECDF summary from bucket histograms refined where needed (:mod:`govern.stats.ecdf_buckets`).
 
-        One pass gives each side's count, min and max; a column holding ±inf, or spanning more
-        than a double can subtract, takes the plain window over all distinct values instead.
+        One pass gives each side's count, min and max; a small column, one holding ±inf, or one
+        spanning more than a double can subtract takes the plain window over all distinct values.
         """
         union = self._union(reference, current, column)
         what = f"column `{column}`"
@@ -224,7 +224,7 @@ class DuckDBEngine(Engine[DuckTable]):
             return EcdfSummary(n1, n2, miss1, miss2)
         lo = min(float(profile[0][1]), float(profile[1][1]))
         hi = max(float(profile[0][2]), float(profile[1][2]))
-        if not bucketable(lo, hi, self.tuning):
+        if not bucketable(n1 + n2, lo, hi, self.tuning):
             self.ecdf_trace["window"] += 1
             return self._ecdf_windows(union, n1, n2, miss1, miss2, bins, column)
         source = _DuckBuckets(self, union, n1, n2, column)

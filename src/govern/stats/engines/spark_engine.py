@@ -245,7 +245,8 @@ class SparkEngine(Engine[SparkTable]):
     # -- drift -------------------------------------------------------------------------------
     def ecdf(self, reference: SparkTable, current: SparkTable, column: str, bins: int) -> EcdfSummary:
         """Exact ECDF summary from bucket histograms refined where needed (:mod:`govern.stats.ecdf_buckets`);
-        a column holding ±inf, or spanning more than a double can subtract, takes the plain window."""
+        a small column, one holding ±inf, or one spanning more than a double can subtract takes the
+        plain window."""
         from pyspark.sql import functions as F
 
         n1, n2 = self._n_present(reference, column), self._n_present(current, column)
@@ -255,7 +256,7 @@ class SparkEngine(Engine[SparkTable]):
         union = self._union(reference, current, column)
         what = f"column `{column}`"
         lo, hi = (float(v) for v in self._collect(union.agg(F.min("x"), F.max("x")), what)[0])
-        if not bucketable(lo, hi, self.tuning):
+        if not bucketable(n1 + n2, lo, hi, self.tuning):
             self.ecdf_trace["window"] += 1
             return self._ecdf_window(union, n1, n2, miss1, miss2, bins, column)
         source = _SparkBuckets(self, union, n1, n2, column)
