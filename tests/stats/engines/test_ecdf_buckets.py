@@ -123,7 +123,7 @@ def test_spark_runs_the_same_refinement(spark, tmp_path, same):
     from govern.stats.engines.spark_engine import SparkEngine
 
     reference, current = _hard_pair(20_000)
-    columns = ["skew", "identical"]
+    columns = ["skew", "big_tiny"]
     engine = SparkEngine(spark, single_bucket=3_000, tuning=Tuning(buckets=16, sub_buckets=8, exact_rows=300,
                                                                     max_depth=2, window_rows=0))
     reference.to_parquet(tmp_path / "r.parquet", index=False)
