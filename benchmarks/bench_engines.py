@@ -11,7 +11,9 @@ repository): drift uses ``bench_drift.generate`` (20 numeric + 5 categorical col
 fairness 5 sensitive attributes (2-6 groups each) with every intersection (26 groupings).
 Each engine runs in its own subprocess, so "peak RSS" is that process's own maximum resident
 set (``ru_maxrss``), Parquet reading included. DuckDB gets ``--memory-limit`` (default 2GB) and
-2 threads; Spark is ``local[2]`` on loopback with ``--spark-memory`` of driver heap. Evidently runs
+2 threads; Spark is ``local[2]`` on loopback with ``--spark-memory`` of driver heap; pandas runs
+under an address-space cap (``--pandas-memory``, default 14GiB) so that a size this machine
+cannot hold fails with MemoryError instead of swapping or waking the OOM killer. Evidently runs
 when ``benchmarks/.venv-evidently`` exists (see STATS.md), otherwise it is reported as skipped.
 The results of every engine are compared with pandas' where both ran (max relative difference).
 """
@@ -51,16 +53,21 @@ def generate_fairness(rows: int, path: Path, seed: int = 7) -> None:
     writer.close()
 
 
-def prepare(rows: int, data: Path) -> Path:
+def prepare(rows: int, data: Path, tasks: list[str]) -> Path:
+    """Generate what ``tasks`` need once per size (a ``done`` file from earlier runs stands for both)."""
     directory = data / f"engines-{rows}"
-    if not (directory / "done").exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        sys.path.insert(0, str(HERE))
-        from bench_drift import generate
+    directory.mkdir(parents=True, exist_ok=True)
+    for task in tasks:
+        if (directory / "done").exists() or (directory / f"{task}.done").exists():
+            continue
+        if task == "drift":
+            sys.path.insert(0, str(HERE))
+            from bench_drift import generate
 
-        generate(rows, directory)
-        generate_fairness(rows, directory / "fairness.parquet")
-        (directory / "done").write_text("ok\n")
+            generate(rows, directory)
+        else:
+            generate_fairness(rows, directory / "fairness.parquet")
+        (directory / f"{task}.done").write_text("ok\n")
     return directory
 
 
@@ -84,13 +91,27 @@ def _engine(name: str, directory: Path, memory_limit: str, spark_memory: str):
     return SparkEngine(session)
 
 
-def worker(engine_name: str, task: str, directory: Path, memory_limit: str, spark_memory: str) -> dict:
+def _bytes(size: str) -> int:
+    units = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+    size = size.strip().lower().removesuffix("ib").removesuffix("b")
+    return int(float(size[:-1]) * units[size[-1]]) if size[-1] in units else int(size)
+
+
+def worker(engine_name: str, task: str, directory: Path, memory_limit: str, spark_memory: str,
+           pandas_memory: str = "") -> dict:
     import pandas as pd
 
     from govern.stats.drift import dataset_drift, engine_drift
     from govern.stats.fairness import engine_fairness, fairness_report
 
     fair = dict(y_pred="pred", y_true="y", sensitive=SENSITIVE, intersections=True, min_group_size=30)
+    if engine_name == "pandas" and pandas_memory:
+        # pandas holds both tables in memory: cap its address space so that a size too large for
+        # this machine fails with MemoryError instead of pushing the shared box into the OOM killer
+        import resource
+
+        cap = _bytes(pandas_memory)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     start = time.perf_counter()
     if engine_name == "pandas":
         if task == "drift":
@@ -139,8 +160,11 @@ def _descendants(pid: int) -> list[int]:
 def run(engine_name: str, task: str, directory: Path, args: argparse.Namespace) -> dict:
     env = dict(os.environ, PYTHONPATH=str(SRC))
     cmd = [sys.executable, __file__, "--worker", engine_name, task, str(directory), args.memory_limit,
-           args.spark_memory]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
+           args.spark_memory, args.pandas_memory]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"stopped after the {args.timeout:g} s timeout"}
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["killed"])[-1]
         return {"error": f"exit {done.returncode}: {tail[:200]}"}
@@ -159,8 +183,8 @@ def max_relative_difference(a: object, b: object) -> float:
 
 def main() -> None:
     if sys.argv[1:2] == ["--worker"]:
-        name, task, directory, memory_limit, spark_memory = sys.argv[2:7]
-        print(json.dumps(worker(name, task, Path(directory), memory_limit, spark_memory)))
+        name, task, directory, memory_limit, spark_memory, pandas_memory = sys.argv[2:8]
+        print(json.dumps(worker(name, task, Path(directory), memory_limit, spark_memory, pandas_memory)))
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
@@ -169,6 +193,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--spark-memory", default="4g")
+    parser.add_argument("--pandas-memory", default="14GiB",
+                        help="address-space cap of the pandas worker (MemoryError beyond; '' for none)")
     parser.add_argument("--timeout", type=float, default=3600)
     args = parser.parse_args()
     with open("/proc/loadavg") as fh:
@@ -176,7 +202,7 @@ def main() -> None:
     if not (HERE / ".venv-evidently").exists():
         print("evidently: skipped (no benchmarks/.venv-evidently; see STATS.md)", flush=True)
     for rows in args.rows:
-        directory = prepare(rows, args.data)
+        directory = prepare(rows, args.data, args.task)
         for task in args.task:
             results = {name: run(name, task, directory, args) for name in args.engine}
             base = results.get("pandas")
@@ -189,6 +215,8 @@ def main() -> None:
                     line += (f"  time ×{res['seconds'] / base['seconds']:.2f}, RSS ×{res['peak_rss'] / base['peak_rss']:.2f}"
                              f" vs pandas; max rel. diff {max_relative_difference(base['result'], res['result']):.1e}")
                 print(line, flush=True)
+    with open("/proc/loadavg") as fh:
+        print(f"load average at end: {fh.read().split()[:3]}", flush=True)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 DuckDB streams Parquet and spills sorts and hash tables to disk past its ``memory_limit``, so
 a window of hundreds of millions of rows is assessed on one machine with bounded memory. Only
 aggregates come back: counts per category, per group cell and per PSI bin, a few order
-statistics, and for KS/Wasserstein the extremes and area of F_ref − F_cur computed with
-window functions over the sorted union of the two samples' distinct values.
+statistics, and for KS/Wasserstein the extremes and area of F_ref − F_cur, from bucket
+histograms and windows over the few buckets that need them (:mod:`govern.stats.ecdf_buckets`).
 
 Evidence is untrusted, so the connection is locked down before any evidence SQL runs:
 database files are attached read-only, file access is limited to the bundle folder
@@ -20,6 +20,7 @@ import math
 import re
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from itertools import count
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
+from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketable, bucketed_summary
 from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
 _INTEGER = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
@@ -71,7 +73,7 @@ class DuckDBEngine(Engine[DuckTable]):
 
     def __init__(self, *, root: Path, databases: Sequence[Path] = (), memory_limit: str | None = None,
                  threads: int | None = None, timeout_s: float = 3600.0, temp_directory: Path | None = None,
-                 range_values: int = 2_000_000) -> None:
+                 range_values: int = 2_000_000, tuning: Tuning = Tuning()) -> None:
         import duckdb
 
         if memory_limit is not None and not _MEMORY.match(memory_limit):
@@ -93,6 +95,9 @@ class DuckDBEngine(Engine[DuckTable]):
         self.timeout_s = timeout_s
         #: distinct values one window query may order; above, the values are split into ranges
         self.range_values = range_values
+        #: bucket sizes of the exact ECDF (:mod:`govern.stats.ecdf_buckets`), and a count of what it ran
+        self.tuning = tuning
+        self.ecdf_trace: Counter[str] = Counter()
         self._names = count()
         self.databases: dict[Path, str] = {}
         for i, path in enumerate(dict.fromkeys(Path(p) for p in databases)):
@@ -162,13 +167,17 @@ class DuckDBEngine(Engine[DuckTable]):
         return DuckTable(source, {str(r[0]): str(r[1]).upper() for r in rows}, label=label)
 
     # -- running queries ---------------------------------------------------------------------
-    def _fetch(self, sql: str, params: dict[str, Any], *, what: str = "", limit: int | None = None) -> list[tuple]:
+    def _fetch(self, sql: str, params: dict[str, Any], *, what: str = "", limit: int | None = None,
+               numpy: bool = False) -> Any:
+        """The rows (or with ``numpy``, a dict of column arrays), interrupted after ``timeout_s``."""
         import duckdb
 
         timer = threading.Timer(self.timeout_s, self.con.interrupt)
         timer.start()
         try:
             cursor = self.con.execute(sql, params or None)
+            if numpy:
+                return cursor.fetchnumpy()
             return cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
         except duckdb.InterruptException:
             raise EngineError(f"DuckDB query on {what or 'the evidence'} exceeded {self.timeout_s:g} s") from None
@@ -218,7 +227,42 @@ class DuckDBEngine(Engine[DuckTable]):
 
     # -- drift -------------------------------------------------------------------------------
     def ecdf(self, reference: DuckTable, current: DuckTable, column: str, bins: int) -> EcdfSummary:
-        """Cumulative counts over the sorted distinct values, by window functions, one value range at a time.
+        """Exact ECDF summary from bucket histograms refined where needed (:mod:`govern.stats.ecdf_buckets`).
+
+        One pass gives each side's count, min and max; a small column, one holding ±inf, or one
+        spanning more than a double can subtract takes the plain window over all distinct values.
+        """
+        union = self._union(reference, current, column)
+        what = f"column `{column}`"
+        profile = {int(r[0]): r[1:] for r in self._fetch(
+            f"SELECT side, count(*), min(x), max(x) FROM ({union.sql}) GROUP BY side", union.params, what=what)}
+        n1, n2 = (int(profile[s][0]) if s in profile else 0 for s in (0, 1))
+        reference._present[column], current._present[column] = n1, n2
+        miss1, miss2 = self.n_rows(reference) - n1, self.n_rows(current) - n2
+        if n1 == 0 or n2 == 0:
+            return EcdfSummary(n1, n2, miss1, miss2)
+        lo = min(float(profile[0][1]), float(profile[1][1]))
+        hi = max(float(profile[0][2]), float(profile[1][2]))
+        if not bucketable(n1 + n2, lo, hi, self.tuning):
+            self.ecdf_trace["window"] += 1
+            return self._ecdf_windows(union, n1, n2, miss1, miss2, bins, column)
+        source = _DuckBuckets(self, union, n1, n2, column)
+        return bucketed_summary(source, n1, n2, miss1, miss2, lo, hi, bins, self.tuning, self.ecdf_trace)
+
+    def _ecdf_windows(self, union: "_Union", n1: int, n2: int, miss1: int, miss2: int, bins: int,
+                      column: str) -> EcdfSummary:
+        """Cumulative counts over all sorted distinct values by window functions, one value range at a time."""
+        ranks = quantile_positions(n1, bins).tolist()
+        part = self._windowed(union, n1, n2, ranks, (0, 0), (n1, n2), f"column `{column}`")
+        best_hi, best_lo = max((0, 0.0), part.h_max or (0, 0.0)), min((0, 0.0), part.h_min or (0, 0.0))
+        edges = quantile_edges(lambda idx: np.array([part.values[int(i)] for i in idx], dtype=np.float64), n1, bins)
+        ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
+        return EcdfSummary(n1, n2, miss1, miss2, best_hi[0], best_hi[1], best_lo[0], best_lo[1], part.area,
+                           tuple(edges.tolist()), ref_bins, cur_bins)
+
+    def _windowed(self, union: "_Union", n1: int, n2: int, ranks: Sequence[int], base: tuple[int, int],
+                  counts: tuple[int, int], what: str) -> ExactPart:
+        """The window over the distinct values of ``union`` (rows ``base`` of each side precede it).
 
         A window over tens of millions of distinct values needs more memory than DuckDB can
         spill under a small ``memory_limit``, so above ``range_values`` values the range is cut
@@ -226,21 +270,11 @@ class DuckDBEngine(Engine[DuckTable]):
         pass counts each range, the counts become offsets, and each range's window adds its
         offset. The step from a range's last value to the next range's first is closed here.
         """
-        n1, n2 = self._n_present(reference, column), self._n_present(current, column)
-        miss1, miss2 = self.n_rows(reference) - n1, self.n_rows(current) - n2
-        if n1 == 0 or n2 == 0:
-            return EcdfSummary(n1, n2, miss1, miss2)
-        ranks = quantile_positions(n1, bins).tolist()
-        union = self._union(reference, current, column)
-        what = f"column `{column}`"
-        ranges = self._ranges(union, n1, n2, what)
+        ranges = self._ranges(union, counts, what)
         int_type = "HUGEINT" if n1 * n2 >= 2**62 else "BIGINT"
-        best_hi: tuple[int, float] = (0, 0.0)
-        best_lo: tuple[int, float] = (0, 0.0)
-        integral = 0.0
-        values: dict[int, float] = {}
-        for k, (where, off_a, off_b, count_a, count_b, last, following) in enumerate(ranges):
-            params = dict(union.params)
+        part = ExactPart()
+        for where, off_a, off_b, count_a, count_b, last, following in ranges:
+            off_a, off_b = off_a + base[0], off_b + base[1]
             mine = [r for r in ranks if off_a <= r < off_a + count_a]
             picks = "".join(f", min(x) FILTER (WHERE ca > {int(r)})" for r in mine)
             sql = f"""
@@ -253,28 +287,24 @@ class DuckDBEngine(Engine[DuckTable]):
                              ca::DOUBLE / {float(n1)!r} - cb::DOUBLE / {float(n2)!r} AS f FROM s)
                 SELECT max({{'h': h, 'f': f}}), min({{'h': h, 'f': f}}), fsum(abs(h)::DOUBLE * (nx - x)){picks}
                 FROM h"""
-            row = self._fetch(sql, params, what=what)[0]
+            row = self._fetch(sql, union.params, what=what)[0]
             if row[0] is None:
                 continue
-            best_hi = max(best_hi, (int(row[0]["h"]), float(row[0]["f"])))
-            best_lo = min(best_lo, (int(row[1]["h"]), float(row[1]["f"])))
-            integral += float(row[2]) if row[2] is not None else 0.0
-            values.update(zip(mine, row[3:]))
+            _merge_extremes(part, row)
+            part.values.update(zip(mine, row[3:]))
             if following is not None:  # the step from this range's last value to the next range's first
                 h_last = (off_a + count_a) * n2 - (off_b + count_b) * n1
                 with np.errstate(invalid="ignore", over="ignore"):
-                    integral += float(np.float64(abs(h_last)) * (np.float64(following) - np.float64(last)))
-        edges = quantile_edges(lambda idx: np.array([values[int(i)] for i in idx], dtype=np.float64), n1, bins)
-        ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
-        return EcdfSummary(n1, n2, miss1, miss2, best_hi[0], best_hi[1], best_lo[0], best_lo[1], integral,
-                           tuple(edges.tolist()), ref_bins, cur_bins)
+                    part.area += float(np.float64(abs(h_last)) * (np.float64(following) - np.float64(last)))
+        return part
 
-    def _ranges(self, union: "_Union", n1: int, n2: int, what: str
+    def _ranges(self, union: "_Union", counts: tuple[int, int], what: str
                 ) -> list[tuple[str, int, int, int, int, float | None, float | None]]:
         """(SQL condition, offsets, counts, last value, next range's first value) per non-empty value range."""
-        if n1 + n2 <= self.range_values:
-            return [("TRUE", 0, 0, n1, n2, None, None)]
-        k = min(256, (n1 + n2) // self.range_values + 1)
+        size = counts[0] + counts[1]
+        if size <= self.range_values:
+            return [("TRUE", 0, 0, counts[0], counts[1], None, None)]
+        k = min(256, size // self.range_values + 1)
         fractions = ", ".join(repr(i / k) for i in range(1, k))
         cuts = self._fetch(f"SELECT approx_quantile(x, [{fractions}]) FROM ({union.sql})", union.params, what=what)[0][0]
         cuts = sorted({float(c) for c in cuts if c is not None and not math.isnan(c)})
@@ -590,6 +620,98 @@ class DuckDBEngine(Engine[DuckTable]):
         raw = ", ".join(self._raw(table, c) for c in columns)
         sql = f"SELECT count(*) FROM (SELECT DISTINCT {raw} FROM ({table.select('*')}))"
         return int(self._fetch(sql, table.params, what=table.label)[0][0])
+
+
+
+def _literal(value: float) -> str:
+    """A double as SQL text that reads back bit-identical (and spells inf)."""
+    return f"'{float(value)!r}'::DOUBLE"
+
+
+def _merge_extremes(part: ExactPart, row: Sequence[Any]) -> None:
+    """Fold a query's max/min {'h', 'f'} structs (the first two columns of ``row``) and its area into ``part``."""
+    top, bottom = (int(row[0]["h"]), float(row[0]["f"])), (int(row[1]["h"]), float(row[1]["f"]))
+    part.h_max = top if part.h_max is None else max(part.h_max, top)
+    part.h_min = bottom if part.h_min is None else min(part.h_min, bottom)
+    part.area += float(row[2]) if row[2] is not None else 0.0
+
+
+class _DuckBuckets:
+    """:class:`~govern.stats.ecdf_buckets.BucketSource` for one column: bucket keys computed in SQL."""
+
+    def __init__(self, engine: DuckDBEngine, union: Any, n1: int, n2: int, column: str) -> None:
+        self.engine, self.union, self.n1, self.n2, self.column = engine, union, n1, n2, column
+        self.what = f"column `{column}`"
+
+    def keyed(self, levels: list[Level]) -> str:
+        """Rows (x, side, key, anchor) of the last level's buckets; a level's parents are joined as VALUES
+        (an inner join, so rows outside the buckets being split drop out early)."""
+        sql = f"SELECT x, side, 0::BIGINT AS key FROM ({self.union.sql})"
+        for size, parents in levels:
+            local = f"least({size - 1}, floor((x - p_lo) / p_w))::BIGINT"
+            if len(parents) == 1:
+                ((key, (lo, width)),) = parents.items()
+                inner = (f"SELECT x, side, {key}::BIGINT AS p_key, {_literal(lo)} AS p_lo, {_literal(width)} AS p_w "
+                         f"FROM ({sql}) WHERE key = {key}")
+            else:
+                rows = ", ".join(f"({k}, {_literal(lo)}, {_literal(w)})" for k, (lo, w) in parents.items())
+                inner = (f"SELECT x, side, p_key, p_lo, p_w FROM ({sql}) q "
+                         f"JOIN (VALUES {rows}) p(p_key, p_lo, p_w) ON q.key = p.p_key")
+            sql = (f"SELECT x, side, p_key * {size} + l AS key, p_lo + l * p_w AS anchor "
+                   f"FROM (SELECT x, side, p_key, p_lo, p_w, {local} AS l FROM ({inner}))")
+        return sql
+
+    def bucket_counts(self, levels: list[Level]) -> dict[str, np.ndarray]:
+        sql = (f"SELECT key, side, count(*) AS count, min(x) AS min, max(x) AS max, fsum(x - anchor) AS offset_sum, "
+               f"min(anchor) AS anchor FROM ({self.keyed(levels)}) GROUP BY key, side")
+        return self.engine._fetch(sql, self.union.params, what=self.what, numpy=True)
+
+    def exact(self, levels: list[Level], offsets: dict[int, tuple[int, int]], ranks: list[int],
+              sizes: dict[int, int]) -> ExactPart:
+        engine, n1, n2 = self.engine, self.n1, self.n2
+        part = ExactPart()
+        keyed = self.keyed(levels)
+        small = {k: v for k, v in offsets.items() if sizes[k] <= engine.range_values}
+        for key in set(offsets) - set(small):  # still huge at the deepest level: the ranged window, alone
+            base = offsets[key]
+            sub = DuckDBEngine._Union(f"SELECT x, side FROM ({keyed}) WHERE key = {key}", self.union.params)
+            counts = engine._fetch(f"SELECT count(*) FILTER (WHERE side = 0), count(*) FILTER (WHERE side = 1) "
+                                   f"FROM ({sub.sql})", sub.params, what=self.what)[0]
+            mine = [r for r in ranks if base[0] <= r < base[0] + int(counts[0])]
+            got = engine._windowed(sub, n1, n2, mine, base, (int(counts[0]), int(counts[1])), self.what)
+            for extreme in (got.h_max, got.h_min):
+                if extreme is not None:
+                    part.h_max = extreme if part.h_max is None else max(part.h_max, extreme)
+                    part.h_min = extreme if part.h_min is None else min(part.h_min, extreme)
+            part.area += got.area
+            part.values.update(got.values)
+            engine.ecdf_trace["ranged_window"] += 1
+        if not small:
+            return part
+        int_type = "HUGEINT" if n1 * n2 >= 2**62 else "BIGINT"
+        table = ", ".join(f"({k}, {a}, {b})" for k, (a, b) in small.items())
+        mine = [r for r in ranks if r not in part.values]  # the ranks left are inside the small buckets
+        picks = "".join(f", min(x) FILTER (WHERE ca > {int(r)})" for r in mine)
+        sql = f"""
+            WITH o AS (SELECT * FROM (VALUES {table}) o(k, oa, ob)),
+            v AS (SELECT key, x, count(*) FILTER (WHERE side = 0) AS a, count(*) FILTER (WHERE side = 1) AS b
+                  FROM ({keyed}) WHERE key IN (SELECT k FROM o) GROUP BY key, x),
+            s AS (SELECT x, o.oa + sum(a) OVER w AS ca, o.ob + sum(b) OVER w AS cb,
+                         lead(x) OVER (PARTITION BY key ORDER BY x) AS nx
+                  FROM v JOIN o ON v.key = o.k
+                  WINDOW w AS (PARTITION BY key ORDER BY x ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+            h AS (SELECT x, nx, ca, ca::{int_type} * {n2} - cb::{int_type} * {n1} AS h,
+                         ca::DOUBLE / {float(n1)!r} - cb::DOUBLE / {float(n2)!r} AS f FROM s)
+            SELECT max({{'h': h, 'f': f}}), min({{'h': h, 'f': f}}), fsum(abs(h)::DOUBLE * (nx - x)){picks}
+            FROM h"""
+        row = engine._fetch(sql, self.union.params, what=self.what)[0]
+        if row[0] is not None:
+            _merge_extremes(part, row)
+            part.values.update(zip(mine, (float(v) for v in row[3:])))
+        return part
+
+    def bins(self, edges: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.engine._bins(self.union, edges, self.n1, self.n2, self.column)
 
 
 def _cells_frame(rows: list[tuple], attributes: Sequence[str]) -> pd.DataFrame:

@@ -5,13 +5,16 @@ over Spark Connect: every method ends in an aggregation whose result is a handfu
 (counts per category or group cell, per-partition totals, a few order statistics), and
 that is all that travels back to govern. Raw rows never reach the driver.
 
-Cumulative counts over the sorted union of two samples — what KS and Wasserstein need — are
-computed without a global window on large data (Spark would run it on a single partition): the
-distinct values are cut into value ranges at approximate quantiles (the cuts only split the
-work; every count stays exact), each range's totals are collected (one row per range) and
-turned into offsets, and a window *within* each range adds its offset. The step after a
-range's last value is closed with the next range's first value, also collected. Up to
-``single_bucket`` distinct values, one window orders them all (fewer Spark jobs).
+KS and Wasserstein come from bucket histograms (a ``groupBy`` on the bucket expression) and a
+window partitioned by bucket over the few buckets that need it, finished by
+:mod:`govern.stats.ecdf_buckets` exactly as for DuckDB. Where cumulative counts over many
+distinct values are still needed (order statistics, a huge bucket, a column with ±inf) they
+are computed without a global window (Spark would run it on a single partition): the distinct
+values are cut into value ranges at approximate quantiles (the cuts only split the work; every
+count stays exact), each range's totals are collected (one row per range) and turned into
+offsets, and a window *within* each range adds its offset. The step after a range's last value
+is closed with the next range's first value, also collected. Up to ``single_bucket`` distinct
+values, one window orders them all (fewer Spark jobs).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
+from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketable, bucketed_summary
 from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
 if TYPE_CHECKING:
@@ -77,7 +82,7 @@ class SparkEngine(Engine[SparkTable]):
     name = "spark"
 
     def __init__(self, session: "SparkSession | None" = None, *, partitions: int | None = None,
-                 single_bucket: int = 2_000_000) -> None:
+                 single_bucket: int = 2_000_000, tuning: Tuning = Tuning()) -> None:
         self.spark = session or spark_session()
         if partitions is None:
             try:
@@ -88,6 +93,9 @@ class SparkEngine(Engine[SparkTable]):
         self.partitions = max(1, min(int(partitions), 64))
         #: distinct values up to which one window orders them all (one partition is fast enough)
         self.single_bucket = single_bucket
+        #: bucket sizes of the exact ECDF (:mod:`govern.stats.ecdf_buckets`), and a count of what it ran
+        self.tuning = tuning
+        self.ecdf_trace: Counter[str] = Counter()
 
     # -- tables ------------------------------------------------------------------------------
     def files(self, paths: Sequence[str], fmt: Literal["parquet", "csv", "json", "orc"], label: str = "") -> SparkTable:
@@ -236,30 +244,48 @@ class SparkEngine(Engine[SparkTable]):
 
     # -- drift -------------------------------------------------------------------------------
     def ecdf(self, reference: SparkTable, current: SparkTable, column: str, bins: int) -> EcdfSummary:
+        """Exact ECDF summary from bucket histograms refined where needed (:mod:`govern.stats.ecdf_buckets`);
+        a small column, one holding ±inf, or one spanning more than a double can subtract takes the
+        plain window."""
         from pyspark.sql import functions as F
 
         n1, n2 = self._n_present(reference, column), self._n_present(current, column)
         miss1, miss2 = self.n_rows(reference) - n1, self.n_rows(current) - n2
         if n1 == 0 or n2 == 0:
             return EcdfSummary(n1, n2, miss1, miss2)
-        ranks = quantile_positions(n1, bins).tolist()
         union = self._union(reference, current, column)
+        what = f"column `{column}`"
+        lo, hi = (float(v) for v in self._collect(union.agg(F.min("x"), F.max("x")), what)[0])
+        if not bucketable(n1 + n2, lo, hi, self.tuning):
+            self.ecdf_trace["window"] += 1
+            return self._ecdf_window(union, n1, n2, miss1, miss2, bins, column)
+        source = _SparkBuckets(self, union, n1, n2, column)
+        return bucketed_summary(source, n1, n2, miss1, miss2, lo, hi, bins, self.tuning, self.ecdf_trace)
+
+    def _ecdf_window(self, union: "DataFrame", n1: int, n2: int, miss1: int, miss2: int, bins: int,
+                     column: str) -> EcdfSummary:
+        """Cumulative counts over all sorted distinct values (value ranges with per-range offsets)."""
+        ranks = quantile_positions(n1, bins).tolist()
+        part = self._window_part(union, n1, n2, ranks, (0, 0), n1 + n2, f"column `{column}`")
+        hi, lo = max((0, 0.0), part.h_max or (0, 0.0)), min((0, 0.0), part.h_min or (0, 0.0))
+        edges = quantile_edges(lambda idx: np.array([part.values[int(i)] for i in idx], dtype=np.float64), n1, bins)
+        ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
+        return EcdfSummary(n1, n2, miss1, miss2, hi[0], hi[1], lo[0], lo[1], part.area, tuple(edges.tolist()),
+                           ref_bins, cur_bins)
+
+    def _window_part(self, union: "DataFrame", n1: int, n2: int, ranks: Sequence[int], base: tuple[int, int],
+                     size: int, what: str) -> ExactPart:
+        """Extremes, area and reference ranks over the distinct values of ``union`` (``base`` rows of each
+        side precede it), by :meth:`_cumulative`: the area stops at its last value."""
+        from pyspark.sql import functions as F
+
         values = union.groupBy("x").agg(F.sum(F.when(F.col("side") == 0, 1).otherwise(0)).cast("long").alias("a"),
                                         F.sum(F.when(F.col("side") == 1, 1).otherwise(0)).cast("long").alias("b"))
-        cumulative = self._cumulative(values, ("a", "b"), n1 + n2, f"column `{column}`")
-        int_type = "decimal(38,0)" if n1 * n2 >= 2**62 else "long"
-        h = F.col("c_a").cast(int_type) * F.lit(n2) - F.col("c_b").cast(int_type) * F.lit(n1)
-        f = F.col("c_a").cast("double") / F.lit(float(n1)) - F.col("c_b").cast("double") / F.lit(float(n2))
-        pair = F.struct(h.alias("h"), f.alias("f"))
-        row = self._collect(cumulative.agg(
-            F.max(pair), F.min(pair), F.sum(F.abs(h).cast("double") * (F.col("nx") - F.col("x"))),
-            *[F.min(F.when(F.col("c_a") > F.lit(r), F.col("x"))) for r in ranks]), f"column `{column}`")[0]
-        hi, lo = row[0], row[1]
-        stats = dict(zip(ranks, list(row)[3:]))
-        edges = quantile_edges(lambda idx: np.array([stats[int(i)] for i in idx], dtype=np.float64), n1, bins)
-        ref_bins, cur_bins = self._bins(union, edges, n1, n2, column)
-        return EcdfSummary(n1, n2, miss1, miss2, int(hi["h"]), float(hi["f"]), int(lo["h"]), float(lo["f"]),
-                           float(row[2]) if row[2] is not None else 0.0, tuple(edges.tolist()), ref_bins, cur_bins)
+        cumulative = self._cumulative(values, ("a", "b"), size, what)
+        ca, cb = F.col("c_a") + F.lit(base[0]), F.col("c_b") + F.lit(base[1])
+        row = self._collect(cumulative.agg(*_extremes(ca, cb, n1, n2), *[F.min(F.when(ca > F.lit(int(r)), F.col("x")))
+                                                                         for r in ranks]), what)[0]
+        return _part(row, ranks)
 
     def _union(self, reference: SparkTable, current: SparkTable, column: str) -> "DataFrame":
         from pyspark.sql import functions as F
@@ -556,6 +582,118 @@ class SparkEngine(Engine[SparkTable]):
         if not columns:
             return min(self.n_rows(table), 1)
         return self._count(table.frame.select(*[self._raw(table, c) for c in columns]).distinct(), table.label)
+
+
+
+def _extremes(ca: "Column", cb: "Column", n1: int, n2: int) -> list["Column"]:
+    """max and min of {h, f} and Σ |h|·(nx − x) over rows with cumulative counts ``ca``/``cb``."""
+    from pyspark.sql import functions as F
+
+    int_type = "decimal(38,0)" if n1 * n2 >= 2**62 else "long"
+    h = ca.cast(int_type) * F.lit(n2) - cb.cast(int_type) * F.lit(n1)
+    f = ca.cast("double") / F.lit(float(n1)) - cb.cast("double") / F.lit(float(n2))
+    pair = F.struct(h.alias("h"), f.alias("f"))
+    return [F.max(pair), F.min(pair), F.sum(F.abs(h).cast("double") * (F.col("nx") - F.col("x")))]
+
+
+def _part(row: Any, ranks: Sequence[int]) -> ExactPart:
+    """An :class:`ExactPart` from a row of :func:`_extremes` followed by one value per rank."""
+    part = ExactPart()
+    if row[0] is not None:
+        part.h_max = (int(row[0]["h"]), float(row[0]["f"]))
+        part.h_min = (int(row[1]["h"]), float(row[1]["f"]))
+        part.area = float(row[2]) if row[2] is not None else 0.0
+        part.values = {int(r): float(v) if v is not None else math.nan for r, v in zip(ranks, list(row)[3:])}
+    return part
+
+
+class _SparkBuckets:
+    """:class:`~govern.stats.ecdf_buckets.BucketSource` for one column: bucket keys as Spark expressions,
+    a level's parents broadcast-joined, the exact window partitioned by bucket."""
+
+    def __init__(self, engine: SparkEngine, union: "DataFrame", n1: int, n2: int, column: str) -> None:
+        self.engine, self.union, self.n1, self.n2, self.column = engine, union, n1, n2, column
+        self.what = f"column `{column}`"
+
+    def keyed(self, levels: list[Level]) -> "DataFrame":
+        from pyspark.sql import functions as F
+
+        frame = self.union.withColumn("key", F.lit(0).cast("long"))
+        for size, parents in levels:
+            if len(parents) == 1:
+                ((key, (lo, width)),) = parents.items()
+                frame = (frame.filter(F.col("key") == F.lit(key))
+                         .select("x", "side", F.col("key").alias("p_key"), F.lit(lo).alias("p_lo"),
+                                 F.lit(width).alias("p_w")))
+            else:
+                table = self.engine.spark.createDataFrame(
+                    [(int(k), float(lo), float(w)) for k, (lo, w) in parents.items()], "p_key long, p_lo double, p_w double")
+                frame = frame.join(F.broadcast(table), frame["key"] == table["p_key"]).select(
+                    "x", "side", "p_key", "p_lo", "p_w")
+            local = F.least(F.lit(size - 1).cast("long"), F.floor((F.col("x") - F.col("p_lo")) / F.col("p_w")).cast("long"))
+            frame = frame.withColumn("l", local).select(
+                "x", "side", (F.col("p_key") * F.lit(size) + F.col("l")).alias("key"),
+                (F.col("p_lo") + F.col("l") * F.col("p_w")).alias("anchor"))
+        return frame
+
+    def bucket_counts(self, levels: list[Level]) -> dict[str, np.ndarray]:
+        from pyspark.sql import functions as F
+
+        rows = self.engine._collect(self.keyed(levels).groupBy("key", "side").agg(
+            F.count(F.lit(1)).alias("count"), F.min("x").alias("min"), F.max("x").alias("max"),
+            F.sum(F.col("x") - F.col("anchor")).alias("offset_sum"), F.min("anchor").alias("anchor")), self.what)
+        names = ("key", "side", "count", "min", "max", "offset_sum", "anchor")
+        return {name: np.array([r[i] for r in rows], dtype=np.float64 if i >= 3 else np.int64)
+                for i, name in enumerate(names)}
+
+    def exact(self, levels: list[Level], offsets: dict[int, tuple[int, int]], ranks: list[int],
+              sizes: dict[int, int]) -> ExactPart:
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        engine, n1, n2 = self.engine, self.n1, self.n2
+        keyed = self.keyed(levels)
+        part = ExactPart()
+        small = {k: v for k, v in offsets.items() if sizes[k] <= engine.single_bucket}
+        pieces = []
+        for key in sorted(set(offsets) - set(small)):  # still huge at the deepest level: value ranges, alone
+            base = offsets[key]
+            mine = [r for r in ranks if base[0] <= r]
+            pieces.append(engine._window_part(keyed.filter(F.col("key") == F.lit(key)).select("x", "side"),
+                                              n1, n2, mine, base, sizes[key], self.what))
+            engine.ecdf_trace["ranged_window"] += 1
+        if small:
+            table = engine.spark.createDataFrame([(int(k), int(a), int(b)) for k, (a, b) in small.items()],
+                                                 "k long, oa long, ob long")
+            values = (keyed.join(F.broadcast(table), keyed["key"] == table["k"])
+                      .groupBy("key", "x").agg(F.sum(F.when(F.col("side") == 0, 1).otherwise(0)).cast("long").alias("a"),
+                                               F.sum(F.when(F.col("side") == 1, 1).otherwise(0)).cast("long").alias("b"),
+                                               F.first("oa").alias("oa"), F.first("ob").alias("ob")))
+            running = Window.partitionBy("key").orderBy("x").rowsBetween(Window.unboundedPreceding, Window.currentRow)
+            windowed = values.select("x", F.lead("x").over(Window.partitionBy("key").orderBy("x")).alias("nx"),
+                                     (F.col("oa") + F.sum("a").over(running)).alias("ca"),
+                                     (F.col("ob") + F.sum("b").over(running)).alias("cb"))
+            mine = [r for r in ranks if any(a <= r < a + sizes[k] for k, (a, _) in small.items())]
+            ca, cb = F.col("ca"), F.col("cb")
+            row = engine._collect(windowed.agg(*_extremes(ca, cb, n1, n2),
+                                               *[F.min(F.when(ca > F.lit(int(r)), F.col("x"))) for r in mine]), self.what)[0]
+            pieces.append(_part(row, mine))
+        for piece in pieces:
+            for extreme in (piece.h_max, piece.h_min):
+                if extreme is not None:
+                    part.h_max = extreme if part.h_max is None else max(part.h_max, extreme)
+                    part.h_min = extreme if part.h_min is None else min(part.h_min, extreme)
+            part.area += piece.area
+        # a rank's value is the smallest x past it among the rows searched; a piece that does not hold
+        # the rank reports a later value (or none), so the minimum over pieces is the rank's value
+        for piece in pieces:
+            for r, v in piece.values.items():
+                if v == v and (r not in part.values or v < part.values[r]):
+                    part.values[r] = v
+        return part
+
+    def bins(self, edges: np.ndarray) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        return self.engine._bins(self.union, edges, self.n1, self.n2, self.column)
 
 
 def _q(name: str) -> str:
