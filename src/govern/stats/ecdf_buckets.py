@@ -1,4 +1,4 @@
-"""Exact KS, Wasserstein and reference quantiles from bucket histograms, refined only where they must be.
+"""Bucket histograms of two samples → exact KS, Wasserstein area and reference quantiles, refining only where needed.
 
 A SQL engine that orders every distinct value of a column (a window over the sorted union of
 both samples) pays for a sort of the whole column. Almost all of that work is wasted: the KS
