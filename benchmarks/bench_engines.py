@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_engines.py --rows 1000000 --task drift fairness --engine pandas duckdb
     .venv/bin/python benchmarks/bench_engines.py --rows 10000000 --task drift --engine duckdb spark
+    .venv/bin/python benchmarks/bench_engines.py --rows 1000000 --task drift --engine pandas duckdb evidently
 
 ``--rows`` is the rows of *each* drift table (reference and current) and of the fairness table.
 Data are generated once per size under ``--data`` (default ``/work/bench-data``, outside the
@@ -13,9 +14,11 @@ Each engine runs in its own subprocess, so "peak RSS" is that process's own maxi
 set (``ru_maxrss``), Parquet reading included. DuckDB gets ``--memory-limit`` (default 2GB) and
 2 threads; Spark is ``local[2]`` on loopback with ``--spark-memory`` of driver heap; pandas runs
 under an address-space cap (``--pandas-memory``, default 14GiB) so that a size this machine
-cannot hold fails with MemoryError instead of swapping or waking the OOM killer. Evidently runs
-when ``benchmarks/.venv-evidently`` exists (see STATS.md), otherwise it is reported as skipped.
-The results of every engine are compared with pandas' where both ran (max relative difference).
+cannot hold fails with MemoryError instead of swapping or waking the OOM killer. ``--engine
+evidently`` runs Evidently's ``DataDriftPreset`` (drift only) on the same files from
+``benchmarks/.venv-evidently`` (see STATS.md; skipped when that venv is missing); its time is the
+whole process (start-up, reading, the report). The results of every engine are compared with
+pandas' where both ran (max relative difference; for Evidently, which columns it calls drifted).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import argparse
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -119,8 +123,6 @@ def worker(engine_name: str, task: str, directory: Path, memory_limit: str, spar
                                    pd.read_parquet(directory / "current.parquet"))
         else:
             result = fairness_report(pd.read_parquet(directory / "fairness.parquet"), **fair)
-    elif engine_name == "evidently":
-        raise SystemExit("evidently runs in its own venv")
     else:
         engine = _engine(engine_name, directory, memory_limit, spark_memory)
         files = (lambda p: engine.files([str(p)] if engine_name == "spark" else [p], "parquet"))
@@ -157,7 +159,50 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+EVIDENTLY_PY = HERE / ".venv-evidently" / "bin" / "python"
+
+
+def run_evidently(directory: Path, args: argparse.Namespace) -> dict:
+    """Evidently's ``DataDriftPreset`` on the same Parquet files, in its own venv (``bench_drift``'s
+    worker): wall time of the whole process (start-up, reading the files, the report) and that
+    process's own peak RSS (``os.wait4``), plus the columns it calls drifted."""
+    cmd = [str(EVIDENTLY_PY), str(HERE / "bench_drift.py"), "--worker", "evidently", "--data", str(directory),
+           "--repeats", "1"]
+    start = time.perf_counter()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True,
+                                env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        try:
+            _, status, usage = _wait4(proc.pid, args.timeout)
+        except TimeoutError:
+            proc.kill()
+            proc.wait()
+            return {"error": f"stopped after the {args.timeout:g} s timeout"}
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            tail = (err.read().strip().splitlines() or ["killed"])[-1]
+            return {"error": f"exit {os.waitstatus_to_exitcode(status)}: {tail[:200]}"}
+        result = json.loads(out.read().strip().splitlines()[-1])
+    return {"seconds": seconds, "peak_rss": usage.ru_maxrss * 1024, "drifted": result["drifted"],
+            "version": result["version"]}
+
+
+def _wait4(pid: int, timeout: float) -> tuple[int, int, "os.struct_rusage"]:  # type: ignore[name-defined]
+    deadline = time.monotonic() + timeout
+    while True:
+        done_pid, status, usage = os.wait4(pid, os.WNOHANG)
+        if done_pid == pid:
+            return done_pid, status, usage
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        time.sleep(0.2)
+
+
 def run(engine_name: str, task: str, directory: Path, args: argparse.Namespace) -> dict:
+    if engine_name == "evidently":
+        return run_evidently(directory, args)
     env = dict(os.environ, PYTHONPATH=str(SRC))
     cmd = [sys.executable, __file__, "--worker", engine_name, task, str(directory), args.memory_limit,
            args.spark_memory, args.pandas_memory]
@@ -189,7 +234,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--task", nargs="+", default=["drift", "fairness"], choices=["drift", "fairness"])
-    parser.add_argument("--engine", nargs="+", default=["pandas", "duckdb"], choices=["pandas", "duckdb", "spark"])
+    parser.add_argument("--engine", nargs="+", default=["pandas", "duckdb"], choices=["pandas", "duckdb", "spark", "evidently"],
+                        help="evidently: drift only, from benchmarks/.venv-evidently (see STATS.md)")
     parser.add_argument("--data", type=Path, default=Path("/work/bench-data"))
     parser.add_argument("--memory-limit", default="2GB")
     parser.add_argument("--spark-memory", default="4g")
@@ -199,19 +245,26 @@ def main() -> None:
     args = parser.parse_args()
     with open("/proc/loadavg") as fh:
         print(f"load average at start: {fh.read().split()[:3]}", flush=True)
-    if not (HERE / ".venv-evidently").exists():
+    if "evidently" in args.engine and not EVIDENTLY_PY.exists():
         print("evidently: skipped (no benchmarks/.venv-evidently; see STATS.md)", flush=True)
+        args.engine.remove("evidently")
     for rows in args.rows:
         directory = prepare(rows, args.data, args.task)
         for task in args.task:
-            results = {name: run(name, task, directory, args) for name in args.engine}
+            results = {name: run(name, task, directory, args) for name in args.engine
+                       if not (name == "evidently" and task != "drift")}
             base = results.get("pandas")
             for name, res in results.items():
                 if "error" in res:
                     print(f"{rows:>11,} {task:<9} {name:<7} {res['error']}", flush=True)
                     continue
                 line = f"{rows:>11,} {task:<9} {name:<7} {res['seconds']:8.2f} s  peak RSS {res['peak_rss'] / 2**20:8.0f} MiB"
-                if base and "error" not in base and name != "pandas":
+                if name == "evidently":
+                    ours = set(base["result"]["drifted_features"]) if base and "error" not in base else None
+                    agree = "" if ours is None else (" same drifted columns as govern" if ours == set(res["drifted"])
+                                                     else f" drifted {sorted(res['drifted'])} vs govern {sorted(ours)}")
+                    line += f"  (Evidently {res['version']}, {len(res['drifted'])} drifted;{agree})"
+                elif base and "error" not in base and name != "pandas":
                     line += (f"  time ×{res['seconds'] / base['seconds']:.2f}, RSS ×{res['peak_rss'] / base['peak_rss']:.2f}"
                              f" vs pandas; max rel. diff {max_relative_difference(base['result'], res['result']):.1e}")
                 print(line, flush=True)
