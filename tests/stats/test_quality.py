@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from govern.stats.quality import data_quality, simple_type
+from govern.stats.quality import data_quality
+from govern.stats.values import simple_type
 
 
 @pytest.fixture

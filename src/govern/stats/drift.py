@@ -29,12 +29,11 @@ from scipy import stats as _sps
 if TYPE_CHECKING:
     from govern.stats.engines.base import Engine
 
-from govern.stats.values import ToDict, category_codes, category_label, finite
+from govern.stats.ecdf import EcdfSummary, summarise_sorted
+from govern.stats.values import ToDict, as_float_array, drop_missing, finite, label_counts
 
 # scipy.stats.ks_2samp(method="auto") is exact up to this sample size, asymptotic above it.
 _SCIPY_EXACT_KS_MAX_N = 10_000
-# Values taken from each sorted sample per merge block: keeps a block's arrays in L2 cache.
-_BLOCK = 1 << 15
 
 Kind = Literal["numeric", "categorical"]
 
@@ -121,147 +120,11 @@ class DatasetDrift(ToDict):
 # --------------------------------------------------------------------------- numeric
 
 
-def _as_float_array(values: Any) -> np.ndarray:
-    """Any 1-D numeric container → float64 array with NaN for missing values."""
-    if isinstance(values, (pd.Series, pd.Index)):
-        series = values
-        if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series.dtype):
-            # Datetimes compare as seconds since the epoch; NaT becomes NaN.
-            stamps = pd.to_datetime(series)
-            if getattr(stamps.dt, "tz", None) is not None:
-                stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-            seconds = stamps.astype("datetime64[ns]").to_numpy().astype("int64").astype("float64") / 1e9
-            seconds[stamps.isna().to_numpy()] = np.nan
-            return seconds
-        if series.dtype == np.float64:
-            return series.to_numpy()  # a view: asking for na_value would copy the column
-        return series.to_numpy(dtype="float64", na_value=np.nan)
-    array = np.asarray(values)
-    if array.dtype == np.float64:
-        return array.ravel()
-    return array.astype("float64").ravel()
-
-
-def _drop_missing(array: np.ndarray) -> tuple[np.ndarray, int]:
-    """Drop NaN without copying when there is none (the common case on large data)."""
-    missing = np.isnan(array)
-    n_missing = int(np.count_nonzero(missing))
-    return (array[~missing] if n_missing else array), n_missing
-
-
-def quantile_positions(n: int, bins: int) -> np.ndarray:
-    """The 0-based ranks of the reference order statistics that the PSI bin edges need.
-
-    An engine fetches exactly these values (at most ``2·(bins−1)``), never the sorted column.
-    """
-    q = np.arange(1, bins, dtype=np.float64) / bins
-    lo = np.floor(q * (n - 1)).astype(np.int64)
-    return np.unique(np.concatenate((lo, np.minimum(lo + 1, n - 1))))
-
-
-def quantile_edges(take: Callable[[np.ndarray], np.ndarray], n: int, bins: int) -> np.ndarray:
-    """Interior reference-quantile edges (numpy's default 'linear' rule), duplicates removed.
-
-    ``take`` maps 0-based ranks of the sorted, NaN-free reference sample to their values, so
-    the same arithmetic finishes the edges whether the sample is a sorted array here or a
-    table in DuckDB or Spark. Ties make several quantiles coincide (e.g. 60 % zeros); merging
-    the equal edges keeps the tied mass in one bin instead of producing empty, floor-dominated bins.
-    """
-    q = np.arange(1, bins, dtype=np.float64) / bins
-    pos = q * (n - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = pos - lo
-    below, above = take(lo), take(hi)
-    with np.errstate(invalid="ignore", over="ignore"):
-        edges = below + frac * (above - below)
-    # Exact edges where interpolation is unnecessary or would overflow (1e300 - -1e300).
-    plain_edge = (frac == 0) | (below == above) | ~np.isfinite(edges)
-    edges = np.where(plain_edge, np.where(frac >= 0.5, above, below), edges)
-    return np.unique(edges)
-
-
 def _psi_from_counts(ref_counts: np.ndarray, cur_counts: np.ndarray, floor: float) -> float:
     """PSI = Σ (A−E)·ln(A/E) on shares floored so that empty bins stay finite."""
     expected = np.maximum(ref_counts / ref_counts.sum(), floor)
     actual = np.maximum(cur_counts / cur_counts.sum(), floor)
     return float(np.sum((actual - expected) * np.log(actual / expected)))
-
-
-def _binned_counts(sorted_values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Counts in (-inf, e1], (e1, e2], …, (ek, +inf) from a sorted array: O(k log n)."""
-    cumulative = np.searchsorted(sorted_values, edges, side="right")
-    bounds = np.concatenate(([0], cumulative, [sorted_values.size]))
-    return np.diff(bounds)
-
-
-def _ks_wasserstein(ref: np.ndarray, cur: np.ndarray) -> tuple[int, float, int, float, float]:
-    """The ECDF extremes and the area between the ECDFs of two sorted, NaN-free arrays.
-
-    Both are functionals of h = F_ref − F_cur on the merged sample: KS = max |h| at the
-    distinct values, W1 = ∫|h| dx. The merge runs block by block over value ranges (cut at
-    values, so runs of ties never straddle two blocks), which keeps every temporary in cache:
-    on large columns the work is bound by memory traffic, not arithmetic.
-
-    h is carried as the exact integer n1·n2·h; the float reported for KS is recomputed the way
-    scipy does (count/n1 − count/n2) at the positions attaining the extreme, so the statistic,
-    and the p-value derived from it, are bit-identical to ``scipy.stats.ks_2samp``.
-
-    Returns what :class:`EcdfSummary` holds: max n1·n2·h and its float, min and its float, ∫|n1·n2·h| dx.
-    """
-    n1, n2 = ref.size, cur.size
-    cuts = np.unique(np.concatenate((ref[::_BLOCK], cur[::_BLOCK])))
-    ref_at = np.append(np.searchsorted(ref, cuts, side="left"), n1)
-    cur_at = np.append(np.searchsorted(cur, cuts, side="left"), n2)
-    ref_at[0] = cur_at[0] = 0
-    best_hi, best_hi_f = 0, 0.0  # max of h (scipy's maxS); h = 0 at the largest value
-    best_lo, best_lo_f = 0, 0.0  # min of h (minus scipy's minS)
-    integral = 0.0
-    for i in range(cuts.size):
-        r0, r1, c0, c1 = int(ref_at[i]), int(ref_at[i + 1]), int(cur_at[i]), int(cur_at[i + 1])
-        block = np.concatenate((ref[r0:r1], cur[c0:c1]))
-        order = np.argsort(block, kind="stable")
-        from_ref = order < (r1 - r0)
-        block = block[order]
-        count_ref = np.cumsum(from_ref, dtype=np.int64)
-        count_ref += r0
-        count_cur = np.arange(r0 + c0 + 1, r0 + c0 + block.size + 1, dtype=np.int64)
-        count_cur -= count_ref
-        h = count_ref * n2 - count_cur * n1
-        if i + 1 < cuts.size:
-            following = np.append(block[1:], cuts[i + 1])
-        else:
-            following = block[1:]
-        # h is the ECDF difference only at the last of a run of equal values.
-        at_values = h[np.append(block[1:] != block[:-1], True)] if block.size > 1 else h
-        hi, lo = int(at_values.max()), int(at_values.min())
-        if hi >= best_hi:
-            best_hi_f = max(best_hi_f if hi == best_hi else -np.inf, _scipy_float(h, hi, count_ref, count_cur, n1, n2))
-            best_hi = hi
-        if lo <= best_lo:
-            best_lo_f = min(best_lo_f if lo == best_lo else np.inf, _scipy_float(h, lo, count_ref, count_cur, n1, n2))
-            best_lo = lo
-        m = following.size
-        if m:
-            # Inside a run of ties the step width is 0, so the partial h there contributes nothing.
-            width = following - block[:m]
-            weighted = np.abs(h[:m]).astype(np.float64)
-            with np.errstate(invalid="ignore", over="ignore"):
-                np.multiply(weighted, width, out=weighted)
-            integral += float(weighted.sum())
-    return best_hi, best_hi_f, best_lo, best_lo_f, integral
-
-
-def _scipy_float(h: np.ndarray, target: int, count_ref: np.ndarray, count_cur: np.ndarray,
-                 n1: int, n2: int) -> float:
-    """F_ref − F_cur computed as scipy does, at the positions where n1·n2·h equals ``target``.
-
-    Equal rationals can round differently (a/n1 − b/n2 vs c/n1 − d/n2), so all of them are
-    evaluated and the extreme float kept, as scipy's max/min over its float array does.
-    """
-    where = h == target
-    values = count_ref[where] / n1 - count_cur[where] / n2
-    return float(values.max() if target >= 0 else values.min())
 
 
 def ks_pvalue(statistic: float, n1: int, n2: int) -> tuple[float, float]:
@@ -285,31 +148,6 @@ def ks_pvalue(statistic: float, n1: int, n2: int) -> tuple[float, float]:
     return float(statistic), float(np.clip(_sps.kstwo.sf(statistic, np.round(en)), 0.0, 1.0))
 
 
-@dataclass(frozen=True, slots=True)
-class EcdfSummary:
-    """All an engine reports about one numeric column pair: KS, Wasserstein and PSI follow from it.
-
-    With h = F_ref − F_cur over the sorted union of both samples (at the last of each run of
-    ties), ``h_max``/``h_min`` are the extremes of the exact integer n_ref·n_cur·h and
-    ``h_max_float``/``h_min_float`` the float ``count_ref/n_ref − count_cur/n_cur`` at the
-    positions attaining them (scipy's arithmetic); ``integral`` is Σ |n_ref·n_cur·h| · step
-    width; the bin counts are over ``edges`` (reference quantiles, :func:`quantile_edges`).
-    """
-
-    n_reference: int
-    n_current: int
-    missing_reference: int
-    missing_current: int
-    h_max: int = 0
-    h_max_float: float = 0.0
-    h_min: int = 0
-    h_min_float: float = 0.0
-    integral: float = 0.0
-    edges: tuple[float, ...] = ()
-    reference_bins: tuple[int, ...] = ()
-    current_bins: tuple[int, ...] = ()
-
-
 def numeric_from_summary(summary: EcdfSummary, psi_floor: float) -> NumericDrift:
     """An engine's aggregates → the numeric drift result: the one place the statistics are finished."""
     n1, n2 = summary.n_reference, summary.n_current
@@ -330,18 +168,6 @@ def numeric_from_summary(summary: EcdfSummary, psi_floor: float) -> NumericDrift
                         len(summary.edges) + 1, "; ".join(reasons) or None)
 
 
-def summarise_sorted(ref: np.ndarray, cur: np.ndarray, miss_ref: int, miss_cur: int, bins: int) -> EcdfSummary:
-    """The in-memory engine: an :class:`EcdfSummary` from two sorted, NaN-free arrays."""
-    n1, n2 = ref.size, cur.size
-    if n1 == 0 or n2 == 0:
-        return EcdfSummary(n1, n2, miss_ref, miss_cur)
-    edges = quantile_edges(lambda ranks: ref[ranks], n1, bins)
-    h_max, h_max_f, h_min, h_min_f, integral = _ks_wasserstein(ref, cur)
-    return EcdfSummary(n1, n2, miss_ref, miss_cur, h_max, h_max_f, h_min, h_min_f, integral,
-                       tuple(edges.tolist()), tuple(_binned_counts(ref, edges).tolist()),
-                       tuple(_binned_counts(cur, edges).tolist()))
-
-
 def _numeric_from_sorted(ref: np.ndarray, cur: np.ndarray, miss_ref: int, miss_cur: int,
                          bins: int, psi_floor: float) -> NumericDrift:
     return numeric_from_summary(summarise_sorted(ref, cur, miss_ref, miss_cur, bins), psi_floor)
@@ -355,42 +181,12 @@ def numeric_drift(reference: Any, current: Any, *, bins: int = 10, psi_floor: fl
     """
     if bins < 2:
         raise ValueError("bins must be at least 2")
-    ref, miss_ref = _drop_missing(_as_float_array(reference))
-    cur, miss_cur = _drop_missing(_as_float_array(current))
+    ref, miss_ref = drop_missing(as_float_array(reference))
+    cur, miss_cur = drop_missing(as_float_array(current))
     return _numeric_from_sorted(np.sort(ref), np.sort(cur), miss_ref, miss_cur, bins, psi_floor)
 
 
 # --------------------------------------------------------------------------- categorical
-
-
-def _counts_by_label(values: Any) -> tuple[dict[str, int], int]:
-    """Canonical category label → count, and the number of missing values.
-
-    Labels are canonical (:func:`~govern.stats.values.category_label`) so that integer codes
-    read as floats in one sample (one blank cell) meet the same codes read as integers in the other.
-    """
-    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values, dtype=object))
-    codes, labels = category_codes(series)
-    counts = np.bincount(codes[codes >= 0], minlength=len(labels))
-    missing = int(codes.size - counts.sum())
-    return {label: int(count) for label, count in zip(labels, counts.tolist()) if count}, missing
-
-
-def counts_by_label(values: Sequence[Any], counts: Sequence[int]) -> tuple[dict[str, int], int]:
-    """An engine's (distinct value, count) pairs → canonical label → count, and the missing count.
-
-    Missing means None or a float NaN, as in pandas; values sharing a label (``1`` and ``1.0``)
-    add up, exactly as :func:`_counts_by_label` does row by row.
-    """
-    by_label: dict[str, int] = {}
-    missing = 0
-    for value, count in zip(values, counts):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            missing += int(count)
-        elif count:
-            label = category_label(value)
-            by_label[label] = by_label.get(label, 0) + int(count)
-    return by_label, missing
 
 
 def categorical_drift(reference: Any, current: Any, *, psi_floor: float = 1e-4) -> CategoricalDrift:
@@ -399,8 +195,8 @@ def categorical_drift(reference: Any, current: Any, *, psi_floor: float = 1e-4) 
     Categories seen only in the current sample stay in the table (they are the most telling
     drift) and are listed in ``unseen_categories``; missing values are dropped and counted.
     """
-    ref_counts, miss_ref = _counts_by_label(reference)
-    cur_counts, miss_cur = _counts_by_label(current)
+    ref_counts, miss_ref = label_counts(reference)
+    cur_counts, miss_cur = label_counts(current)
     return _categorical_from_counts(ref_counts, cur_counts, miss_ref, miss_cur, psi_floor)
 
 
@@ -430,15 +226,6 @@ def _categorical_from_counts(ref_counts: dict[str, int], cur_counts: dict[str, i
 
 
 # --------------------------------------------------------------------------- dataset
-
-
-def _is_categorical(series: pd.Series) -> bool:
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return True
-    if pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype):
-        return False
-    return True
 
 
 def _verdict(stats: NumericDrift | CategoricalDrift, *, psi_threshold: float, pvalue_threshold: float,

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from govern.stats.drift import EcdfSummary, quantile_edges, quantile_positions
+from govern.stats.ecdf import EcdfSummary, quantile_edges, quantile_positions
 
 #: (B, {parent key: (lower bound, bucket width)}): one level of buckets. A row of parent ``p``
 #: gets key ``p·B + min(B − 1, floor((x − lower) / width))``; level 1 has the single parent 0.

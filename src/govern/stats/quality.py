@@ -78,24 +78,6 @@ class DataQualityReport(ToDict):
         raise KeyError(name)
 
 
-def simple_type(series: pd.Series) -> str:
-    """The simple type name policies use for a column's dtype."""
-    dtype = series.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "bool"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "category"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if pd.api.types.is_integer_dtype(dtype):
-        return "integer"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return "number"
-    if pd.api.types.is_string_dtype(dtype):
-        return "string"
-    return "other"
-
-
 def _type_matches(expected: str, actual: str, whole: Callable[[], bool]) -> bool:
     if expected == actual:
         return True

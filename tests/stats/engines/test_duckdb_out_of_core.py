@@ -7,7 +7,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from govern.stats.drift import engine_drift, numeric_from_summary, summarise_sorted
+from govern.stats.drift import engine_drift, numeric_from_summary
+from govern.stats.ecdf import summarise_sorted
 from govern.stats.engines.duckdb_engine import DuckDBEngine
 
 

@@ -142,7 +142,7 @@ def test_random_shapes_and_tunings_are_bit_exact(tmp_path, seed):
     in-memory merge, the area within 1e-9 (it is a float sum taken in another order)."""
     import math
 
-    from govern.stats.drift import summarise_sorted
+    from govern.stats.ecdf import summarise_sorted
 
     rng = np.random.default_rng(seed)
     n1, n2 = (int(v) for v in rng.integers(1, 3000, 2))

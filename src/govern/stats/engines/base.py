@@ -2,7 +2,7 @@
 
 A table handle is whatever the engine reads (a DataFrame, a DuckDB relation, a Spark
 DataFrame); only the engine looks inside it. Each method returns counts, a handful of order
-statistics or an :class:`~govern.stats.drift.EcdfSummary` — never rows — so the size of what
+statistics or an :class:`~govern.stats.ecdf.EcdfSummary` — never rows — so the size of what
 crosses from the engine to govern does not grow with the data (only with the number of
 categories and groups, which is capped).
 """
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 if TYPE_CHECKING:
     import pandas as pd
 
-    from govern.stats.drift import EcdfSummary
+    from govern.stats.ecdf import EcdfSummary
 
 T = TypeVar("T")
 

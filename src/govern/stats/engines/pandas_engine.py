@@ -27,21 +27,22 @@ class PandasEngine(Engine[pd.DataFrame]):
         return len(table)
 
     def is_categorical(self, table: pd.DataFrame, column: str) -> bool:
-        from govern.stats.drift import _is_categorical
+        from govern.stats.values import is_categorical_series
 
-        return _is_categorical(table[column])
+        return is_categorical_series(table[column])
 
     def ecdf(self, reference: pd.DataFrame, current: pd.DataFrame, column: str, bins: int):
-        from govern.stats.drift import _as_float_array, _drop_missing, summarise_sorted
+        from govern.stats.ecdf import summarise_sorted
+        from govern.stats.values import as_float_array, drop_missing
 
-        ref, miss_ref = _drop_missing(_as_float_array(reference[column]))
-        cur, miss_cur = _drop_missing(_as_float_array(current[column]))
+        ref, miss_ref = drop_missing(as_float_array(reference[column]))
+        cur, miss_cur = drop_missing(as_float_array(current[column]))
         return summarise_sorted(np.sort(ref), np.sort(cur), miss_ref, miss_cur, bins)
 
     def category_counts(self, table: pd.DataFrame, column: str) -> tuple[dict[str, int], int]:
-        from govern.stats.drift import _counts_by_label
+        from govern.stats.values import label_counts
 
-        return _counts_by_label(table[column])
+        return label_counts(table[column])
 
     def segments(self, reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str]
                  ) -> list[tuple[tuple[str, ...], pd.DataFrame, pd.DataFrame]]:
@@ -173,7 +174,7 @@ class PandasEngine(Engine[pd.DataFrame]):
         return {c: int(table[c].isna().sum()) for c in columns}
 
     def simple_type(self, table: pd.DataFrame, column: str) -> str:
-        from govern.stats.quality import simple_type
+        from govern.stats.values import simple_type
 
         return simple_type(table[column])
 

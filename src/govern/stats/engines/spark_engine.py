@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from govern.stats.drift import EcdfSummary, counts_by_label, quantile_edges, quantile_positions
+from govern.stats.ecdf import EcdfSummary, quantile_edges, quantile_positions
+from govern.stats.values import counts_by_label
 from govern.stats.ecdf_buckets import ExactPart, Level, Tuning, bucketable, bucketed_summary
 from govern.stats.engines.base import MAX_CATEGORIES, MISSING_LABEL, Engine, EngineError, Selection, segment_index
 
