@@ -104,11 +104,13 @@ def test_a_decision_read_from_mlflow_is_attested_about_the_pulled_model(registry
     snapshot = tmp_path / "snapshot"
     assert govern("evidence", "pull", uri, "-o", snapshot, "--tracking-uri", registry.uri).code == 0
     model_file = snapshot / "model" / "model.skops"  # the serialised model, which the model digest covers
-    verified = govern("verify-attestation", out, "-p", pack, "--subject", model_file, "--target", "validation")
+    verified = govern("verify-attestation", out, "-p", pack, "--subject", model_file, "--target", "validation",
+                      "--signer-role", "risk_officer")
     assert verified.code == 0, verified.out + verified.err
     stranger = tmp_path / "other.bin"
     stranger.write_bytes(b"not the model")
-    assert govern("verify-attestation", out, "-p", pack, "--subject", stranger, "--target", "validation").code == 1
+    assert govern("verify-attestation", out, "-p", pack, "--subject", stranger, "--target", "validation",
+                  "--signer-role", "risk_officer").code == 1
 
 
 def test_pulls_are_byte_identical_and_hold_what_was_read(registry, tmp_path, monkeypatch):

@@ -39,7 +39,9 @@ def approved(sign):
 
 
 def verify(pack: Path, file: Path, subject: Path, *extra: str):
-    return govern("verify-attestation", file, "-p", pack, "--subject", subject, "-f", "json", *extra)
+    """`govern verify-attestation`, as rita's role (the attesting key of these tests) unless ``extra`` names one."""
+    role = () if "--signer-role" in extra else ("--signer-role", "risk_officer")
+    return govern("verify-attestation", file, "-p", pack, "--subject", subject, "-f", "json", *role, *extra)
 
 
 def _envelope(file: Path) -> dict:
@@ -83,10 +85,10 @@ def test_an_allowed_model_is_attested_and_a_standard_verifier_accepts_the_envelo
     (one,) = verified.json()["envelopes"]
     assert one["signer"] == "rita" and one["subject"] == MODEL and one["ok"] is True
     assert one["decision_digest"] == decision["decision_digest"]
-    text = govern("verify-attestation", file, "-p", pack, "-s", model, "-t", "production")
+    text = govern("verify-attestation", file, "-p", pack, "-s", model, "-t", "production", "--signer-role", "risk_officer")
     assert text.code == 0 and "VERIFIED" in text.out and "signed by rita" in text.out
     # without --target the decision must allow the last stage of its plan, as `govern check` defaults
-    last = govern("verify-attestation", file, "-p", pack, "-s", model)
+    last = govern("verify-attestation", file, "-p", pack, "-s", model, "--signer-role", "risk_officer")
     assert last.code == 1 and "is about stage `production`, not `monitoring`" in last.out
 
 
@@ -223,3 +225,12 @@ def test_an_old_envelope_does_not_verify_once_its_approvals_have_lapsed(approved
 
 def _envelope_decision(file: Path) -> dict:
     return json.loads(base64.b64decode(_envelope(file)["payload"]))["predicate"]
+
+
+def test_the_signer_role_is_required_so_any_key_holder_cannot_vouch(approved, attest, evidence, pack):
+    """A developer with a sign-off key could sign a statement claiming an allowing decision:
+    a verifier must say whose signature counts, or nothing passes (a usage error, exit 2)."""
+    result, file = attest()
+    assert result.code == 0, result.err
+    bare = govern("verify-attestation", file, "-p", pack, "-s", evidence / MODEL, "-t", "production")
+    assert bare.code == 2 and "--signer-role" in bare.err

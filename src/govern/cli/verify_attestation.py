@@ -19,19 +19,22 @@ from govern.cli.main import EXIT_POLICY
               help="The model file about to be deployed; its sha256 must be an attested subject.")
 @click.option("--target", "-t", help="The stage the model is entering (default: the last stage of the decision's "
                                      "plan, as `govern check` defaults).")
-@click.option("--signer-role", metavar="ROLE", help="Accept only attestations signed by a person holding ROLE in "
-                                                     "the pack (e.g. a `ci-gate` identity's role).")
+@click.option("--signer-role", metavar="ROLE", required=True,
+              help="Accept only attestations signed by a person holding ROLE in the pack (e.g. the role of a "
+                   "`ci-gate` identity). Required: anyone with a key in the pack could otherwise sign a "
+                   "statement that claims an allowing decision.")
 @click.option("--max-age-days", type=click.IntRange(min=0), metavar="N",
               help="Refuse a decision evaluated more than N days ago (UTC).")
 @format_option("text", "json")
 def verify_attestation(attestation: Path, policy_path: Path, subject: Path, target: str | None,
-                       signer_role: str | None, max_age_days: int | None, fmt: str) -> None:
+                       signer_role: str, max_age_days: int | None, fmt: str) -> None:
     """Verify a decision attestation written by `govern check --attest`, offline.
 
     \b
     Passes (exit 0) when an envelope of FILE
       1. is a DSSE envelope whose Ed25519 signature verifies with the public key a
-         person of the pack lists (the envelope's key id is only a hint);
+         person of the pack lists who holds --signer-role (the envelope's key id is
+         only a hint);
       2. holds an in-toto Statement v1 with predicate type
          https://govern.dev/attestation/decision/v1;
       3. names MODEL_FILE's sha256 as a subject;
@@ -43,7 +46,7 @@ def verify_attestation(attestation: Path, policy_path: Path, subject: Path, targ
     \b
     Examples:
       govern verify-attestation decision.intoto.jsonl -p policies/bank-mrm \\
-          --subject model/credit.skops --target production
+          --subject model/credit.skops --target production --signer-role gatekeeper
       govern verify-attestation decision.intoto.jsonl -p ... -s ... --signer-role gatekeeper -f json
     """
     from govern.attest.verify import Request, read_envelopes, verify_envelope
