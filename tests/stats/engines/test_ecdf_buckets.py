@@ -74,8 +74,6 @@ def test_split_buckets_and_refinement_match_pandas(hard_files, same):
     assert trace.get("window", 0) == 0
     # buckets whose area came from their aggregates alone (no window) exist too
     assert trace["summarised"] > 0 and trace["exact_rows"] < 7 * 2 * N
-    # the deeper levels read the split buckets' rows kept in a temporary table, not the files again
-    assert trace["kept_rows_tables"] > 0
 
 
 @pytest.mark.slow
@@ -85,7 +83,7 @@ def test_ranged_window_at_the_deepest_level_matches_pandas(hard_files, same):
     result, trace = _run(root, Tuning(buckets=16, sub_buckets=4, exact_rows=300, max_depth=2), range_values=20_000,
                          columns=["skew"])
     same(dataset_drift(reference, current, columns=["skew"]).to_dict(), result.to_dict())
-    assert trace["ranged_window"] > 0 and trace["kept_rows_tables"] > 0
+    assert trace["ranged_window"] > 0
 
 
 def test_default_buckets_match_pandas(hard_files, same):

@@ -248,10 +248,7 @@ class DuckDBEngine(Engine[DuckTable]):
             self.ecdf_trace["window"] += 1
             return self._ecdf_windows(union, n1, n2, miss1, miss2, bins, column)
         source = _DuckBuckets(self, union, n1, n2, column)
-        try:
-            return bucketed_summary(source, n1, n2, miss1, miss2, lo, hi, bins, self.tuning, self.ecdf_trace)
-        finally:
-            source.close()
+        return bucketed_summary(source, n1, n2, miss1, miss2, lo, hi, bins, self.tuning, self.ecdf_trace)
 
     def _ecdf_windows(self, union: "_Union", n1: int, n2: int, miss1: int, miss2: int, bins: int,
                       column: str) -> EcdfSummary:
@@ -646,41 +643,11 @@ class _DuckBuckets:
     def __init__(self, engine: DuckDBEngine, union: Any, n1: int, n2: int, column: str) -> None:
         self.engine, self.union, self.n1, self.n2, self.column = engine, union, n1, n2, column
         self.what = f"column `{column}`"
-        self._kept: tuple[tuple, str] | None = None  # (levels it holds, temp table name)
 
     def keyed(self, levels: list[Level]) -> str:
         """Rows (x, side, key, anchor) of the last level's buckets; a level's parents are joined as VALUES
-        (an inner join, so rows outside the buckets being split drop out early).
-
-        From the second level on, the rows inside the first level's split buckets — usually a small
-        part of the column — are kept in a temporary table the first time they are asked for, so the
-        deeper levels and the exact windows read them from there instead of decoding the files again.
-        """
+        (an inner join, so rows outside the buckets being split drop out early)."""
         sql = f"SELECT x, side, 0::BIGINT AS key FROM ({self.union.sql})"
-        if len(levels) < 2:
-            return self._key_levels(sql, levels)
-        return self._key_levels(f"SELECT x, side, key, anchor FROM {self._rows_of(levels[:2], sql)}", levels[2:])
-
-    def _rows_of(self, prefix: list[Level], sql: str) -> str:
-        signature = tuple((size, tuple(sorted(parents.items()))) for size, parents in prefix)
-        if self._kept is not None and self._kept[0] == signature:
-            return self._kept[1]
-        self.close()
-        name = f"govern_ecdf_rows_{next(self.engine._names)}"
-        self.engine._fetch(f"CREATE TEMP TABLE {name} AS {self._key_levels(sql, prefix)}", self.union.params,
-                           what=self.what)
-        self._kept = (signature, name)
-        self.engine.ecdf_trace["kept_rows_tables"] += 1
-        return name
-
-    def close(self) -> None:
-        """Drop the kept rows (the engine's connection outlives this column)."""
-        if self._kept is not None:
-            self.engine._fetch(f"DROP TABLE IF EXISTS {self._kept[1]}", {}, what=self.what)
-            self._kept = None
-
-    @staticmethod
-    def _key_levels(sql: str, levels: list[Level]) -> str:
         for size, parents in levels:
             local = f"least({size - 1}, floor((x - p_lo) / p_w))::BIGINT"
             if len(parents) == 1:
