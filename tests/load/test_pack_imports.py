@@ -194,3 +194,15 @@ def test_govern_test_prints_imported_coverage_on_its_own_line():
     assert result.returncode == 0, result.stdout + result.stderr
     assert "  rule coverage 100.0% (0/0 own rules)\n" in result.stdout
     assert "  imported rule coverage 100.0% (1/1) from ../../../policies/eu-ai-act\n" in result.stdout
+
+
+def test_unknown_imported_facts_and_definitions_are_positioned_with_suggestions(tmp_path):
+    def ask(text: str) -> str:
+        return text.replace("rules: [art50-1-ai-interaction]",
+                            "rules: [art50-1-ai-interaction]\n    facts: [interaction_obvios]\n"
+                            "    definitions: [no_such_definition]")
+    pack = _recommender(tmp_path, EU, ask)
+    unknown = sorted((d.message, d.hint) for d in _diagnostics(pack) if d.code == "import-unknown")
+    assert [m for m, _ in unknown] == ["pack `eu-ai-act` has no definition `no_such_definition`",
+                                       "pack `eu-ai-act` has no fact `interaction_obvios`"]
+    assert unknown[1][1] == "did you mean `interaction_obvious`?"

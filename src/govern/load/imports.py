@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextvars
 import copy
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -154,19 +154,9 @@ def _take(other: "Policy", spec: "ImportSpec", source: str, where: tuple, doc: "
             found.rules.append(rule)
             found.origin[rule_id] = source
         needs += [(rule.when, loc)] + ([(rule.unless, loc)] if rule.unless is not None else [])
-    for j, name in enumerate(spec.definitions):
-        loc = where + ("definitions", j)
-        if name not in other.definitions:
-            sink.add(doc.diagnostic("import-unknown", f"pack `{other.name}` has no definition `{name}`", loc,
-                                    did_you_mean(name, other.definitions)))
-            continue
+    for name, loc in _known(spec.definitions, "definitions", other.definitions, other, where, doc, sink):
         needs.append((n.Path((name,)), loc))
-    for j, name in enumerate(spec.facts):
-        loc = where + ("facts", j)
-        if name not in other.facts:
-            sink.add(doc.diagnostic("import-unknown", f"pack `{other.name}` has no fact `{name}`", loc,
-                                    did_you_mean(name, other.facts)))
-            continue
+    for name, loc in _known(spec.facts, "facts", other.facts, other, where, doc, sink):
         _add_fact(found, other, name, loc, source, doc, sink)
     templates_read: set[str] = set()
     for name, ref in spec.fragments.items():
@@ -187,6 +177,18 @@ def _take(other: "Policy", spec: "ImportSpec", source: str, where: tuple, doc: "
                 or path.startswith("imports/"):
             found.files[f"imports/{source}/{path}"] = sha
     found.sources.update(other.sources)
+
+
+def _known(names: list[str], key: str, available: "Collection[str]", other: "Policy", where: tuple,
+           doc: "YamlDocument", sink: DiagnosticSink) -> "Iterator[tuple[str, tuple]]":
+    """(name, loc) of each entry of ``imports[i].<key>`` that ``other`` has; the others are diagnosed."""
+    for j, name in enumerate(names):
+        loc = where + (key, j)
+        if name in available:
+            yield name, loc
+        else:
+            sink.add(doc.diagnostic("import-unknown", f"pack `{other.name}` has no {key[:-1]} `{name}`", loc,
+                                    did_you_mean(name, available)))
 
 
 def _follow(other: "Policy", needs: list[tuple[n.Expr, tuple]], source: str, doc: "YamlDocument",
