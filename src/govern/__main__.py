@@ -1,6 +1,6 @@
 """`python -m govern` runs the CLI."""
 
-from govern.cli.main import main
+from govern.cli.main import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import os
 import re
 from importlib import resources
 from pathlib import Path as FsPath
@@ -37,26 +38,16 @@ def grammar_text() -> str:
 
 
 def _cache_file(grammar: str) -> str | bool:
-    """Where lark may cache the built parser: a private directory of the current user, or nowhere.
+    """Where lark may cache the built parser (a pickle): the private per-user folder, or nowhere.
 
-    Building the LALR tables costs ~60 ms on every start; lark's cache saves that. The cache
-    is a pickle, so it is used only from a directory this user owns that nobody else can
-    write to -- the same trust boundary as the user's own site-packages.
+    Building the LALR tables costs ~60 ms on every start; lark's cache saves that.
     """
     import hashlib
-    import os
-    import stat
 
-    if os.environ.get("GOVERN_NO_PARSER_CACHE"):
-        return False
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = os.path.join(base, "govern")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
-    except OSError:
-        return False
-    if not hasattr(os, "getuid") or info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+    from govern.user_cache import private_cache_dir
+
+    folder = private_cache_dir("grammar")
+    if folder is None:
         return False
     key = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:16]
     return os.path.join(folder, f"rules-grammar-{key}.lark-cache")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from govern import __version__
 from govern.checks.base import Measurement
+from govern.collector import start_up_over
 from govern.dsl import nodes as n
 from govern.dsl.values import UNDETERMINED, EvalError, lookup
 from govern.errors import GovernError
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
 
 def evaluate(ctx: "EvaluationContext", classification: "Classification", target: str | None = None) -> Decision:
+    start_up_over()  # from here on, data checks make garbage worth collecting (govern.collector)
     plan = ctx.plan
     if target is None:
         target = plan.order[-1]

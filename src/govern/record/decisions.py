@@ -15,9 +15,7 @@ is what a batch saves besides the commits.
 from __future__ import annotations
 
 import datetime as _dt
-import gc
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
@@ -35,26 +33,6 @@ PASSING = ("passed", "warned", "waived")  # mirrors govern.evaluate.results.PASS
 #: bound parameters per IN (...) lookup: well under SQLite's and PostgreSQL's limits
 CHUNK = 500
 RESULT_TABLES = (GATE, CHECK, SIGNOFF_RESULT, APPROVAL)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a batch is written, if it was running.
-
-    A batch allocates hundreds of thousands of small dicts and lists (rows, events, canonical
-    JSON), none of them in reference cycles: refcounting frees them all. The collector would
-    still run every few hundred allocations and, now and then, walk every object the caller
-    holds -- the whole portfolio of decisions: an eighth of a batch's CPU time, for nothing to
-    collect. Bounded by the batch (``per_transaction`` decisions) and restored even on error.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def furthest_stage(gates: list[tuple[str, str]]) -> str | None:

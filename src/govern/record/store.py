@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, Iterator, Mapping
 from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from govern.collector import paused
 from govern.record import chain
 from govern.record.config import redact, resolve_url, store_error
 from govern.record.engine import make_engine, read, write
-from govern.record.decisions import (as_utc, collector_paused, furthest_stage, policy_event, register,
+from govern.record.decisions import (as_utc, furthest_stage, policy_event, register,
                                      write_decisions)
 from govern.record.log import Appender, append_event
 from govern.record.rows import Written
@@ -166,7 +167,7 @@ class Store:
                 for decision in part:
                     if decision.tier not in validities:
                         validities[decision.tier] = _validity(policy, decision.tier) if policy is not None else {}
-                with write(self.engine) as conn, collector_paused():
+                with write(self.engine) as conn, paused():
                     log = Appender(conn)
                     ids += write_decisions(conn, part, [validities[d.tier] for d in part],
                                            as_utc(recorded_at or now()), log)
