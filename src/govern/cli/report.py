@@ -9,13 +9,17 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from govern.cli.common import as_of_option
 from govern.cli.status import database_option
 from govern.errors import Diagnostic, InputError
+
+if TYPE_CHECKING:
+    from govern.report.render import PdfWriter
+    from govern.report.worker import PdfWorker
 
 
 def _need_report_extra() -> None:
@@ -85,15 +89,24 @@ def report(use_case_path: Path | None, policy_path: Path | None, evidence: Path 
     modes = sum([use_case_path is not None and evaluation_id is None, evaluation_id is not None, inventory])
     if modes != 1:
         raise click.UsageError("give exactly one of USE_CASE.yaml, --evaluation ID or --inventory")
-    if inventory:
-        _inventory(output, as_of, templates, database)
-        return
-    if evaluation_id is not None:
-        data = _from_store(evaluation_id, use_case_path, policy_path, evidence, database, templates)
-    else:
-        if policy_path is None or evidence is None:
-            raise click.UsageError("USE_CASE.yaml needs --policy and --evidence")
-        data = _evaluate(use_case_path, policy_path, evidence, target, as_of, database, templates, no_store)
+    if use_case_path is not None and evaluation_id is None and (policy_path is None or evidence is None):
+        raise click.UsageError("USE_CASE.yaml needs --policy and --evidence")
+    from govern.report.worker import PdfWorker
+
+    worker = PdfWorker.start()  # imports WeasyPrint while this process reads the store, pack and evidence
+    try:
+        if inventory:
+            _inventory(output, as_of, templates, database, worker)
+            return
+        if evaluation_id is not None:
+            data = _from_store(evaluation_id, use_case_path, policy_path, evidence, database, templates, worker)
+        else:
+            assert use_case_path is not None and policy_path is not None and evidence is not None
+            data = _evaluate(use_case_path, policy_path, evidence, target, as_of, database, templates, no_store,
+                             worker)
+    finally:
+        if worker is not None:
+            worker.close()
     from govern.report.render import write_atomically
 
     write_atomically(output, data["pdf"])
@@ -121,13 +134,15 @@ def _store_exists(database: str | None) -> bool:
 
 
 def _evaluate(use_case_path: Path, policy_path: Path, evidence: Path, target: str | None, as_of: _dt.date | None,
-              database: str | None, templates: Path | None, no_store: bool) -> dict[str, Any]:
+              database: str | None, templates: Path | None, no_store: bool,
+              worker: "PdfWorker | None") -> dict[str, Any]:
     from govern.cli.common import load
     from govern.evaluate.pipeline import check as run
 
     policy, use_case = load(policy_path, use_case_path)
     assert use_case is not None
-    _need_report_extra()
+    if worker is None:
+        _need_report_extra()  # before the evaluation: a missing extra is exit 2 at once
     if no_store or not _store_exists(database):
         decision_obj = run(policy, use_case, evidence, target=target, as_of=as_of)
     else:  # the same decision `govern check` makes: sign-offs and waivers from the store count too
@@ -147,8 +162,22 @@ def _evaluate(use_case_path: Path, policy_path: Path, evidence: Path, target: st
     bundle = EvidenceBundle.open(Path(evidence))
     audit = None if no_store else _audit(decision, database)
     pdf = render_report(decision, policy=policy, plan=plan, use_case=use_case, bundle=bundle, audit=audit,
-                        templates=templates)
+                        templates=templates, to_pdf=_pdf_writer(worker))
     return {"pdf": pdf, "decision": decision}
+
+
+def _pdf_writer(worker: "PdfWorker | None") -> "PdfWriter":
+    """The worker's PDF if it made one; otherwise WeasyPrint in this process, whose absence is exit 2."""
+    def to_pdf(html: str, **options: Any) -> bytes:
+        pdf = worker.pdf(html, **options) if worker is not None else None
+        if pdf is None:
+            _need_report_extra()
+            from govern.report.render import html_to_pdf
+
+            pdf = html_to_pdf(html, **options)
+        return pdf
+
+    return to_pdf
 
 
 def _audit(decision: dict[str, Any], database: str | None, evaluation_id: int | None = None) -> dict[str, Any] | None:
@@ -163,7 +192,7 @@ def _audit(decision: dict[str, Any], database: str | None, evaluation_id: int | 
 
 
 def _from_store(evaluation_id: int, use_case_path: Path | None, policy_path: Path | None, evidence: Path | None,
-                database: str | None, templates: Path | None) -> dict[str, Any]:
+                database: str | None, templates: Path | None, worker: "PdfWorker | None") -> dict[str, Any]:
     from govern.record.store import Store
 
     notes: list[str] = []
@@ -199,19 +228,22 @@ def _from_store(evaluation_id: int, use_case_path: Path | None, policy_path: Pat
         else:
             notes.append(f"evidence {evidence} is not the recorded evidence: lineage, plots and manifest come "
                          "from the recorded decision only")
-    _need_report_extra()
+    if worker is None:
+        _need_report_extra()
     from govern.report.recorded import render_recorded
 
     with Store.open(database) as store:  # the audit section, signed records, inclusion proof, latest checkpoint
         pdf, more = render_recorded(store, evaluation_id, decision, policy=policy, plan=plan, use_case=use_case,
-                                    bundle=bundle, templates=templates)
+                                    bundle=bundle, templates=templates, to_pdf=_pdf_writer(worker))
     return {"pdf": pdf, "decision": decision, "notes": notes + more}
 
 
-def _inventory(output: Path, as_of: _dt.date | None, templates: Path | None, database: str | None) -> None:
+def _inventory(output: Path, as_of: _dt.date | None, templates: Path | None, database: str | None,
+               worker: "PdfWorker | None") -> None:
     from govern.record.store import Store
 
-    _need_report_extra()
+    if worker is None:
+        _need_report_extra()
     from govern.report.audit import inventory_items
     from govern.report.render import render_inventory, write_atomically
 
@@ -222,7 +254,8 @@ def _inventory(output: Path, as_of: _dt.date | None, templates: Path | None, dat
         from govern.record.config import redact
 
         url = redact(store.url)
-    pdf = render_inventory(items, as_of=today, chain=chain, templates=templates, store_url=url)
+    pdf = render_inventory(items, as_of=today, chain=chain, templates=templates, store_url=url,
+                           to_pdf=_pdf_writer(worker))
     write_atomically(output, pdf)
     click.echo(f"wrote {output} ({len(pdf) / 1024:.0f} KB, PDF/A-3b) — {len(items)} use case(s) as of {today}")
     click.echo(f"sha256:{hashlib.sha256(pdf).hexdigest()}")

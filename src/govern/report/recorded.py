@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from govern.record.store import Store
+    from govern.report.render import PdfWriter
 
 NO_CHECKPOINT = ("no witness checkpoint covers this decision yet: `govern audit checkpoint --key WITNESS`, "
                  "then render again, for a report `govern verify-report` can prove against it")
@@ -20,7 +21,8 @@ NO_CHECKPOINT = ("no witness checkpoint covers this decision yet: `govern audit 
 
 def render_recorded(store: "Store", evaluation_id: int, decision: dict[str, Any], *, policy: Any = None,
                     plan: Any = None, use_case: Any = None, bundle: Any = None,
-                    templates: "Path | str | None" = None) -> tuple[bytes, list[str]]:
+                    templates: "Path | str | None" = None,
+                    to_pdf: "PdfWriter | None" = None) -> tuple[bytes, list[str]]:
     """(PDF bytes, notes for the reader) of evaluation ``evaluation_id`` whose decision JSON is ``decision``."""
     from govern.record.report_proof import attachments
     from govern.report.audit import audit_section
@@ -30,5 +32,5 @@ def render_recorded(store: "Store", evaluation_id: int, decision: dict[str, Any]
     proof = attachments(store, decision, policy=policy, evaluation_id=evaluation_id)
     notes = [] if any(name.endswith("checkpoint.json") for name, *_ in proof) else [NO_CHECKPOINT]
     pdf = render_report(decision, policy=policy, plan=plan, use_case=use_case, bundle=bundle, audit=audit,
-                        templates=templates, proof=proof)
+                        templates=templates, proof=proof, to_pdf=to_pdf)
     return pdf, notes

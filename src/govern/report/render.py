@@ -27,11 +27,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from govern.collector import start_up_over
 
 PDF_VARIANT = "pdf/a-3b"
+
+#: :func:`html_to_pdf`'s signature: (html, *, moment, attachments, templates, tagged) -> PDF bytes
+PdfWriter = Callable[..., bytes]
 
 
 # --------------------------------------------------------------------------- templates
@@ -247,12 +250,14 @@ def html_to_pdf(html: str, *, moment: _dt.datetime, attachments: list[tuple[str,
 
 def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = None, use_case: Any = None,
                   bundle: Any = None, audit: dict[str, Any] | None = None, templates: Path | str | None = None,
-                  tagged: bool = True, proof: list[tuple[str, str, str, str]] = ()) -> bytes:
+                  tagged: bool = True, proof: list[tuple[str, str, str, str]] = (),
+                  to_pdf: "PdfWriter | None" = None) -> bytes:
     """The audit-ready PDF of one decision (``Decision.to_dict()``), as bytes.
 
     ``proof``: attachments that let the report prove itself offline (the signed records, the
     decision's inclusion proof and checkpoint, from :mod:`govern.record.report_proof`), for a
-    decision rendered from the store; ``govern verify-report`` checks them.
+    decision rendered from the store; ``govern verify-report`` checks them. ``to_pdf`` replaces
+    :func:`html_to_pdf` (same arguments, same bytes): the CLI's forked WeasyPrint worker.
     """
     from govern.report import attachments
     from govern.report.context import build_context
@@ -266,13 +271,13 @@ def render_report(decision: dict[str, Any], *, policy: Any = None, plan: Any = N
     files = attachments.build(decision, ctx, bundle=bundle, proof=proof)
     ctx["attachments"] = [f.listed() for f in files]
     html = _environment(dirs).get_template("report.html.j2").render(**ctx)
-    return html_to_pdf(html, moment=moment, tagged=tagged, templates=templates,
-                       attachments=[f.as_tuple() for f in files])
+    return (to_pdf or html_to_pdf)(html, moment=moment, tagged=tagged, templates=templates,
+                                   attachments=[f.as_tuple() for f in files])
 
 
 def render_inventory(items: list[dict[str, Any]], *, as_of: _dt.date, chain: dict[str, Any] | None = None,
                      templates: Path | str | None = None, expiring_within: int = 30,
-                     store_url: str | None = None) -> bytes:
+                     store_url: str | None = None, to_pdf: "PdfWriter | None" = None) -> bytes:
     """The portfolio view (every use case in the store) as a PDF for the model-risk committee."""
     dirs = template_dirs(templates)
     theme = load_theme(dirs)
@@ -289,7 +294,7 @@ def render_inventory(items: list[dict[str, Any]], *, as_of: _dt.date, chain: dic
     html = _environment(dirs).get_template("inventory.html.j2").render(**data)
     payload = {"as_of": as_of.isoformat(), "expiring_within_days": expiring_within, "use_cases": items,
                "audit_chain": chain}
-    return html_to_pdf(html, moment=moment, templates=templates, attachments=[
+    return (to_pdf or html_to_pdf)(html, moment=moment, templates=templates, attachments=[
         ("inventory.json", json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n",
          "The inventory as data (govern status -f json)", "Data")])
 
