@@ -107,8 +107,8 @@ GC_THRESHOLD = (10_000, 10, 10)
 #: commands whose cost is a cold start (imports, the pack, the evidence, a report's layout):
 #: the collector is paused until their work begins (`govern.collector`). The others work over
 #: the store or serve for long (status, audit, notify, serve, ...) and collect from the start.
-PAUSED_START_UP = frozenset({"validate", "classify", "plan", "test", "check", "explain", "diff", "report",
-                             "schema", "register", "sign", "waive", "verify-report", "verify-attestation"})
+PAUSED_START_UP = frozenset({"validate", "classify", "plan", "test", "check", "explain", "report", "schema",
+                             "register", "sign", "waive", "verify-report", "verify-attestation"})
 
 
 def main(argv: list[str] | None = None) -> None:

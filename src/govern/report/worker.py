@@ -41,6 +41,7 @@ class PdfWorker:
         self._pid = pid
         self._requests: int | None = requests
         self._replies: int | None = replies
+        self._answered = False
 
     @classmethod
     def start(cls) -> "PdfWorker | None":
@@ -79,6 +80,7 @@ class PdfWorker:
             self._requests = None
             status = _read_exactly(self._replies, 1)
             payload = _receive(self._replies)
+            self._answered = True
         except OSError:
             return None
         finally:
@@ -86,16 +88,18 @@ class PdfWorker:
         return payload if status == b"P" else None
 
     def close(self) -> None:
-        """Let the child go (it exits on a closed pipe) and reap it; an unused child is stopped at once."""
-        unused = self._requests is not None
+        """Reap the child; one that has not answered (unused, or the parent interrupted) is stopped at once.
+
+        It holds nothing of ours and writes nothing but to its pipe, so stopping it loses nothing.
+        """
         for fd in (self._requests, self._replies):
             if fd is not None:
                 os.close(fd)
         self._requests = self._replies = None
         if self._pid:
-            if unused:
+            if not self._answered:
                 try:
-                    os.kill(self._pid, signal.SIGKILL)  # it may still be importing; it holds nothing of ours
+                    os.kill(self._pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
             os.waitpid(self._pid, 0)
