@@ -104,6 +104,7 @@ def main() -> None:
         work = Path(tmp)
         db = f"sqlite:///{(work / 'govern.db').as_posix()}"
         env = {**os.environ, "GOVERN_DATABASE_URL": db}
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: bytecode cached (the first run writes it)
         # record one evaluation for the store mode (this also warms the OS file cache, not Python);
         # at today's date: a replay (--as-of) is never recorded
         run(["check", str(USE_CASE), "-p", str(POLICY), "-e", str(opts.evidence), "--target", "production"], env, work)

@@ -174,6 +174,7 @@ def median_ms(fn, repeats: int) -> float:
 
 def cli_ms(url: str, repeats: int, *args: str) -> float:
     env = {**os.environ, "GOVERN_DATABASE_URL": url, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # measure as installed: bytecode cached
     cmd = [sys.executable, "-m", "govern", "status", "--as-of", TODAY.isoformat(), *args]
     return median_ms(lambda: subprocess.run(cmd, env=env, capture_output=True, check=True), repeats)
 
@@ -181,6 +182,7 @@ def cli_ms(url: str, repeats: int, *args: str) -> float:
 def import_floor_ms(repeats: int) -> float:
     """A fresh interpreter importing what any reader of the store must (SQLAlchemy, the tables)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     cmd = [sys.executable, "-c", "import govern.record.store"]
     return median_ms(lambda: subprocess.run(cmd, env=env, capture_output=True, check=True), repeats)
 
