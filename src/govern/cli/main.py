@@ -156,11 +156,12 @@ def run() -> None:
         code = EXIT_OK
     if code is None:
         code = EXIT_OK
-    if not isinstance(code, int) or threading.active_count() > 1:
-        sys.exit(code)
     import atexit
 
-    atexit._run_exitfuncs()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)  # CPython's; elsewhere, the usual exit
+    if not isinstance(code, int) or threading.active_count() > 1 or run_exit_handlers is None:
+        sys.exit(code)
+    run_exit_handlers()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

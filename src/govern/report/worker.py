@@ -28,7 +28,6 @@ import struct
 import sys
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 _LENGTH = struct.Struct(">Q")
@@ -104,12 +103,6 @@ class PdfWorker:
                     pass
             os.waitpid(self._pid, 0)
             self._pid = 0
-
-    def __enter__(self) -> "PdfWorker":
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self.close()
 
 
 def _child(requests: int, replies: int) -> None:  # pragma: no cover - runs in the forked child
