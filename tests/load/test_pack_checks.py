@@ -103,3 +103,19 @@ def test_max_waiver_days_defaults_to_365_and_is_read_from_parameters(pack):
     assert load_policy(pack).manifest.max_waiver_days == 365
     edit(pack / "policy.yaml", "  min_auc: 0.75\n", "  min_auc: 0.75\n  max_waiver_days: 90\n")
     assert load_policy(pack).manifest.max_waiver_days == 90
+
+
+def test_a_parameter_a_check_would_ignore_is_an_error_not_a_silent_no_op(pack):
+    """`performance_by_group` measures one `metric`; a pack asking for `metrics: [...]` or `bands`
+    would believe more was checked than is, so the pack does not load."""
+    edit(pack / "templates" / "high.yaml", "        - id: fria\n",
+         "        - id: by_group\n          kind: performance_by_group\n"
+         "          params: {group_by: [region], metrics: [auc, f1], bands: {auc: 0.7}}\n"
+         "          condition: result.worst >= 0.7\n        - id: fria\n")
+    found = problems(pack)
+    assert [d.code for d in found] == ["unknown-check-param", "unknown-check-param"]
+    metrics, bands = found
+    assert metrics.message == "`performance_by_group` checks take no parameter `metrics`"
+    assert "metric" in metrics.hint
+    assert bands.message == "`performance_by_group` checks take no parameter `bands`"
+    assert located(metrics)[0] == "high.yaml"

@@ -20,7 +20,7 @@ CHECK_PARAMS: dict[str, tuple[str, ...]] = {
     "latency": _DATA + ("column", "over_ms"),
     "fairness": _DATA + _COLUMNS + ("sensitive", "intersections", "bands", "min_group_size", "rate",
                                     "min_share", "classes"),
-    "performance_by_group": _DATA + _COLUMNS + ("group_by", "metric", "metrics", "min_group_size", "bands"),
+    "performance_by_group": _DATA + _COLUMNS + ("group_by", "metric", "min_group_size"),
     "drift": ("reference", "current", "columns", "categorical", "psi_threshold", "pvalue_threshold", "min_effect",
               "segment_by", "domain_classifier", "bins", "max_rows"),
     "data_quality": _DATA + ("schema", "max_missing", "ranges", "reference", "duplicates", "columns"),
