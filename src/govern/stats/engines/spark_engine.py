@@ -15,6 +15,11 @@ count stays exact), each range's totals are collected (one row per range) and tu
 offsets, and a window *within* each range adds its offset. The step after a range's last value
 is closed with the next range's first value, also collected. Up to ``single_bucket`` distinct
 values, one window orders them all (fewer Spark jobs).
+
+Every collect is cancelled after ``timeout_s`` seconds (one hour unless the caller says
+otherwise), like the DuckDB engine's queries: its jobs carry a tag of their own, which a timer
+cancels (``SparkContext.cancelJobsWithTag``, interrupting running tasks; on Spark Connect the
+session's ``interruptTag``). A gate never waits forever on an evidence query.
 """
 
 from __future__ import annotations
@@ -83,8 +88,9 @@ class SparkEngine(Engine[SparkTable]):
     name = "spark"
 
     def __init__(self, session: "SparkSession | None" = None, *, partitions: int | None = None,
-                 single_bucket: int = 2_000_000, tuning: Tuning = Tuning()) -> None:
+                 single_bucket: int = 2_000_000, tuning: Tuning = Tuning(), timeout_s: float = 3600.0) -> None:
         self.spark = session or spark_session()
+        self.timeout_s = timeout_s
         if partitions is None:
             try:
                 partitions = int(self.spark.conf.get("spark.sql.shuffle.partitions") or 8)
@@ -125,10 +131,40 @@ class SparkEngine(Engine[SparkTable]):
             return []
 
     def _collect(self, frame: "DataFrame", what: str, limit: int | None = None) -> list[Any]:
+        """The rows, the query's jobs cancelled after ``timeout_s`` (see the module's docstring)."""
+        import threading
+        import uuid
+
+        tag = f"govern-{uuid.uuid4().hex}"
+        add, cancel, remove = self._job_tags()
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            cancel(tag)
+
+        add(tag)
+        timer = threading.Timer(self.timeout_s, expire)
+        timer.daemon = True
+        timer.start()
         try:
             return (frame.limit(limit) if limit is not None else frame).collect()
         except Exception as exc:
+            if expired.is_set():
+                raise EngineError(f"Spark query on {what or 'the evidence'} exceeded {self.timeout_s:g} s") from None
             raise EngineError(f"Spark could not compute on {what or 'the evidence'}: {_first_line(exc)}") from None
+        finally:
+            timer.cancel()
+            remove(tag)
+
+    def _job_tags(self) -> tuple[Callable[[str], Any], Callable[[str], Any], Callable[[str], Any]]:
+        """(add, cancel, remove) for a tag on this thread's jobs: the SparkContext's, or Spark Connect's."""
+        try:
+            context = self.spark.sparkContext
+        except Exception:  # Spark Connect has no SparkContext; its session tags operations instead
+            return self.spark.addTag, self.spark.interruptTag, self.spark.removeTag
+        context.setInterruptOnCancel(True)  # kill running tasks, not only the tasks not yet started
+        return context.addJobTag, context.cancelJobsWithTag, context.removeJobTag
 
     # -- column facts ------------------------------------------------------------------------
     def columns(self, table: SparkTable) -> list[str]:
