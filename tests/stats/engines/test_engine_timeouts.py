@@ -34,3 +34,4 @@ def test_spark_cancels_a_query_past_its_timeout(spark) -> None:
         engine._collect(frame, "a slow table")
     assert time.perf_counter() - started < 30
     assert [r[0] for r in engine._collect(spark.range(3), "after")] == [0, 1, 2]  # the tag is gone, the session fine
+    assert spark.sparkContext.getLocalProperty("spark.job.interruptOnCancel") is None  # the caller's setting back

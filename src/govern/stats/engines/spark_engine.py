@@ -158,13 +158,27 @@ class SparkEngine(Engine[SparkTable]):
             remove(tag)
 
     def _job_tags(self) -> tuple[Callable[[str], Any], Callable[[str], Any], Callable[[str], Any]]:
-        """(add, cancel, remove) for a tag on this thread's jobs: the SparkContext's, or Spark Connect's."""
+        """(add, cancel, remove) for a tag on this thread's jobs: the SparkContext's, or Spark Connect's.
+
+        On a SparkContext the tag also asks for running tasks to be interrupted on cancel (a
+        thread-local property of the caller's context, restored when the tag is removed).
+        """
         try:
             context = self.spark.sparkContext
         except Exception:  # Spark Connect has no SparkContext; its session tags operations instead
             return self.spark.addTag, self.spark.interruptTag, self.spark.removeTag
-        context.setInterruptOnCancel(True)  # kill running tasks, not only the tasks not yet started
-        return context.addJobTag, context.cancelJobsWithTag, context.removeJobTag
+        key = "spark.job.interruptOnCancel"
+        previous = context.getLocalProperty(key)
+
+        def add(tag: str) -> None:
+            context.setLocalProperty(key, "true")
+            context.addJobTag(tag)
+
+        def remove(tag: str) -> None:
+            context.removeJobTag(tag)
+            context.setLocalProperty(key, previous)  # type: ignore[arg-type]  # None removes it
+
+        return add, context.cancelJobsWithTag, remove
 
     # -- column facts ------------------------------------------------------------------------
     def columns(self, table: SparkTable) -> list[str]:
