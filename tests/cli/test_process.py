@@ -135,3 +135,29 @@ def test_report_templates_compile_once_and_render_the_same(tmp_path: Path,
     (theme / "hello.html.j2").write_text("{% for n in names %}<i>{{ n }}</i>{% endfor %}", "utf-8")
     edited = render._environment(dirs).get_template("hello.html.j2").render(names=names)
     assert edited == "<i>ada</i><i>&lt;script&gt;</i>"  # an edited template is compiled again, never stale
+
+
+def test_a_damaged_or_unwritable_template_cache_is_a_miss_not_a_failed_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    jinja2 = pytest.importorskip("jinja2")
+    from govern.report import render
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("GOVERN_NO_CACHE", raising=False)
+    monkeypatch.delenv("GOVERN_NO_PARSER_CACHE", raising=False)
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "hello.html.j2").write_text("<b>{{ name }}</b>", "utf-8")
+    dirs = [theme, *render.template_dirs()]
+    assert render._environment(dirs).get_template("hello.html.j2").render(name="ada") == "<b>ada</b>"
+    (kept,) = (tmp_path / "cache" / "govern" / "templates").iterdir()
+    header = kept.read_bytes()[:len(jinja2.bccache.bc_magic)]
+    kept.write_bytes(header + b"\x80not a pickle")  # damaged after Jinja2's own header
+    assert render._environment(dirs).get_template("hello.html.j2").render(name="bob") == "<b>bob</b>"
+
+    def disk_full(self, bucket):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "dump_bytecode", disk_full)
+    kept.unlink()
+    assert render._environment(dirs).get_template("hello.html.j2").render(name="cy") == "<b>cy</b>"

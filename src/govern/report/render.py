@@ -65,37 +65,16 @@ def _environment(dirs: list[Path]) -> Any:
     import jinja2
 
     from govern.report import formatting as f
+    from govern.report.template_cache import bytecode_cache
 
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in dirs]),
         autoescape=jinja2.select_autoescape(["html", "j2", "xml"], default_for_string=True),
         undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
-        finalize=_finalize, bytecode_cache=_bytecode_cache())
+        finalize=_finalize, bytecode_cache=bytecode_cache(__file__))
     env.filters.update(fmt=f.fmt, pct=f.pct, short=f.short, when=f.when, pvalue=f.pvalue,
                        data_uri=_data_uri, status_word=lambda s: str(s or "").upper())
     return env
-
-
-def _bytecode_cache() -> Any:
-    """The templates as Jinja2 compiled them last time, from the private per-user folder; or None.
-
-    Jinja2 compiles every template to Python code on each start (~0.1 s for the report's
-    templates); its bytecode cache keeps that code, checked against each template's source
-    (`govern.user_cache` says why the folder can be trusted). The code also depends on the
-    environment options set in this module, the Jinja2 version and Python's (which Jinja2's
-    own header checks), so the file names carry a digest of this module and Jinja2's version.
-    """
-    import hashlib
-
-    import jinja2
-
-    from govern.user_cache import private_cache_dir
-
-    folder = private_cache_dir("templates")
-    if folder is None:
-        return None
-    salt = hashlib.sha256(Path(__file__).read_bytes() + jinja2.__version__.encode()).hexdigest()[:16]
-    return jinja2.FileSystemBytecodeCache(folder, f"{salt}-%s.cache")
 
 
 def _finalize(value: Any) -> Any:

@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 import os
 import re
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -132,9 +134,6 @@ class SparkEngine(Engine[SparkTable]):
 
     def _collect(self, frame: "DataFrame", what: str, limit: int | None = None) -> list[Any]:
         """The rows, the query's jobs cancelled after ``timeout_s`` (see the module's docstring)."""
-        import threading
-        import uuid
-
         tag = f"govern-{uuid.uuid4().hex}"
         add, cancel, remove = self._job_tags()
         expired = threading.Event()
