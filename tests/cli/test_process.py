@@ -112,16 +112,21 @@ def test_the_cache_folder_is_private_or_unused(tmp_path: Path, monkeypatch: pyte
     assert private_cache_dir("templates") is None
 
 
-def test_report_templates_compile_once_and_render_the_same(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def theme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A template folder of one's own, with the per-user cache under ``tmp_path/cache``."""
     pytest.importorskip("jinja2")
-    from govern.report import render
-
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("GOVERN_NO_CACHE", raising=False)
     monkeypatch.delenv("GOVERN_NO_PARSER_CACHE", raising=False)
-    theme = tmp_path / "theme"
-    theme.mkdir()
+    folder = tmp_path / "theme"
+    folder.mkdir()
+    return folder
+
+
+def test_report_templates_compile_once_and_render_the_same(tmp_path: Path, theme: Path) -> None:
+    from govern.report import render
+
     (theme / "hello.html.j2").write_text("{% for n in names %}<b>{{ n | upper }}</b>{% endfor %}", "utf-8")
     dirs = [theme, *render.template_dirs()]
     names = ["ada", "<script>"]
@@ -138,15 +143,11 @@ def test_report_templates_compile_once_and_render_the_same(tmp_path: Path,
 
 
 def test_a_damaged_or_unwritable_template_cache_is_a_miss_not_a_failed_report(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    jinja2 = pytest.importorskip("jinja2")
+        tmp_path: Path, theme: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jinja2
+
     from govern.report import render
 
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.delenv("GOVERN_NO_CACHE", raising=False)
-    monkeypatch.delenv("GOVERN_NO_PARSER_CACHE", raising=False)
-    theme = tmp_path / "theme"
-    theme.mkdir()
     (theme / "hello.html.j2").write_text("<b>{{ name }}</b>", "utf-8")
     dirs = [theme, *render.template_dirs()]
     assert render._environment(dirs).get_template("hello.html.j2").render(name="ada") == "<b>ada</b>"
